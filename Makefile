@@ -1,0 +1,39 @@
+# Two commands run everything: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: demo test lint install serve migrate seed clean bench
+
+$(STAMP): setup.cfg pyproject.toml constraints.txt example_site/requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test,server]" -r example_site/requirements.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python example_site/manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python example_site/manage.py livechat_demo
+
+demo: seed
+	@echo "Serving the example site on http://127.0.0.1:8000/ (Ctrl-C stops it)"
+	$(BIN)/uvicorn --app-dir example_site config.asgi:application --host 127.0.0.1 --port 8000
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check kitsune_livechat example_site tests bench
+
+test: lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache test-results

@@ -1,0 +1,142 @@
+"""Settings for the example host site: a small Kitsune look-alike that runs the live chat app.
+
+Runs self-contained (SQLite, in-memory channel layer) unless DATABASE_URL / REDIS_URL are set,
+in which case it uses PostgreSQL and Redis like a production Kitsune deployment would.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django_jinja.builtins import DEFAULT_EXTENSIONS
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# A fixed key is fine for a local demo; a real deployment sets DJANGO_SECRET_KEY.
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "example-site-not-secret")
+DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_jinja",
+    "channels",
+    # Stand-ins for Kitsune's apps, with Kitsune's app labels.
+    "products",
+    "wiki",
+    "questions",
+    "users",
+    "karma",
+    "kbadge",
+    "kitsune_livechat",
+    "demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    # Kitsune puts the locale first in the path (/de/kb/...); this honours it.
+    "demo.middleware.PathLocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    # Kitsune renders its pages with Jinja2 from <app>/jinja2/<app>/*.html.
+    {
+        "BACKEND": "django_jinja.jinja2.Jinja2",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "app_dirname": "jinja2",
+            "match_extension": ".html",
+            "extensions": DEFAULT_EXTENSIONS,  # includes jinja2.ext.i18n
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.messages.context_processors.messages",
+                "demo.context_processors.site",
+            ],
+            "globals": {
+                "livechat_button": "kitsune_livechat.jinja2.livechat_button",
+                "livechat_karma": "kitsune_livechat.jinja2.livechat_karma",
+            },
+        },
+    },
+    # The admin and the live chat app's own pages use Django templates.
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "0")),
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = os.environ.get("REDIS_URL")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # redis-py's asyncio pool caps at 100 connections by default; a burst of
+            # WebSocket connects needs more (see DESIGN.md, Scale).
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "max_connections": 1000}]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+LOGIN_URL = "/users/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+
+# Kitsune spells locales like en-US and puts them first in the path.
+LANGUAGE_CODE = "en-US"
+LANGUAGES = [("en-US", "English"), ("de", "Deutsch")]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "UTC"
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "static_root"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = BASE_DIR / "media"
+
+# The live chat app reaches the host's models through these (DESIGN.md, section 2).
+LIVECHAT_ARTICLE_MODEL = "wiki.Document"
+LIVECHAT_PRODUCT_MODEL = "products.Product"
+LIVECHAT_HOST_ADAPTER = "kitsune_livechat.host.KitsuneHostAdapter"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"kitsune_livechat": {"handlers": ["console"], "level": "INFO"}},
+}

@@ -1,0 +1,1 @@
+"""Live chat support for Kitsune-shaped Django help sites."""

@@ -1,0 +1,13 @@
+"""The app's own django-ninja API; the host only includes ``kitsune_livechat.urls``."""
+
+from ninja import NinjaAPI
+
+from .errors import install_error_handlers
+
+api = NinjaAPI(
+    title="Live chat",
+    version="1",
+    description="Queues, sessions, messages and insight for live chat (see the README).",
+    urls_namespace="livechat_api",
+)
+install_error_handlers(api)

@@ -1,0 +1,84 @@
+"""System checks for a host's settings, with stable ids and hints."""
+
+from django.apps import apps
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+from django.utils.module_loading import import_string
+
+from .conf import livechat_settings
+
+IN_MEMORY_LAYER = "channels.layers.InMemoryChannelLayer"
+
+
+def _model_error(setting: str, value, check_id: str) -> Error | None:
+    try:
+        apps.get_model(value, require_ready=False)
+    except (ValueError, LookupError, TypeError):
+        return Error(
+            f"LIVECHAT_{setting} = {value!r} names no installed model.",
+            hint="Use 'app_label.ModelName' of an app in INSTALLED_APPS, e.g. 'wiki.Document'.",
+            id=check_id,
+        )
+    return None
+
+
+@register(Tags.models)
+def check_host_models(app_configs=None, **kwargs):
+    errors = [_model_error("ARTICLE_MODEL", settings.LIVECHAT_ARTICLE_MODEL, "livechat.E001")]
+    product_model = livechat_settings.PRODUCT_MODEL
+    if product_model:
+        errors.append(_model_error("PRODUCT_MODEL", product_model, "livechat.E006"))
+    return [error for error in errors if error]
+
+
+@register()
+def check_channels(app_configs=None, **kwargs):
+    if not apps.is_installed("channels"):
+        return [
+            Error(
+                "Live chat needs Django Channels, but 'channels' is not in INSTALLED_APPS.",
+                hint="Add 'channels' to INSTALLED_APPS and serve the ASGI application.",
+                id="livechat.E002",
+            )
+        ]
+    layers = getattr(settings, "CHANNEL_LAYERS", None) or {}
+    if "default" not in layers:
+        return [
+            Error(
+                "CHANNEL_LAYERS has no 'default' layer; chats cannot reach other connections.",
+                hint="Configure channels_redis.core.RedisChannelLayer (see the README).",
+                id="livechat.E003",
+            )
+        ]
+    if layers["default"].get("BACKEND") == IN_MEMORY_LAYER and not settings.DEBUG:
+        return [
+            Warning(
+                "The in-memory channel layer is used with DEBUG=False: it works inside one "
+                "process only and collapses under load.",
+                hint="Use channels_redis in production; keep the in-memory layer for development.",
+                id="livechat.W001",
+            )
+        ]
+    return []
+
+
+def _import_error(path: str, what: str, check_id: str) -> Error | None:
+    try:
+        import_string(path)
+    except ImportError as exc:
+        return Error(
+            f"The {what} {path!r} cannot be imported: {exc}",
+            hint="Give a dotted path to a class that can be imported.",
+            id=check_id,
+        )
+    return None
+
+
+@register()
+def check_extension_points(app_configs=None, **kwargs):
+    errors = [
+        _import_error(path, "karma backend", "livechat.E004")
+        for path in livechat_settings.KARMA_BACKENDS
+    ]
+    errors.append(_import_error(livechat_settings.HOST_ADAPTER, "host adapter", "livechat.E005"))
+    return [error for error in errors if error]

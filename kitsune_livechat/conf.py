@@ -1,0 +1,81 @@
+"""Every LIVECHAT_* setting and its default, in one place.
+
+Values are read from django.conf.settings on every access, so override_settings works in
+tests and nothing is cached across a settings change.
+"""
+
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    # Host models, reached by label like AUTH_USER_MODEL; the app never imports the host.
+    "ARTICLE_MODEL": "wiki.Document",
+    "PRODUCT_MODEL": "products.Product",
+    # Adapter that reads articles, searches the KB, creates forum questions, records votes.
+    "HOST_ADAPTER": "kitsune_livechat.host.KitsuneHostAdapter",
+    # Where karma awards go: every backend receives every award.
+    "KARMA_BACKENDS": ["kitsune_livechat.karma_backends.LedgerBackend"],
+    # Points per action; in the spirit of Kitsune's old points (answer +1, first answer +5,
+    # helpful +10, solution +25).
+    "KARMA_POINTS": {
+        "chat_answered": 1,
+        "first_chat": 5,
+        "good_rating": 10,
+        "feedback_filed": 2,
+        "feedback_led_to_revision": 25,
+        "mentored_chat": 3,
+        "trainee_graduated": 10,
+        "walked_away": -5,
+    },
+    # Chats shorter than this earn no karma (seconds).
+    "KARMA_MIN_CHAT_SECONDS": 60,
+    # The same helper and visitor earn credit for at most this many chats per 30 days.
+    "KARMA_REPEAT_PAIR_LIMIT": 3,
+    # Yearly Live Chat badge once a helper reaches this many points in a year.
+    "BADGE_THRESHOLD": 50,
+    "BADGE_TITLE_TEMPLATE": "{year} Live Chat Badge",
+    # Auto titles kept current for the top helpers of the last 90 days.
+    "TOP_HELPERS_TITLE": "Top 10 Chat Helper",
+    "TOP_HELPERS_COUNT": 10,
+    # Visitors without an account may chat (identified by a signed token).
+    "ALLOW_ANONYMOUS": False,
+    # Messages: longest body in characters; rate limit per connection or user.
+    "MAX_MESSAGE_LENGTH": 2000,
+    "RATE_LIMIT_MESSAGES": 20,
+    "RATE_LIMIT_SECONDS": 10,
+    # A helper who sends no heartbeat for this long goes offline (seconds).
+    "HEARTBEAT_TIMEOUT": 90,
+    # Default seats per helper.
+    "DEFAULT_CAPACITY": 3,
+    # Waiting chats are coalesced into one position push per visitor within this window (s).
+    "POSITION_PUSH_DELAY": 0.25,
+    # Chat rows older than this are purged by livechat_purge (days).
+    "RETENTION_DAYS": 365,
+    # The author may edit article feedback for this long (minutes).
+    "FEEDBACK_EDIT_MINUTES": 60,
+    # Flag the host article for review when feedback says it is wrong or outdated.
+    "FLAG_ARTICLES_FOR_REVIEW": False,
+    # Minimum chats before an article appears in the failure ranking.
+    "INSIGHTS_MIN_SAMPLE": 5,
+    # Tell the visitor when a trainee is observing.
+    "DISCLOSE_TRAINEES": False,
+    # Mentoring path: chats needed before a trainee is proposed for graduation.
+    "GRADUATION_OBSERVED_CHATS": 3,
+    "GRADUATION_SUPERVISED_CHATS": 3,
+    "GRADUATION_MIN_RATING": 4,
+    # Group a graduated trainee joins (it should hold livechat.answer_chats).
+    "HELPERS_GROUP": "Live Chat Helpers",
+}
+
+
+class LivechatSettings:
+    """Attribute access to LIVECHAT_* settings with the defaults above."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in DEFAULTS:
+            raise AttributeError(f"Unknown livechat setting: {name}")
+        return getattr(settings, f"LIVECHAT_{name}", DEFAULTS[name])
+
+
+livechat_settings = LivechatSettings()

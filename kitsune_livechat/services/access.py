@@ -1,0 +1,113 @@
+"""Who is calling and what they may see: the one access gate for chats.
+
+Every door (HTTP route, WebSocket consumer, view) loads a chat through ``get_session_for``,
+so "missing" and "not yours" look the same to the caller and the rules live in one place.
+"""
+
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.core import signing
+from django.core.exceptions import ValidationError
+
+from ..exceptions import NotFound
+from ..models import ChatSession, Participant
+
+TOKEN_SALT = "kitsune_livechat.visitor"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A logged-in user, or an anonymous visitor known by the key inside their signed token."""
+
+    user: object | None = None
+    anonymous_key: str = ""
+
+    @property
+    def is_authenticated(self) -> bool:
+        return bool(self.user is not None and self.user.is_authenticated)
+
+    @property
+    def user_id(self) -> int | None:
+        return self.user.pk if self.is_authenticated else None
+
+    def has_perm(self, codename: str) -> bool:
+        return self.is_authenticated and self.user.has_perm(f"livechat.{codename}")
+
+
+def new_anonymous_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def make_visitor_token(anonymous_key: str) -> str:
+    """A signed token for an anonymous visitor: unguessable, and useless if tampered with."""
+    return signing.dumps(anonymous_key, salt=TOKEN_SALT, compress=False)
+
+
+def read_visitor_token(token: str) -> str | None:
+    try:
+        return signing.loads(token, salt=TOKEN_SALT)
+    except signing.BadSignature:
+        return None
+
+
+class ChatRole(StrEnum):
+    VISITOR = "visitor"
+    HELPER = "helper"
+    OBSERVER = "observer"
+
+
+@dataclass(frozen=True)
+class SessionAccess:
+    session: ChatSession
+    role: ChatRole
+    participant: Participant | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        """Helpers and observers see whispers and notes; the visitor never does."""
+        return self.role != ChatRole.VISITOR
+
+
+OBSERVER_ROLES = (Participant.Role.MONITOR, Participant.Role.TRAINEE)
+
+
+def role_in_session(caller: Caller, session: ChatSession) -> SessionAccess | None:
+    """The caller's role in this chat, or None when they have no business in it."""
+    if caller.anonymous_key and session.anonymous_key == caller.anonymous_key:
+        return SessionAccess(session, ChatRole.VISITOR)
+    if not caller.is_authenticated:
+        return None
+    if session.visitor_id == caller.user_id:
+        return SessionAccess(session, ChatRole.VISITOR)
+    if session.helper_id == caller.user_id:
+        return SessionAccess(session, ChatRole.HELPER)
+    participant = (
+        Participant.objects.filter(
+            session=session, user_id=caller.user_id, state=Participant.State.ACTIVE
+        )
+        .only("id", "role", "visible")
+        .first()
+    )
+    if participant is not None:
+        role = ChatRole.OBSERVER if participant.role in OBSERVER_ROLES else ChatRole.HELPER
+        return SessionAccess(session, role, participant)
+    if caller.has_perm("supervise_chats"):
+        return SessionAccess(session, ChatRole.OBSERVER)
+    return None
+
+
+def get_session_for(caller: Caller, session_id, *, for_update: bool = False) -> SessionAccess:
+    """Load a chat the caller may see, with their role; NotFound otherwise."""
+    queryset = ChatSession.objects.select_related("queue")
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    try:
+        session = queryset.get(pk=session_id)
+    except (ChatSession.DoesNotExist, ValueError, ValidationError):
+        raise NotFound() from None
+    access = role_in_session(caller, session)
+    if access is None:
+        raise NotFound()
+    return access

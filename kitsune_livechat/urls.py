@@ -1,0 +1,11 @@
+"""Include under the host's URLconf: ``path("livechat/", include("kitsune_livechat.urls"))``."""
+
+from django.urls import path
+
+from .api import api
+
+app_name = "livechat"
+
+urlpatterns = [
+    path("api/", api.urls),
+]

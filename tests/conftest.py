@@ -1,0 +1,68 @@
+import json
+
+import pytest
+from django.test import Client
+
+from tests.factories import DefaultQueueFactory
+
+API = "/livechat/api/"
+CSRF = "k" * 32  # an unmasked CSRF secret, valid as both cookie and header
+
+
+class ApiClient:
+    """Calls the live chat API as a browser would: session cookie plus CSRF header, or a token.
+
+    ``ApiClient(user)`` is logged in; ``ApiClient()`` is an anonymous visitor, who may set
+    ``token`` to act with their signed visitor token.
+    """
+
+    def __init__(self, user=None, token: str | None = None):
+        self.client = Client(enforce_csrf_checks=True)
+        self.client.cookies["csrftoken"] = CSRF
+        self.user = user
+        self.token = token
+        if user is not None:
+            self.client.force_login(user)
+
+    def _headers(self) -> dict:
+        headers = {"X-CSRFToken": CSRF}
+        if self.token:
+            headers["X-Livechat-Token"] = self.token
+        return headers
+
+    def _url(self, path: str) -> str:
+        return path if path.startswith("/") else API + path
+
+    def get(self, path: str, **params):
+        return self.client.get(self._url(path), params, headers=self._headers())
+
+    def _send(self, method: str, path: str, data):
+        return getattr(self.client, method)(
+            self._url(path),
+            data=json.dumps(data if data is not None else {}),
+            content_type="application/json",
+            headers=self._headers(),
+        )
+
+    def post(self, path: str, data=None):
+        return self._send("post", path, data)
+
+    def put(self, path: str, data=None):
+        return self._send("put", path, data)
+
+    def patch(self, path: str, data=None):
+        return self._send("patch", path, data)
+
+    def delete(self, path: str, data=None):
+        return self._send("delete", path, data)
+
+
+@pytest.fixture
+def api_client():
+    """``api_client(user)`` or ``api_client()`` for an anonymous visitor."""
+    return ApiClient
+
+
+@pytest.fixture
+def default_queue(db):
+    return DefaultQueueFactory()

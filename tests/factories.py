@@ -1,0 +1,156 @@
+"""factory-boy factories for the host's stand-in models and the live chat models."""
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.utils import timezone
+
+from kitsune_livechat import models as lc
+
+# --- Host (Kitsune-shaped) models -------------------------------------------------------------
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", "password")
+
+    @factory.post_generation
+    def perms(self, create, extracted, **kwargs):
+        """``UserFactory(perms=["answer_chats"])`` grants livechat permissions."""
+        if create and extracted:
+            self.user_permissions.add(
+                *Permission.objects.filter(
+                    content_type__app_label="livechat", codename__in=extracted
+                )
+            )
+        self.save()
+
+
+class HelperFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"helper{n}")
+    perms = ["answer_chats"]
+
+
+class SupervisorFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"supervisor{n}")
+    perms = ["answer_chats", "supervise_chats"]
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "products.Product"
+        django_get_or_create = ("slug",)
+
+    title = factory.Sequence(lambda n: f"Product {n}")
+    slug = factory.Sequence(lambda n: f"product-{n}")
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    """A KB article with an approved current revision."""
+
+    class Meta:
+        model = "wiki.Document"
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"How to fix problem {n}")
+    slug = factory.Sequence(lambda n: f"fix-problem-{n}")
+    locale = "en-US"
+
+    @factory.post_generation
+    def revision(self, create, extracted, **kwargs):
+        if not create:
+            return
+        from wiki.models import Revision
+
+        author = UserFactory()
+        rev = Revision.objects.create(
+            document=self,
+            content=extracted or f"Steps to solve: {self.title}.",
+            is_approved=True,
+            creator=author,
+            reviewed=timezone.now(),
+        )
+        self.current_revision = rev
+        self.save()
+
+    @factory.post_generation
+    def products(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.products.add(*extracted)
+
+
+# --- Live chat models -------------------------------------------------------------------------
+
+
+class QueueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = lc.Queue
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Queue {n}")
+    slug = factory.Sequence(lambda n: f"queue-{n}")
+
+
+class DefaultQueueFactory(QueueFactory):
+    name = "General"
+    slug = "general"
+    is_default = True
+
+
+class AgentStatusFactory(factory.django.DjangoModelFactory):
+    """An online helper with free seats, seen just now."""
+
+    class Meta:
+        model = lc.AgentStatus
+
+    user = factory.SubFactory(HelperFactory)
+    status = lc.AgentStatus.Status.ONLINE
+    capacity = 3
+    last_seen = factory.LazyFunction(timezone.now)
+
+
+class ChatSessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = lc.ChatSession
+
+    queue = factory.SubFactory(DefaultQueueFactory)
+    visitor = factory.SubFactory(UserFactory)
+    article = factory.SubFactory(DocumentFactory)
+    article_title = factory.LazyAttribute(lambda o: o.article.title if o.article else "")
+    article_url = factory.LazyAttribute(lambda o: o.article.get_absolute_url() if o.article else "")
+    article_revision_id = factory.LazyAttribute(
+        lambda o: o.article.current_revision_id if o.article else None
+    )
+    locale = "en-US"
+    problem = "Firefox crashes when I open a new tab."
+
+
+class ActiveChatFactory(ChatSessionFactory):
+    status = lc.ChatSession.Status.ACTIVE
+    helper = factory.SubFactory(HelperFactory)
+    assigned_at = factory.LazyFunction(timezone.now)
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    """A message with the session's next seq (tests only; services allocate seqs for real)."""
+
+    class Meta:
+        model = lc.Message
+
+    session = factory.SubFactory(ActiveChatFactory)
+    role = lc.Message.Role.VISITOR
+    body = factory.Sequence(lambda n: f"message {n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        session = kwargs["session"]
+        session.last_seq += 1
+        session.save(update_fields=["last_seq"])
+        kwargs.setdefault("seq", session.last_seq)
+        return super()._create(model_class, *args, **kwargs)
