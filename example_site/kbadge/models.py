@@ -64,9 +64,7 @@ class Badge(models.Model):
         if not self.allows_award_to(awarder):
             raise BadgeAwardNotAllowedException()
         if email and not awardee:
-            awardee = (
-                get_user_model().objects.filter(email=email).order_by("-date_joined").first()
-            )
+            awardee = get_user_model().objects.filter(email=email).order_by("-date_joined").first()
         if self.unique:
             existing = self.award_set.filter(user=awardee).first()
             if existing:

@@ -20,12 +20,12 @@ class Profile(models.Model):
     def __str__(self) -> str:
         return self.display_name
 
-    @property
-    def display_name(self) -> str:
-        """What the site shows for a person: the chosen name, else the username (never email)."""
-        return self.name or self.user.username
-
     def get_absolute_url(self) -> str:
         return reverse(
             "users.profile", kwargs={"locale": current_locale(), "username": self.user.username}
         )
+
+    @property
+    def display_name(self) -> str:
+        """What the site shows for a person: the chosen name, else the username (never email)."""
+        return self.name or self.user.username

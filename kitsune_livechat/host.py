@@ -1,0 +1,353 @@
+"""The default host adapter: how the app reads and writes a Kitsune site's own models.
+
+The app talks to the host only through an adapter (``LIVECHAT_HOST_ADAPTER``, loaded by
+``get_host_adapter()``), so another help site can plug in a class with the same methods.
+This one knows Kitsune's shapes (DESIGN.md, section 2) and never imports Kitsune: models are
+reached by label through the app registry.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
+from django.utils.module_loading import import_string
+from django.utils.text import slugify
+
+from .conf import livechat_settings
+
+# Kitsune's wiki categories that readers never search for (wiki/config.py).
+ADMINISTRATION_CATEGORY = 40
+TEMPLATES_CATEGORY = 60
+CANNED_RESPONSES_CATEGORY = 70
+HIDDEN_CATEGORIES = (ADMINISTRATION_CATEGORY, TEMPLATES_CATEGORY, CANNED_RESPONSES_CATEGORY)
+
+# Words too common to tell articles apart; the rest of a question is matched word by word.
+STOP_WORDS = frozenset(
+    "the and for are but not you your with this that have has was were what when where which "
+    "how why can cannot can't does doesn't don't won't will from into out get got its it's "
+    "der die das und ist nicht ein eine mit wie was bei auf".split()
+)
+MAX_SEARCH_WORDS = 8
+SEARCH_CANDIDATES = 50
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    """What the app snapshots about an article: enough to show and link it later."""
+
+    id: int
+    title: str
+    url: str
+    locale: str
+    products: tuple[str, ...] = ()
+    revision_id: int | None = None
+    is_archived: bool = False
+
+
+@dataclass(frozen=True)
+class CannedArticle:
+    """A canned-response KB article, keyed by its en-US slug so every locale shares keys."""
+
+    key: str
+    title: str
+    body: str
+    url: str
+    locale: str
+
+
+def _default_locale() -> str:
+    return getattr(settings, "WIKI_DEFAULT_LANGUAGE", settings.LANGUAGE_CODE)
+
+
+def _original(article: Any) -> Any:
+    """The en-US document a translation belongs to; Kitsune files products on it."""
+    return getattr(article, "parent", None) or article
+
+
+class KitsuneHostAdapter:
+    """Reads Kitsune's wiki, products, users and forum; writes questions, votes and flags."""
+
+    question_model = "questions.Question"
+    revision_model = "wiki.Revision"
+    vote_model = "wiki.HelpfulVote"
+
+    # --- models ---------------------------------------------------------------------------
+
+    def article_model(self) -> type[models.Model]:
+        """The host's KB article model, named by LIVECHAT_ARTICLE_MODEL."""
+        return apps.get_model(livechat_settings.ARTICLE_MODEL)
+
+    def product_model(self) -> type[models.Model] | None:
+        """The host's product model, or None when the host does not route by product."""
+        label = livechat_settings.PRODUCT_MODEL
+        return apps.get_model(label) if label else None
+
+    # --- articles -------------------------------------------------------------------------
+
+    def get_article(self, article_id: Any) -> models.Model | None:
+        """Load an article by id; a malformed or unknown id is simply no article."""
+        manager = self.article_model()._default_manager
+        try:
+            return manager.filter(pk=article_id).first()
+        except (ValueError, TypeError, ValidationError):
+            return None
+
+    def article_info(self, article: Any) -> ArticleInfo:
+        """Snapshot an article; copes with a plain model that has only a title and a URL."""
+        original = _original(article)
+        products = getattr(original, "products", None)
+        return ArticleInfo(
+            id=article.pk,
+            title=getattr(article, "title", None) or str(article),
+            url=article.get_absolute_url() if hasattr(article, "get_absolute_url") else "",
+            locale=getattr(article, "locale", None) or _default_locale(),
+            products=tuple(p.slug for p in products.all()) if products is not None else (),
+            revision_id=getattr(article, "current_revision_id", None),
+            is_archived=bool(getattr(article, "is_archived", False)),
+        )
+
+    def _readable_articles(self, locale: str) -> models.QuerySet:
+        """Published, current articles a reader could be pointed to in `locale`."""
+        return (
+            self.article_model()
+            ._default_manager.filter(
+                locale=locale, is_archived=False, current_revision__isnull=False
+            )
+            .exclude(category__in=HIDDEN_CATEGORIES)
+        )
+
+    def search_articles(self, query: str, *, locale: str, limit: int = 5) -> list[ArticleInfo]:
+        """KB articles matching the visitor's words, best first (title > keywords > body).
+
+        A plain database search, good enough for suggestions while waiting; it falls back to
+        en-US articles when nothing matches in the visitor's locale.
+        """
+        words = [w for w in re.findall(r"\w[\w']+", query.lower()) if w not in STOP_WORDS]
+        words = list(dict.fromkeys(words))[:MAX_SEARCH_WORDS]
+        if not words or limit <= 0:
+            return []
+        fields = ("title", "current_revision__keywords", "current_revision__content")
+        match = Q()
+        for word in words:
+            for field in fields:
+                match |= Q(**{f"{field}__icontains": word})
+
+        ranked: list[tuple[int, str, int]] = []
+        for search_locale in dict.fromkeys([locale, _default_locale()]):
+            rows = (
+                self._readable_articles(search_locale)
+                .filter(match)
+                .values_list("pk", *fields)[:SEARCH_CANDIDATES]
+            )
+            for pk, title, keywords, content in rows:
+                title, keywords, content = title.lower(), keywords.lower(), content.lower()
+                score = sum(3 * (w in title) + 2 * (w in keywords) + (w in content) for w in words)
+                ranked.append((-score, title, pk))
+            if ranked:
+                break
+        ids = [pk for _score, _title, pk in sorted(ranked)[:limit]]
+        by_id = (
+            self.article_model()
+            ._default_manager.prefetch_related("products", "parent__products")
+            .in_bulk(ids)
+        )
+        return [self.article_info(by_id[pk]) for pk in ids if pk in by_id]
+
+    def canned_responses(self, *, locale: str) -> list[CannedArticle]:
+        """Kitsune keeps canned responses as KB articles (category 70); prefer `locale`."""
+        Article = self.article_model()
+        translations = Article._default_manager.filter(
+            locale=locale, current_revision__isnull=False
+        ).select_related("current_revision")
+        originals = (
+            Article._default_manager.filter(
+                locale=_default_locale(),
+                category=CANNED_RESPONSES_CATEGORY,
+                is_archived=False,
+                current_revision__isnull=False,
+            )
+            .select_related("current_revision")
+            .prefetch_related(
+                models.Prefetch("translations", queryset=translations, to_attr="localized")
+            )
+            .order_by("title")
+        )
+        canned = []
+        for original in originals:
+            doc = original.localized[0] if original.localized else original
+            canned.append(
+                CannedArticle(
+                    key=original.slug,
+                    title=doc.title,
+                    body=doc.current_revision.content,
+                    url=doc.get_absolute_url(),
+                    locale=doc.locale,
+                )
+            )
+        return canned
+
+    def approved_revision_ids_since(self, article: Any, after: datetime) -> list[int]:
+        """Revisions approved after `after`, oldest first: did feedback lead to an edit?"""
+        revisions = getattr(article, "revisions", None)
+        if revisions is None:
+            return []
+        approved_after = Q(reviewed__gt=after) | Q(reviewed__isnull=True, created__gt=after)
+        return list(
+            revisions.filter(approved_after, is_approved=True)
+            .order_by("created", "pk")
+            .values_list("pk", flat=True)
+        )
+
+    def flag_for_review(self, article: Any, comment: str) -> None:
+        """Put the article on KB editors' "needs change" list, keeping an earlier comment.
+
+        Uses update() because Kitsune's Document.save() has side effects (redirects, links).
+        """
+        existing = article.needs_change_comment if article.needs_change else ""
+        if comment and comment not in existing:
+            comment = f"{existing}\n{comment}" if existing else comment
+        else:
+            comment = existing or comment
+        comment = comment[:500]
+        type(article)._default_manager.filter(pk=article.pk).update(
+            needs_change=True, needs_change_comment=comment
+        )
+        article.needs_change = True
+        article.needs_change_comment = comment
+
+    # --- forum and votes ------------------------------------------------------------------
+
+    def create_forum_question(
+        self,
+        *,
+        user: Any,
+        title: str,
+        content: str,
+        product: str | None,
+        locale: str,
+        metadata: dict[str, str],
+    ) -> tuple[int, str]:
+        """Hand a chat to the forum as a question, with metadata rows as the AAQ form stores.
+
+        Kitsune's keys are useragent, os, ff_version and troubleshooting; any other key is
+        kept too (names are slugified to fit Kitsune's SlugField).
+        """
+        Question = apps.get_model(self.question_model)
+        product_obj = None
+        Product = self.product_model()
+        if product and Product is not None:
+            product_obj = Product._default_manager.filter(slug=product).first()
+        rows = {
+            slugify(key).replace("-", "_")[:50]: str(value)
+            for key, value in metadata.items()
+            if value not in (None, "")
+        }
+        with transaction.atomic():
+            question = Question._default_manager.create(
+                creator=user,
+                title=title[:255],
+                content=content,
+                product=product_obj,
+                locale=locale,
+            )
+            question.add_metadata(**{key: value for key, value in rows.items() if key})
+        return question.pk, question.get_absolute_url()
+
+    def record_helpful_vote(
+        self,
+        *,
+        revision_id: int,
+        helpful: bool,
+        user: Any,
+        anonymous_id: str,
+        user_agent: str,
+        metadata: dict[str, str],
+    ) -> int | None:
+        """Count the chat's verdict in the article's "Was this helpful?" poll.
+
+        One vote per person per revision, as Kitsune's poll allows: a repeat returns the
+        existing vote's id. None when the revision is gone.
+        """
+        Revision = apps.get_model(self.revision_model)
+        HelpfulVote = apps.get_model(self.vote_model)
+        revision = Revision._default_manager.filter(pk=revision_id).first()
+        if revision is None:
+            return None
+        creator = user if user is not None and user.is_authenticated else None
+        votes = HelpfulVote._default_manager.filter(revision=revision)
+        if creator is not None:
+            earlier = votes.filter(creator=creator).first()
+        else:
+            earlier = votes.filter(anonymous_id=anonymous_id).first() if anonymous_id else None
+        if earlier is not None:
+            return earlier.pk
+        with transaction.atomic():
+            vote = HelpfulVote._default_manager.create(
+                revision=revision,
+                helpful=helpful,
+                creator=creator,
+                anonymous_id=anonymous_id[:40],
+                user_agent=user_agent[:1000],
+            )
+            for key, value in metadata.items():
+                vote.add_metadata(key[:40], str(value)[:1000])
+        return vote.pk
+
+    # --- people and products --------------------------------------------------------------
+
+    def display_name(self, user: Any) -> str:
+        """The name Kitsune shows for a person: profile name, else username; never an email."""
+        if user is None or not user.is_authenticated:
+            return ""
+        profile = getattr(user, "profile", None)
+        name = (getattr(profile, "display_name", "") if profile is not None else "") or (
+            user.get_username()
+        )
+        return name.split("@", 1)[0] if "@" in name else name
+
+    def profile_url(self, user: Any) -> str:
+        """Where the person's public profile (with titles, badges and chat karma) lives."""
+        profile = getattr(user, "profile", None)
+        if profile is not None and hasattr(profile, "get_absolute_url"):
+            return profile.get_absolute_url()
+        try:
+            return reverse("users.profile", args=[user.get_username()])
+        except NoReverseMatch:
+            return ""
+
+    def product_title(self, slug: str) -> str:
+        """A product's title for display; the slug itself when unknown."""
+        Product = self.product_model()
+        if not slug or Product is None:
+            return slug
+        title = Product._default_manager.filter(slug=slug).values_list("title", flat=True)
+        return title.first() or slug
+
+    def products(self) -> list[tuple[str, str]]:
+        """All products as (slug, title), in the host's order, for routing and filters."""
+        Product = self.product_model()
+        if Product is None:
+            return []
+        return list(Product._default_manager.values_list("slug", "title"))
+
+
+_adapters: dict[str, Any] = {}
+
+
+def get_host_adapter() -> KitsuneHostAdapter:
+    """The adapter named by LIVECHAT_HOST_ADAPTER, one instance per dotted path.
+
+    Keyed by path so override_settings in tests switches adapters without clearing caches.
+    """
+    path = livechat_settings.HOST_ADAPTER
+    adapter = _adapters.get(path)
+    if adapter is None:
+        adapter = _adapters[path] = import_string(path)()
+    return adapter
