@@ -14,8 +14,13 @@ DEFAULTS: dict[str, Any] = {
     "PRODUCT_MODEL": "products.Product",
     # Adapter that reads articles, searches the KB, creates forum questions, records votes.
     "HOST_ADAPTER": "kitsune_livechat.host.KitsuneHostAdapter",
-    # Where karma awards go: every backend receives every award.
-    "KARMA_BACKENDS": ["kitsune_livechat.karma_backends.LedgerBackend"],
+    # Where karma awards go besides the ledger (KarmaAward rows, always written): every backend
+    # receives every new award. The defaults feed Kitsune's auto titles and yearly badges
+    # (they need the host's "karma" and "kbadge" apps; checks report livechat.E007 otherwise).
+    "KARMA_BACKENDS": [
+        "kitsune_livechat.karma_backends.KitsuneTitlesBackend",
+        "kitsune_livechat.karma_backends.BadgesBackend",
+    ],
     # Points per action; in the spirit of Kitsune's old points (answer +1, first answer +5,
     # helpful +10, solution +25).
     "KARMA_POINTS": {

@@ -23,10 +23,11 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def perms(self, create, extracted, **kwargs):
         """``UserFactory(perms=["answer_chats"])`` grants livechat permissions."""
-        if create and extracted:
+        codenames = extracted if extracted is not None else kwargs.get("default", ())
+        if create and codenames:
             self.user_permissions.add(
                 *Permission.objects.filter(
-                    content_type__app_label="livechat", codename__in=extracted
+                    content_type__app_label="livechat", codename__in=codenames
                 )
             )
         self.save()
@@ -34,12 +35,12 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 class HelperFactory(UserFactory):
     username = factory.Sequence(lambda n: f"helper{n}")
-    perms = ["answer_chats"]
+    perms__default = ("answer_chats",)
 
 
 class SupervisorFactory(UserFactory):
     username = factory.Sequence(lambda n: f"supervisor{n}")
-    perms = ["answer_chats", "supervise_chats"]
+    perms__default = ("answer_chats", "supervise_chats")
 
 
 class ProductFactory(factory.django.DjangoModelFactory):
