@@ -353,6 +353,9 @@ class ArticleFeedback(models.Model):
     missing = models.TextField(blank=True)
     suggested_change = models.TextField(blank=True)
     tags = models.JSONField(default=list, blank=True)
+    # The distinct words of ``missing``, normalised when saved, so the insight pages can count
+    # missing-information themes in the database on any backend.
+    terms = models.JSONField(default=list, blank=True, editable=False)
     flagged_for_review = models.BooleanField(default=False)
     led_to_revision_id = models.PositiveIntegerField(null=True, blank=True)
     created = models.DateTimeField(default=timezone.now)
