@@ -31,7 +31,7 @@ def home(request: HttpRequest, locale: str) -> HttpResponse:
         for product in doc.products.all():
             by_product.setdefault(product.pk, []).append(shown)
     sections = [
-        (product, by_product[product.pk])
+        (product, sorted(by_product[product.pk], key=lambda doc: doc.title.lower()))
         for product in Product.objects.filter(visible=True)
         if product.pk in by_product
     ]
