@@ -129,7 +129,7 @@ class KitsuneHostAdapter:
         A plain database search, good enough for suggestions while waiting; it falls back to
         en-US articles when nothing matches in the visitor's locale.
         """
-        words = [w for w in re.findall(r"\w[\w']+", query.lower()) if w not in STOP_WORDS]
+        words = [w for w in re.findall(r"\w[\w']{2,}", query.lower()) if w not in STOP_WORDS]
         words = list(dict.fromkeys(words))[:MAX_SEARCH_WORDS]
         if not words or limit <= 0:
             return []
