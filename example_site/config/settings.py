@@ -120,6 +120,8 @@ LOGOUT_REDIRECT_URL = "/"
 # Kitsune spells locales like en-US and puts them first in the path.
 LANGUAGE_CODE = "en-US"
 LANGUAGES = [("en-US", "English"), ("de", "Deutsch")]
+# The example pages' own German strings (the app brings its catalogue itself).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
