@@ -125,6 +125,13 @@ def test_sign_in_and_out(client):
     assert "Sign in" in page(client.get("/en-US/"))
 
 
+def test_only_helpers_see_the_chat_console_link(client):
+    client.force_login(UserFactory(perms=["answer_chats"]))
+    assert 'href="/livechat/console/"' in page(client.get("/en-US/"))
+    client.force_login(UserFactory())
+    assert 'href="/livechat/console/"' not in page(client.get("/en-US/"))
+
+
 def test_wrong_password_shows_the_form_again(client):
     UserFactory(username="visitor")
     response = client.post("/users/login/", {"username": "visitor", "password": "nope"})

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from demo import content
@@ -188,7 +189,7 @@ class Command(BaseCommand):
             f"  An article       {base}{article.get_absolute_url()}",
             f"  German           {base}/de/",
             f"  Forum            {base}/{DEFAULT_LOCALE}/questions/",
-            f"  Live chat        {base}/livechat/",
+            f"  Chat console     {base}{reverse('livechat:console')}",
             f"  Admin            {base}/admin/",
             "",
             f"Sign in at {base}/users/login/ with password {content.PASSWORD!r} as:",
