@@ -1,0 +1,54 @@
+"""Every API error has the {"detail", "code"} shape, validation errors included."""
+
+import pytest
+
+from kitsune_livechat.api import api
+
+
+def test_openapi_schema_is_served(api_client):
+    response = api_client().get("openapi.json")
+    assert response.status_code == 200
+    assert response.json()["info"]["title"] == "Live chat"
+
+
+def test_unique_url_namespace():
+    assert api.urls_namespace == "livechat_api"
+
+
+@pytest.mark.django_db
+def test_unknown_session_is_404_with_code(api_client):
+    from tests.factories import UserFactory
+
+    response = api_client(UserFactory()).get("sessions/00000000-0000-0000-0000-000000000000")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No such chat.", "code": "not_found"}
+
+
+@pytest.mark.django_db
+def test_validation_error_shape(api_client):
+    from tests.factories import UserFactory
+
+    response = api_client(UserFactory()).post("sessions", {"article": "not-a-number"})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert body["detail"]
+
+
+@pytest.mark.django_db
+def test_missing_csrf_is_403_with_code(api_client):
+    from tests.factories import UserFactory
+
+    client = api_client(UserFactory())
+    response = client.client.post(
+        "/livechat/api/sessions", data="{}", content_type="application/json"
+    )
+    assert response.status_code == 403
+    assert response.json()["code"] == "csrf_failed"
+
+
+@pytest.mark.django_db
+def test_anonymous_needs_login(api_client):
+    response = api_client().get("agent/queue")
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
