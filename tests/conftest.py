@@ -66,3 +66,20 @@ def api_client():
 @pytest.fixture
 def default_queue(db):
     return DefaultQueueFactory()
+
+
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only tests skip on the embedded leg; on the services leg they must run."""
+    import os
+
+    if os.environ.get("LIVECHAT_TEST_DATABASE_URL") and os.environ.get("LIVECHAT_TEST_REDIS_URL"):
+        return
+    if os.environ.get("LIVECHAT_REQUIRE_SERVICES"):
+        raise pytest.UsageError(
+            "LIVECHAT_REQUIRE_SERVICES is set but LIVECHAT_TEST_DATABASE_URL or "
+            "LIVECHAT_TEST_REDIS_URL is missing: the PostgreSQL + Redis leg cannot be skipped."
+        )
+    skip = pytest.mark.skip(reason="needs LIVECHAT_TEST_DATABASE_URL and LIVECHAT_TEST_REDIS_URL")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
