@@ -1,4 +1,5 @@
 import json
+import os
 
 import pytest
 from django.test import Client
@@ -70,8 +71,6 @@ def default_queue(db):
 
 def pytest_collection_modifyitems(config, items):
     """PostgreSQL-only tests skip on the embedded leg; on the services leg they must run."""
-    import os
-
     if os.environ.get("LIVECHAT_TEST_DATABASE_URL") and os.environ.get("LIVECHAT_TEST_REDIS_URL"):
         return
     if os.environ.get("LIVECHAT_REQUIRE_SERVICES"):

@@ -14,6 +14,7 @@ from kitsune_livechat.models import ChatSession
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.django_db
 def test_no_pending_migrations():
     out = StringIO()
     call_command("makemigrations", "--check", "--dry-run", stdout=out)
