@@ -80,5 +80,30 @@ def check_extension_points(app_configs=None, **kwargs):
         _import_error(path, "karma backend", "livechat.E004")
         for path in livechat_settings.KARMA_BACKENDS
     ]
+    errors.extend(_karma_backend_apps())
     errors.append(_import_error(livechat_settings.HOST_ADAPTER, "host adapter", "livechat.E005"))
     return [error for error in errors if error]
+
+
+def _karma_backend_apps() -> list[Error]:
+    """A backend that feeds a host app (Kitsune's ``karma`` titles, ``kbadge`` badges) names
+    its app labels in ``required_app_labels``; without them every award would log a failure."""
+    errors = []
+    for path in livechat_settings.KARMA_BACKENDS:
+        try:
+            backend = import_string(path)
+        except ImportError:
+            continue  # reported as livechat.E004
+        for label in getattr(backend, "required_app_labels", ()):
+            try:
+                apps.get_app_config(label)
+            except LookupError:
+                errors.append(
+                    Error(
+                        f"The karma backend {path!r} needs the host app {label!r}, which is not "
+                        "installed.",
+                        hint="Remove the backend from LIVECHAT_KARMA_BACKENDS or install the app.",
+                        id="livechat.E007",
+                    )
+                )
+    return errors

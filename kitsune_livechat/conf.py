@@ -37,6 +37,12 @@ DEFAULTS: dict[str, Any] = {
     "KARMA_MIN_CHAT_SECONDS": 60,
     # The same helper and visitor earn credit for at most this many chats per 30 days.
     "KARMA_REPEAT_PAIR_LIMIT": 3,
+    # A helper who held a chat this long and sent nothing (no message, no draft) while the
+    # visitor waited walked away from it: the "walked_away" deduction (seconds).
+    "KARMA_WALKED_AWAY_SECONDS": 180,
+    # Feedback counts as having led to a revision when the article gets a new approved
+    # revision within this many days of it (checked by livechat_karma / livechat_sweep).
+    "KARMA_FEEDBACK_REVISION_DAYS": 90,
     # Yearly Live Chat badge once a helper reaches this many points in a year.
     "BADGE_THRESHOLD": 50,
     "BADGE_TITLE_TEMPLATE": "{year} Live Chat Badge",

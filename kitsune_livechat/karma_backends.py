@@ -26,6 +26,8 @@ class KitsuneTitlesBackend:
     slides with time alone, so ``livechat_karma`` (and ``livechat_sweep``) call ``refresh()``.
     """
 
+    required_app_labels = ("karma",)
+
     def award(self, karma: KarmaAward) -> None:
         self.refresh()
 
@@ -49,6 +51,8 @@ class BadgesBackend:
     """Awards the yearly Live Chat badge once a helper's points in a calendar year reach
     ``LIVECHAT_BADGE_THRESHOLD``; once per person and year (a unique ``kbadge`` badge per year).
     """
+
+    required_app_labels = ("kbadge",)
 
     def award(self, karma: KarmaAward) -> None:
         if karma.points <= 0:

@@ -9,9 +9,11 @@ import logging
 from datetime import timedelta
 from functools import lru_cache
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Avg, Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -19,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from ..conf import livechat_settings
 from ..exceptions import InvalidInput
-from ..models import ChatSession, KarmaAward
+from ..models import ArticleFeedback, ChatSession, KarmaAward, Message, Rating
 
 logger = logging.getLogger(__name__)
 
@@ -169,14 +171,166 @@ def notify_backends(karma: KarmaAward) -> None:
             logger.exception("Karma backend %s failed on award %s", path, karma.pk)
 
 
-def is_first_chat(user) -> bool:
-    """Whether ``user`` has never been credited for answering a chat before."""
-    return not KarmaAward.objects.filter(user=user, action=Action.CHAT_ANSWERED).exists()
-
-
-def lock_user(user) -> None:
+def _lock_user(user) -> None:
     """Serialise awards that depend on a user's history ("first chat ever") per user."""
     get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
+
+
+def _credit_answer(user, session: ChatSession) -> list[KarmaAward]:
+    """Chat answered, plus the first-chat bonus when no other chat was ever credited.
+
+    The user's row is locked so two chats ending at once cannot both count as the first.
+    """
+    with transaction.atomic():
+        _lock_user(user)
+        first = (
+            not KarmaAward.objects.filter(user=user, action=Action.CHAT_ANSWERED)
+            .exclude(session=session)
+            .exists()
+        )
+        answered = award(user, Action.CHAT_ANSWERED, session)
+        if answered is None:
+            return []
+        bonus = award(user, Action.FIRST_CHAT, session) if first else None
+    return [karma for karma in (answered, bonus) if karma is not None]
+
+
+def walked_away(session: ChatSession, *, answered_by: set[int], drafted_by: set[int]) -> bool:
+    """Whether the chat's helper walked away from it.
+
+    Walking away means: the helper owned the chat when it ended, had held it for at least
+    ``KARMA_WALKED_AWAY_SECONDS``, and sent the visitor nothing at all (no message, and no
+    draft waiting for a mentor). A chat handed on to someone else is not walked away from, and
+    neither is one the visitor left before a helper could reasonably answer.
+    """
+    helper_id = session.helper_id
+    if helper_id is None or helper_id in answered_by or helper_id in drafted_by:
+        return False
+    return chat_seconds(session) >= livechat_settings.KARMA_WALKED_AWAY_SECONDS
+
+
+def credit_chat_end(session: ChatSession) -> list[KarmaAward]:
+    """Credit everyone who worked a chat that just ended; safe to call again.
+
+    - every helper who sent the visitor a message (the owner, invited helpers, a trainee whose
+      drafts were approved): chat answered, and the first-chat bonus on their first one;
+    - a trainee's mentor who was in the chat: mentored chat;
+    - the owner who sent nothing: the walked-away deduction.
+    The anti-gaming rules in ``award()`` apply to all credit.
+    """
+    from . import mentoring
+
+    if session.status != ChatSession.Status.ENDED:
+        return []
+    authors = (
+        Message.objects.filter(session=session, role=Message.Role.HELPER, author__isnull=False)
+        .filter(kind__in=(Message.Kind.TEXT, Message.Kind.DRAFT))
+        .values_list("author_id", "kind")
+        .distinct()
+    )
+    answered_by = {author for author, kind in authors if kind == Message.Kind.TEXT}
+    drafted_by = {author for author, kind in authors if kind == Message.Kind.DRAFT}
+    mentors = mentoring.mentors_in_chat(session)
+    people = get_user_model().objects.in_bulk(answered_by | set(mentors) | {session.helper_id})
+
+    awards: list[KarmaAward] = []
+    for user_id in sorted(answered_by):
+        awards.extend(_credit_answer(people[user_id], session))
+    for mentor_id in sorted(mentors):
+        mentored = award(people[mentor_id], Action.MENTORED_CHAT, session)
+        if mentored is not None:
+            awards.append(mentored)
+    if walked_away(session, answered_by=answered_by, drafted_by=drafted_by):
+        deduction = award(people[session.helper_id], Action.WALKED_AWAY, session)
+        if deduction is not None:
+            awards.append(deduction)
+    mentoring.propose_ready_trainees(session)
+    return awards
+
+
+GOOD_RATING_SCORE = 4
+
+
+def credit_rating(rating: Rating) -> KarmaAward | None:
+    """A good rating (4 or 5 of 5) credits the helper who owned the chat; safe to call again."""
+    session = rating.session
+    result = None
+    if rating.score >= GOOD_RATING_SCORE and session.helper_id is not None:
+        result = award(session.helper, Action.GOOD_RATING, session)
+    from . import mentoring
+
+    mentoring.propose_ready_trainees(session)
+    return result
+
+
+# Feedback that said the article itself needs work; a later approved revision credits it.
+REVISION_OUTCOMES = (
+    ArticleFeedback.Outcome.ARTICLE_INCOMPLETE,
+    ArticleFeedback.Outcome.ARTICLE_WRONG,
+    ArticleFeedback.Outcome.ARTICLE_OUTDATED,
+)
+
+
+def credit_feedback_revisions() -> list[KarmaAward]:
+    """Find feedback that led to an article revision, record it and credit its author.
+
+    Feedback counts when it reported the article incomplete, wrong or outdated (or flagged it
+    for review) and the host approved a new revision of that article after the feedback was
+    filed, within ``KARMA_FEEDBACK_REVISION_DAYS`` (the revision the feedback was about does not
+    count). The host adapter answers which revisions were approved since; each feedback is
+    credited once (``led_to_revision_id`` is set).
+    """
+    from ..host import get_host_adapter
+
+    adapter = get_host_adapter()
+    window = timedelta(days=livechat_settings.KARMA_FEEDBACK_REVISION_DAYS)
+    pending = (
+        ArticleFeedback.objects.filter(
+            Q(flagged_for_review=True) | Q(outcome__in=REVISION_OUTCOMES),
+            led_to_revision_id__isnull=True,
+            article__isnull=False,
+            created__gte=timezone.now() - window,
+        )
+        .select_related("article", "author", "session")
+        .order_by("created")
+    )
+    awards = []
+    for feedback in pending:
+        revision_ids = [
+            revision_id
+            for revision_id in adapter.approved_revision_ids_since(
+                feedback.article, feedback.created
+            )
+            if revision_id != feedback.revision_id
+        ]
+        if not revision_ids:
+            continue
+        with transaction.atomic():
+            updated = ArticleFeedback.objects.filter(
+                pk=feedback.pk, led_to_revision_id__isnull=True
+            ).update(led_to_revision_id=revision_ids[0])
+            if updated and feedback.author is not None:
+                credit = award(feedback.author, Action.FEEDBACK_LED_TO_REVISION, feedback.session)
+                if credit is not None:
+                    awards.append(credit)
+    return awards
+
+
+def refresh() -> dict[str, int]:
+    """Periodic karma work (``livechat_karma``, ``livechat_sweep``): credit feedback that led
+    to revisions, then let backends with a ``refresh()`` (auto titles) catch up with time."""
+    credited = credit_feedback_revisions()
+    refreshed = 0
+    for path in livechat_settings.KARMA_BACKENDS:
+        try:
+            backend = _backend_class(path)()
+            if hasattr(backend, "refresh"):
+                with transaction.atomic():
+                    backend.refresh()
+                refreshed += 1
+        except Exception:
+            logger.exception("Karma backend %s failed to refresh", path)
+    return {"feedback_credited": len(credited), "backends_refreshed": refreshed}
 
 
 # --- Readers: totals and leaderboards (aggregate queries over the ledger) ---------------------
@@ -234,3 +388,97 @@ def leaderboard(*, period: str = "all", locale: str | None = None, limit: int = 
         {"user_id": row["user_id"], "points": int(row["points"]), "chats": row["chats"]}
         for row in rows
     ]
+
+
+def _users_for_display(ids) -> dict:
+    """Users by id, with the host's profile joined when there is one, so that display names
+    and profile links cost no query per person."""
+    User = get_user_model()
+    users = User._default_manager.filter(pk__in=ids)
+    try:
+        User._meta.get_field("profile")
+    except FieldDoesNotExist:
+        pass
+    else:
+        users = users.select_related("profile")
+    return users.in_bulk()
+
+
+def leaderboard_entries(
+    *, period: str = "all", locale: str | None = None, limit: int = 10
+) -> list[dict]:
+    """The leaderboard as people see it: rank, display name, profile link, points, chats."""
+    from ..host import get_host_adapter
+
+    rows = leaderboard(period=period, locale=locale, limit=limit)
+    users = _users_for_display([row["user_id"] for row in rows])
+    adapter = get_host_adapter()
+    entries = []
+    for rank, row in enumerate(rows, start=1):
+        user = users.get(row["user_id"])
+        if user is None:
+            continue
+        entries.append(
+            {
+                "rank": rank,
+                "display_name": adapter.display_name(user),
+                "profile_url": adapter.profile_url(user),
+                "points": row["points"],
+                "chats": row["chats"],
+            }
+        )
+    return entries
+
+
+RECENT_WORK = 5
+
+
+def _chat_titles(user) -> list[str]:
+    """The live chat titles the user holds in the host (Kitsune's auto titles), if any."""
+    try:
+        title_model = apps.get_model("karma", "Title")
+    except LookupError:
+        return []
+    names = [livechat_settings.TOP_HELPERS_TITLE]
+    return list(
+        title_model.objects.filter(users=user, name__in=names)
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+
+
+def profile_summary(user) -> dict:
+    """Everything the profile panel shows, in a constant number of aggregate queries:
+    points per period, chats helped, average rating, articles improved through feedback,
+    live chat titles and the most recent credited work."""
+    helped = ChatSession.objects.filter(helper=user, status=ChatSession.Status.ENDED).aggregate(
+        chats=Count("pk"), rating=Avg("rating__score")
+    )
+    improved = (
+        ArticleFeedback.objects.filter(author=user, led_to_revision_id__isnull=False)
+        .values("article_id")
+        .distinct()
+        .count()
+    )
+    recent = [
+        {
+            "action": karma.action,
+            "label": karma.get_action_display(),
+            "points": karma.points,
+            "article_title": karma.session.article_title if karma.session_id else "",
+            "article_url": karma.session.article_url if karma.session_id else "",
+            "created": karma.created,
+        }
+        for karma in KarmaAward.objects.filter(user=user)
+        .select_related("session")
+        .order_by("-created", "-pk")[:RECENT_WORK]
+    ]
+    rating = helped["rating"]
+    return {
+        "totals": totals(user),
+        "chats_helped": helped["chats"],
+        "rating_average": round(float(rating), 1) if rating is not None else None,
+        "articles_improved": improved,
+        "titles": _chat_titles(user),
+        "recent": recent,
+    }

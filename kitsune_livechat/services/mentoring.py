@@ -1,0 +1,430 @@
+"""The mentoring path: a newcomer applies, observes live chats, answers chats under a mentor's
+supervision, and graduates into the helpers group.
+
+Stages (``Trainee.Stage``): applied -> training (paired with a mentor) -> proposed (enough good
+chats) -> graduated. Mentors are contributors with ``livechat.supervise_chats``.
+In a supervised chat the trainee owns the chat (``ChatSession.helper``) and the mentor stays in
+it as a ``Participant`` with the mentor role; the trainee's messages are stored as drafts that
+only staff see, and reach the visitor when the mentor approves (or edits) them.
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import realtime
+from ..conf import livechat_settings
+from ..exceptions import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
+from ..models import ChatSession, KarmaAward, Message, Participant, Trainee
+from . import karma
+from .access import Caller, get_session_for
+from .messaging import post_system_message, store_message
+
+IN_TRAINING = (Trainee.Stage.TRAINING, Trainee.Stage.PROPOSED)
+
+
+def trainee_guide() -> str:
+    """The short guide a new trainee gets when applying."""
+    return _(
+        "Welcome to live chat! Here is how the path works.\n"
+        "1. A mentor pairs with you. Until then, read the chat rules and the top KB articles.\n"
+        "2. Observe: knock on live chats to watch how helpers work. You only read; the visitor "
+        "does not see you unless the site says so.\n"
+        "3. Supervised chats: your mentor hands you a chat and stays in it. What you write waits "
+        "for your mentor's approval (or edit) before the visitor sees it, and your mentor can "
+        "whisper tips that only you two see.\n"
+        "4. After %(observed)s observed and %(supervised)s supervised chats rated "
+        "%(rating)s or better, you are proposed for graduation; your mentor confirms and you "
+        "join the helpers."
+    ) % {
+        "observed": livechat_settings.GRADUATION_OBSERVED_CHATS,
+        "supervised": livechat_settings.GRADUATION_SUPERVISED_CHATS,
+        "rating": livechat_settings.GRADUATION_MIN_RATING,
+    }
+
+
+def _require_user(caller: Caller):
+    if not caller.is_authenticated:
+        raise NotAuthenticated()
+    return caller.user
+
+
+def _require_mentor(caller: Caller):
+    user = _require_user(caller)
+    if not caller.has_perm("supervise_chats"):
+        raise Forbidden(_("Only mentors can do that."), code="not_mentor")
+    return user
+
+
+def _locked_trainee(trainee_id) -> Trainee:
+    try:
+        return Trainee.objects.select_for_update().select_related("user").get(pk=trainee_id)
+    except (Trainee.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("No such trainee."), code="no_such_trainee") from None
+
+
+def _notify(user_id: int, trainee: Trainee, event: str) -> None:
+    """Tell a contributor's open consoles about a step on the path (agent socket)."""
+    realtime.publish(
+        realtime.agent_group(user_id),
+        {"type": "mentoring", "event": event, "trainee": trainee_json(trainee)},
+    )
+
+
+def trainee_json(trainee: Trainee) -> dict:
+    from ..host import get_host_adapter
+
+    adapter = get_host_adapter()
+    return {
+        "id": trainee.pk,
+        "display_name": adapter.display_name(trainee.user),
+        "stage": trainee.stage,
+        "mentor": adapter.display_name(trainee.mentor) if trainee.mentor_id else None,
+        "applied": trainee.applied.isoformat(),
+        "progress": progress(trainee),
+    }
+
+
+# --- Applying and pairing ---------------------------------------------------------------------
+
+
+def apply(*, caller: Caller, motivation: str = "") -> tuple[Trainee, bool]:
+    """A registered user applies as a trainee; applying again returns the same application."""
+    user = _require_user(caller)
+    if caller.has_perm("answer_chats"):
+        raise Conflict(_("You already answer chats."), code="already_helper")
+    motivation = motivation.strip()
+    if len(motivation) > livechat_settings.MAX_MESSAGE_LENGTH:
+        raise InvalidInput(_("That is too long."), code="too_long")
+    trainee, created = Trainee.objects.get_or_create(
+        user=user, defaults={"motivation": motivation, "applied": timezone.now()}
+    )
+    return trainee, created
+
+
+def pair(*, caller: Caller, trainee_id) -> Trainee:
+    """A mentor takes on a trainee who has none yet (or is theirs already)."""
+    mentor = _require_mentor(caller)
+    with transaction.atomic():
+        trainee = _locked_trainee(trainee_id)
+        if trainee.user_id == mentor.pk:
+            raise InvalidInput(_("You cannot mentor yourself."), code="self_mentoring")
+        if trainee.stage == Trainee.Stage.GRADUATED:
+            raise Conflict(_("This trainee has graduated."), code="graduated")
+        if trainee.mentor_id not in (None, mentor.pk):
+            raise Conflict(_("This trainee already has a mentor."), code="already_paired")
+        trainee.mentor = mentor
+        if trainee.stage == Trainee.Stage.APPLIED:
+            trainee.stage = Trainee.Stage.TRAINING
+        trainee.save(update_fields=["mentor", "stage"])
+        _notify(trainee.user_id, trainee, "paired")
+    return trainee
+
+
+def training(user) -> Trainee | None:
+    """The user's trainee record while they are on the path with a mentor, else None."""
+    if user is None or not user.is_authenticated:
+        return None
+    return (
+        Trainee.objects.filter(user=user, stage__in=IN_TRAINING, mentor__isnull=False)
+        .select_related("mentor")
+        .first()
+    )
+
+
+def trainees_for(caller: Caller) -> list[Trainee]:
+    """What a mentor's console lists: their own trainees and applicants waiting for a mentor."""
+    mentor = _require_mentor(caller)
+    return list(
+        Trainee.objects.filter(Q(mentor=mentor) | Q(mentor__isnull=True))
+        .exclude(stage=Trainee.Stage.GRADUATED)
+        .select_related("user", "mentor")
+        .order_by("applied")
+    )
+
+
+# --- Supervised chats -------------------------------------------------------------------------
+
+
+def hand_over(*, caller: Caller, session_id, trainee_id, supervised: bool = True) -> ChatSession:
+    """The chat's helper hands it to their trainee and stays in it as the mentor.
+
+    The trainee becomes the chat's helper; with ``supervised`` their messages wait for the
+    mentor's approval. The visitor is told who is helping now.
+    """
+    from ..host import get_host_adapter
+
+    mentor = _require_mentor(caller)
+    with transaction.atomic():
+        access = get_session_for(caller, session_id, for_update=True)
+        session = access.session
+        if session.helper_id != mentor.pk:
+            raise Forbidden(_("Only the chat's helper can hand it over."), code="not_owner")
+        if session.status != ChatSession.Status.ACTIVE:
+            raise Conflict(_("This chat is not active."), code="not_active")
+        trainee = _locked_trainee(trainee_id)
+        if trainee.mentor_id != mentor.pk or trainee.stage not in IN_TRAINING:
+            raise Forbidden(_("This is not a trainee of yours."), code="not_your_trainee")
+        now = timezone.now()
+        Participant.objects.update_or_create(
+            session=session,
+            user=mentor,
+            defaults={
+                "role": Participant.Role.MENTOR,
+                "state": Participant.State.ACTIVE,
+                "visible": True,
+                "joined_at": now,
+                "left_at": None,
+            },
+        )
+        # An observing trainee now owns the chat: their observer seat is closed.
+        Participant.objects.filter(session=session, user=trainee.user).update(
+            state=Participant.State.LEFT, left_at=now
+        )
+        session.helper = trainee.user
+        session.supervised = supervised
+        session.save(update_fields=["helper", "supervised"])
+        adapter = get_host_adapter()
+        post_system_message(
+            session,
+            _("%(trainee)s is now helping you, together with %(mentor)s.")
+            % {
+                "trainee": adapter.display_name(trainee.user),
+                "mentor": adapter.display_name(mentor),
+            },
+        )
+        realtime.publish(
+            realtime.agent_group(trainee.user_id),
+            {
+                "type": "mentoring",
+                "event": "handed_over",
+                "session": str(session.pk),
+                "supervised": supervised,
+            },
+        )
+    return session
+
+
+def message_kind_for(session: ChatSession, user, kind: str) -> str:
+    """The kind a message is stored as: in a supervised chat, the trainee's text becomes a draft.
+
+    Called by the one code path that stores what chat participants send (HTTP and socket).
+    """
+    if (
+        kind == Message.Kind.TEXT
+        and session.supervised
+        and user is not None
+        and session.helper_id == user.pk
+        and Trainee.objects.filter(user_id=user.pk, stage__in=IN_TRAINING).exists()
+    ):
+        return Message.Kind.DRAFT
+    return kind
+
+
+def _is_mentor_of(access, user) -> bool:
+    participant = access.participant
+    if participant is not None and participant.role == Participant.Role.MENTOR:
+        return True
+    return Trainee.objects.filter(user_id=access.session.helper_id, mentor=user).exists()
+
+
+def approve_draft(
+    *, caller: Caller, session_id, seq: int, body: str | None = None
+) -> tuple[Message, bool]:
+    """Publish a trainee's draft to the visitor, as written or edited by the mentor.
+
+    The published message is a new visible text message pointing at the draft, with the
+    mentor as ``approved_by`` and the trainee as its author. Approving twice returns the
+    first published message (False: nothing new).
+    """
+    user = _require_user(caller)
+    with transaction.atomic():
+        access = get_session_for(caller, session_id, for_update=True)
+        session = access.session
+        if not access.is_staff or not _is_mentor_of(access, user):
+            raise Forbidden(_("Only the trainee's mentor can approve drafts."), code="not_mentor")
+        draft = (
+            Message.objects.select_for_update()
+            .filter(session=session, seq=seq, kind=Message.Kind.DRAFT)
+            .first()
+        )
+        if draft is None:
+            raise NotFound(_("No such draft."), code="no_such_draft")
+        published = Message.objects.filter(draft=draft).first()
+        if published is not None:
+            return published, False
+        if not session.is_open:
+            raise Conflict(_("This chat has ended."), code="chat_ended")
+        text = (draft.body if body is None else body).strip()
+        if not text:
+            raise InvalidInput(_("The message is empty."), code="empty")
+        if len(text) > livechat_settings.MAX_MESSAGE_LENGTH:
+            raise InvalidInput(_("The message is too long."), code="too_long")
+        message, _created = store_message(
+            session_id=session.pk,
+            body=text,
+            role=Message.Role.HELPER,
+            kind=Message.Kind.TEXT,
+            author=draft.author,
+            author_name=draft.author_name,
+            client_msg_id=f"approved-draft-{draft.pk}",
+        )
+        Message.objects.filter(pk=message.pk).update(draft=draft, approved_by=user)
+        message.draft, message.approved_by = draft, user
+        ChatSession.objects.filter(pk=session.pk, first_response_at__isnull=True).update(
+            first_response_at=message.created
+        )
+        realtime.publish(
+            realtime.session_staff_group(session.pk),
+            {
+                "type": "draft.approved",
+                "draft_seq": draft.seq,
+                "seq": message.seq,
+                "edited": text != draft.body.strip(),
+            },
+        )
+    return message, True
+
+
+# --- Graduation -------------------------------------------------------------------------------
+
+
+def _supervised_chats(trainee: Trainee):
+    return ChatSession.objects.filter(
+        helper_id=trainee.user_id,
+        supervised=True,
+        status=ChatSession.Status.ENDED,
+        rating__score__gte=livechat_settings.GRADUATION_MIN_RATING,
+    )
+
+
+def progress(trainee: Trainee) -> dict:
+    """Chats counted towards graduation: observed ones (watched to the end, someone else's) and
+    supervised ones the trainee answered with a rating of ``GRADUATION_MIN_RATING`` or more."""
+    observed = (
+        Participant.objects.filter(
+            user_id=trainee.user_id,
+            role=Participant.Role.TRAINEE,
+            joined_at__isnull=False,
+            session__status=ChatSession.Status.ENDED,
+        )
+        .exclude(session__helper_id=trainee.user_id)
+        .count()
+    )
+    supervised = _supervised_chats(trainee).count()
+    needed_observed = livechat_settings.GRADUATION_OBSERVED_CHATS
+    needed_supervised = livechat_settings.GRADUATION_SUPERVISED_CHATS
+    return {
+        "observed": observed,
+        "observed_needed": needed_observed,
+        "supervised": supervised,
+        "supervised_needed": needed_supervised,
+        "ready": observed >= needed_observed and supervised >= needed_supervised,
+    }
+
+
+def _propose(trainee: Trainee) -> bool:
+    """Move a ready trainee (locked by the caller) to "proposed" and tell their mentor."""
+    if trainee.stage != Trainee.Stage.TRAINING or not progress(trainee)["ready"]:
+        return False
+    trainee.stage = Trainee.Stage.PROPOSED
+    trainee.proposed = timezone.now()
+    trainee.save(update_fields=["stage", "proposed"])
+    if trainee.mentor_id:
+        _notify(trainee.mentor_id, trainee, "proposed")
+    return True
+
+
+def propose(*, caller: Caller, trainee_id) -> Trainee:
+    """The trainee (or their mentor) asks for graduation; refused until the chats are done."""
+    user = _require_user(caller)
+    with transaction.atomic():
+        trainee = _locked_trainee(trainee_id)
+        if user.pk not in (trainee.user_id, trainee.mentor_id):
+            raise NotFound(_("No such trainee."), code="no_such_trainee")
+        if trainee.stage in (Trainee.Stage.PROPOSED, Trainee.Stage.GRADUATED):
+            return trainee
+        if trainee.stage != Trainee.Stage.TRAINING:
+            raise Conflict(_("A mentor has to pair with you first."), code="no_mentor")
+        if not _propose(trainee):
+            raise Conflict(_("Not enough good chats yet."), code="not_ready")
+    return trainee
+
+
+def propose_ready_trainees(session: ChatSession) -> list[Trainee]:
+    """After a chat ends or is rated: propose the trainees in it who have now done enough."""
+    trainee_users = {session.helper_id} | set(
+        Participant.objects.filter(
+            session=session, role=Participant.Role.TRAINEE, joined_at__isnull=False
+        ).values_list("user_id", flat=True)
+    )
+    proposed = []
+    with transaction.atomic():
+        for trainee in Trainee.objects.select_for_update().filter(
+            user_id__in=trainee_users - {None}, stage=Trainee.Stage.TRAINING
+        ):
+            if _propose(trainee):
+                proposed.append(trainee)
+    return proposed
+
+
+def helpers_group() -> Group:
+    """The group graduates join (``LIVECHAT_HELPERS_GROUP``), made with ``answer_chats``."""
+    group, _created = Group.objects.get_or_create(name=livechat_settings.HELPERS_GROUP)
+    permission = Permission.objects.get(content_type__app_label="livechat", codename="answer_chats")
+    group.permissions.add(permission)
+    return group
+
+
+def graduate(*, caller: Caller, trainee_id) -> Trainee:
+    """A mentor confirms a proposed trainee: they join the helpers group, the mentor is credited.
+
+    Confirming twice changes nothing more.
+    """
+    mentor = _require_mentor(caller)
+    with transaction.atomic():
+        trainee = _locked_trainee(trainee_id)
+        if trainee.user_id == mentor.pk:
+            raise Forbidden(_("You cannot graduate yourself."), code="self_mentoring")
+        if trainee.stage == Trainee.Stage.GRADUATED:
+            return trainee
+        if trainee.stage != Trainee.Stage.PROPOSED and not (
+            trainee.stage == Trainee.Stage.TRAINING and _propose(trainee)
+        ):
+            raise Conflict(_("This trainee is not ready to graduate."), code="not_ready")
+        trainee.user.groups.add(helpers_group())
+        trainee.stage = Trainee.Stage.GRADUATED
+        trainee.graduated = timezone.now()
+        trainee.graduated_by = mentor
+        trainee.save(update_fields=["stage", "graduated", "graduated_by"])
+        credited = trainee.mentor or mentor
+        # The award is tied to the supervised chat that completed the path, which keeps it
+        # once per trainee under the ledger's (user, action, session) rule.
+        last_chat = _supervised_chats(trainee).order_by("-ended_at", "-created").first()
+        karma.award(credited, KarmaAward.Action.TRAINEE_GRADUATED, last_chat)
+        _notify(trainee.user_id, trainee, "graduated")
+    return trainee
+
+
+def mentors_in_chat(session: ChatSession) -> set[int]:
+    """Ids of mentors who were in this chat with a trainee of theirs (observing or answering)."""
+    present = set(
+        Participant.objects.filter(session=session, joined_at__isnull=False).values_list(
+            "user_id", flat=True
+        )
+    )
+    present.add(session.helper_id)
+    trainee_in_chat = Q(user_id=session.helper_id) | Q(
+        user__livechat_participations__session=session,
+        user__livechat_participations__role=Participant.Role.TRAINEE,
+        user__livechat_participations__joined_at__isnull=False,
+    )
+    rows = (
+        Trainee.objects.filter(trainee_in_chat, mentor__isnull=False)
+        .exclude(stage=Trainee.Stage.GRADUATED, graduated__lt=session.created)
+        .values_list("user_id", "mentor_id")
+        .distinct()
+    )
+    return {mentor for user, mentor in rows if mentor in present and mentor != user}
