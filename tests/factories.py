@@ -1,11 +1,14 @@
 """factory-boy factories for the host's stand-in models and the live chat models."""
 
+from datetime import timedelta
+
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from kitsune_livechat import models as lc
+from kitsune_livechat.services.feedback import extract_terms
 
 # --- Host (Kitsune-shaped) models -------------------------------------------------------------
 
@@ -155,3 +158,39 @@ class MessageFactory(factory.django.DjangoModelFactory):
         session.save(update_fields=["last_seq"])
         kwargs.setdefault("seq", session.last_seq)
         return super()._create(model_class, *args, **kwargs)
+
+
+# --- Chat histories (insight and stats tests) -------------------------------------------------
+
+
+class EndedChatFactory(ActiveChatFactory):
+    """A chat a helper answered 30 s after taking it and ended 10 minutes later."""
+
+    status = lc.ChatSession.Status.ENDED
+    assigned_at = factory.LazyAttribute(lambda o: o.created + timedelta(seconds=20))
+    first_response_at = factory.LazyAttribute(lambda o: o.assigned_at + timedelta(seconds=30))
+    ended_at = factory.LazyAttribute(lambda o: o.assigned_at + timedelta(minutes=10))
+    created = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
+
+
+class ArticleFeedbackFactory(factory.django.DjangoModelFactory):
+    """The helper's feedback on an ended chat; ``terms`` derived as the service derives them."""
+
+    class Meta:
+        model = lc.ArticleFeedback
+
+    session = factory.SubFactory(EndedChatFactory)
+    author = factory.LazyAttribute(lambda o: o.session.helper)
+    article = factory.LazyAttribute(lambda o: o.session.article)
+    revision_id = factory.LazyAttribute(lambda o: o.session.article_revision_id)
+    outcome = lc.ArticleFeedback.Outcome.ARTICLE_SOLVED
+    missing = ""
+    terms = factory.LazyAttribute(lambda o: extract_terms(o.missing))
+
+
+class RatingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = lc.Rating
+
+    session = factory.SubFactory(EndedChatFactory)
+    score = 5
