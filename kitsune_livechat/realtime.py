@@ -3,6 +3,15 @@
 The channel layer carries notifications only (at-most-once); PostgreSQL is the source of truth,
 so a client that misses an event catches up by replaying from the database. Nothing else in the
 app calls ``group_send``.
+
+Two kinds of events travel on the layer:
+
+- ``livechat.event`` carries a protocol frame (DESIGN.md §6) that consumers forward to their
+  client. ``recheck=True`` marks a frame that may change who belongs in the chat (assignment,
+  transfer, participants): every socket re-checks its caller's access before forwarding it, so a
+  helper removed by a transfer stops receiving at once.
+- ``livechat.signal`` tells consumers to do something themselves and is never forwarded, e.g.
+  ``line_moved``: waiting visitors recompute their position, coalesced to one push per visitor.
 """
 
 import logging
@@ -11,11 +20,19 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django.db.models import Count, Q
 
 logger = logging.getLogger(__name__)
 
 # Consumers implement ``livechat_event`` and forward ``event`` to their client.
 HANDLER = "livechat.event"
+# Consumers implement ``livechat_signal`` and act on it; it never reaches a client as is.
+SIGNAL_HANDLER = "livechat.signal"
+
+# Queue changes that should make a console ring (sound or desktop notification).
+NOTIFY_CHANGES = frozenset({"new", "waiting_long"})
+
+# --- Group names ------------------------------------------------------------------------------
 
 
 def session_group(session_id) -> str:
@@ -33,6 +50,11 @@ def agent_group(user_id: int) -> str:
     return f"livechat.agent.{user_id}"
 
 
+def line_group(queue_id: int) -> str:
+    """The sockets of visitors waiting in one queue: told when the line moves."""
+    return f"livechat.line.{queue_id}"
+
+
 QUEUE_GROUP = "livechat.queue"
 """Every open contributor console: live queue changes."""
 
@@ -41,20 +63,205 @@ def _hex(session_id) -> str:
     return getattr(session_id, "hex", None) or str(session_id).replace("-", "")
 
 
-def publish(group: str, event: dict[str, Any]) -> None:
-    """Send ``event`` (a protocol frame with a ``type``) to ``group`` once the transaction commits.
+# --- Sending ----------------------------------------------------------------------------------
 
-    Outside a transaction it is sent at once. A failing channel layer is logged, never raised:
-    the data is already stored and clients recover it by resuming.
-    """
 
+def _send_on_commit(group: str, message: dict[str, Any]) -> None:
     def send() -> None:
         layer = get_channel_layer()
         if layer is None:
             return
         try:
-            async_to_sync(layer.group_send)(group, {"type": HANDLER, "event": event})
+            async_to_sync(layer.group_send)(group, message)
         except Exception:
-            logger.exception("Could not publish %s to %s", event.get("type"), group)
+            logger.exception("Could not publish %s to %s", message.get("type"), group)
 
     transaction.on_commit(send)
+
+
+def publish(group: str, event: dict[str, Any], *, recheck: bool = False, origin: str = "") -> None:
+    """Send ``event`` (a protocol frame with a ``type``) to ``group`` once the transaction commits.
+
+    Outside a transaction it is sent at once. A failing channel layer is logged, never raised:
+    the data is already stored and clients recover it by resuming. ``recheck`` makes every
+    receiving socket re-check its access first; ``origin`` (a channel name) is not echoed back
+    to the socket that caused the event (typing, read marks).
+    """
+    message: dict[str, Any] = {"type": HANDLER, "event": event}
+    if recheck:
+        message["recheck"] = True
+    if origin:
+        message["origin"] = origin
+    _send_on_commit(group, message)
+
+
+def signal(group: str, name: str, **data: Any) -> None:
+    """Tell the consumers in ``group`` to act (``livechat_signal``), after commit."""
+    _send_on_commit(group, {"type": SIGNAL_HANDLER, "signal": name, **data})
+
+
+# --- Frames and the events that carry them ----------------------------------------------------
+
+
+def session_summary(session) -> dict[str, Any]:
+    """What a console shows for a chat in its lists: never the visitor's email or account."""
+    return {
+        "id": str(session.pk),
+        "status": session.status,
+        "queue": session.queue_id,
+        "locale": session.locale,
+        "product": session.product,
+        "problem": session.problem[:200],
+        "article": {"title": session.article_title, "url": session.article_url},
+        "created": session.created.isoformat(),
+    }
+
+
+def status_frame(
+    session,
+    *,
+    change: str = "",
+    position: int | None = None,
+    wait_seconds: int | None = None,
+    helpers: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """``status {status, change, position, wait_seconds, helpers}`` for a chat's sockets.
+
+    ``change`` says what happened (assigned, transferred, ended, participants, position...);
+    ``helpers`` lists the people the visitor may see, by display name.
+    """
+    if helpers is None:
+        from .services.participants import visible_people
+
+        helpers = visible_people(session)
+    return {
+        "type": "status",
+        "status": session.status,
+        "change": change,
+        "position": position,
+        "wait_seconds": wait_seconds,
+        "helpers": helpers,
+    }
+
+
+def current_status(session, *, change: str = "") -> dict[str, Any]:
+    """The ``status`` frame for a chat as it is now: with position and wait while it waits.
+
+    Sent to a socket when it connects and, coalesced, to waiting visitors when the line moves.
+    """
+    position = wait_seconds = None
+    if session.status == session.Status.WAITING:
+        from .services.availability import position_in_line, read_line
+
+        position = position_in_line(session)
+        wait_seconds = read_line(session.queue).estimate(position, session.locale)
+    return status_frame(session, change=change, position=position, wait_seconds=wait_seconds)
+
+
+def session_status_changed(
+    session, *, change: str, position: int | None = None, wait_seconds: int | None = None
+) -> None:
+    """A chat was assigned, transferred, requeued or ended: tell every socket of it.
+
+    Every receiving socket re-checks its access first, so whoever left the chat (a helper
+    transferred away) is disconnected instead of told.
+    """
+    frame = status_frame(session, change=change, position=position, wait_seconds=wait_seconds)
+    publish(session_group(session.pk), frame, recheck=True)
+
+
+def participants_changed(
+    session, participants: list[dict[str, Any]], *, visible_changed: bool
+) -> None:
+    """Someone was invited, knocked, joined or left: staff get the full list, and the visitor
+    a ``status`` with the visible names only when those changed (an invisible monitor joining
+    must not show). Both re-check access, so whoever left stops receiving at once."""
+    publish(
+        session_staff_group(session.pk),
+        {"type": "participants", "participants": participants},
+        recheck=True,
+    )
+    if visible_changed:
+        frame = status_frame(session, change="participants")
+        publish(session_group(session.pk), frame, recheck=True)
+
+
+def line_moved(queue_id: int) -> None:
+    """The line of a queue changed (a chat joined, was taken or left it).
+
+    Each waiting visitor's socket recomputes its own position and wait, at most once per
+    ``LIVECHAT_POSITION_PUSH_DELAY``, so a burst of changes sends one update per visitor.
+    """
+    signal(line_group(queue_id), "line_moved", queue=queue_id)
+
+
+def waiting_counts(queue_id: int | None = None) -> dict[str, int]:
+    """Waiting chats in all queues and in one: the counters every console shows."""
+    from .models import ChatSession
+
+    counts = ChatSession.objects.filter(status=ChatSession.Status.WAITING).aggregate(
+        waiting=Count("pk"), in_queue=Count("pk", filter=Q(queue_id=queue_id))
+    )
+    return {"waiting": counts["waiting"], "in_queue": counts["in_queue"]}
+
+
+def queue_frame(session, *, change: str) -> dict[str, Any]:
+    """``queue {change, session, counts, notify}`` for the live queue of every console.
+
+    ``change`` is new, taken, abandoned, missed, requeued or waiting_long; ``notify`` asks the
+    console for a sound or desktop notification.
+    """
+    return {
+        "type": "queue",
+        "change": change,
+        "session": session_summary(session),
+        "counts": waiting_counts(session.queue_id),
+        "notify": change in NOTIFY_CHANGES,
+    }
+
+
+def queue_changed(session, *, change: str) -> None:
+    """A chat joined, left or waits too long in a line: every console's queue and counts."""
+    publish(QUEUE_GROUP, queue_frame(session, change=change))
+
+
+def agent_chat_changed(user_id: int, session, *, change: str) -> None:
+    """One contributor's own chats changed (assigned, transferred_in, transferred_out, ended,
+    joined, left): every console they have open updates its tabs."""
+    publish(
+        agent_group(user_id),
+        {"type": "chat", "change": change, "session": session_summary(session)},
+    )
+
+
+def presence_changed(user_id: int, *, status: str, capacity: int) -> None:
+    """A contributor's status changed in one console: the others follow."""
+    publish(agent_group(user_id), {"type": "presence", "status": status, "capacity": capacity})
+
+
+def invitation_frame(session, *, change: str, by: str, role: str = "helper") -> dict[str, Any]:
+    """``invitation {change, role, by, session}``; ``by`` is a display name.
+
+    ``change`` is invited (to the invitee), accepted or declined (to the inviter).
+    """
+    return {
+        "type": "invitation",
+        "change": change,
+        "role": role,
+        "by": by,
+        "session": session_summary(session),
+    }
+
+
+def invitation(user_id: int, session, *, change: str, by: str, role: str = "helper") -> None:
+    """An invitation for one contributor's consoles, or the answer to one for the inviter's."""
+    publish(agent_group(user_id), invitation_frame(session, change=change, by=by, role=role))
+
+
+def knock(user_id: int, session, *, change: str, by: str) -> None:
+    """``knock {change, session, by}``: a trainee asks to observe (to the chat's helper) or was
+    admitted or turned away (to the trainee)."""
+    publish(
+        agent_group(user_id),
+        {"type": "knock", "change": change, "by": by, "session": session_summary(session)},
+    )

@@ -11,3 +11,4 @@ api = NinjaAPI(
     urls_namespace="livechat_api",
 )
 install_error_handlers(api)
+api.add_router("", "kitsune_livechat.api.messages.router")

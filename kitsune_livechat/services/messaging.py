@@ -1,25 +1,66 @@
-"""Storing chat messages: every message gets the next per-session ``seq`` in the transaction
-that stores it, a repeated ``client_msg_id`` returns the stored message, and the broadcast
-happens only after commit. Replaying ``seq > after_seq`` from the database is therefore
-always complete.
+"""Chat messages: sending, history, typing and read marks.
+
+Every message gets the next per-session ``seq`` in the transaction that stores it, a repeated
+``client_msg_id`` returns the stored message, and the broadcast happens only after commit.
+Replaying ``seq > after_seq`` from the database is therefore always complete. Whispers and notes
+go to the staff group only and are filtered out of the visitor's history, so no visitor ever
+receives one, live, on replay or over HTTP.
 """
 
+from __future__ import annotations
+
+import time
+from collections import deque
+
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.html import urlize
+from django.utils.translation import gettext as _
 
 from .. import realtime
-from ..models import ChatSession, Message
+from ..conf import livechat_settings
+from ..exceptions import Conflict, Forbidden, InvalidInput, RateLimited
+from ..host import get_host_adapter
+from ..models import ChatSession, Message, Participant
+from .access import Caller, ChatRole, SessionAccess, get_session_for
+
+MAX_CLIENT_MSG_ID = 64
+# What each caller may send; system lines and drafts come from services only.
+CLIENT_KINDS = (Message.Kind.TEXT, Message.Kind.WHISPER, Message.Kind.NOTE)
+STAFF_KINDS = (Message.Kind.TEXT, Message.Kind.WHISPER, Message.Kind.NOTE)
+TRAINEE_KINDS = (Message.Kind.WHISPER, Message.Kind.NOTE)
+# Replays and HTTP pages never return more than this many messages at once.
+PAGE_SIZE = 500
+
+
+# --- Shapes -----------------------------------------------------------------------------------
+
+
+def render_body(body: str) -> str:
+    """Message text as safe HTML: everything escaped, web links made clickable (nofollow).
+
+    Bodies are stored as the plain text that was typed; this is the one place they become
+    markup, with Django's ``urlize`` (which links only http(s), www. and e-mail addresses, so a
+    ``javascript:`` URL stays text).
+    """
+    return urlize(body, nofollow=True, autoescape=True).replace("\n", "<br>")
 
 
 def message_json(message: Message) -> dict:
-    """The protocol's message object (DESIGN.md §5): a display name, never an email or id."""
+    """The protocol's message object (DESIGN.md §5): a display name, never an email or id.
+
+    ``html`` is ``body`` rendered by ``render_body``, for clients that show links.
+    """
     return {
         "seq": message.seq,
         "author": message.author_name,
         "role": message.role,
         "kind": message.kind,
         "body": message.body,
+        "html": render_body(message.body),
         "client_msg_id": message.client_msg_id,
         "created": message.created.isoformat(),
     }
@@ -34,6 +75,9 @@ def publish_message(message: Message) -> None:
         realtime.publish(realtime.session_group(message.session_id), frame)
 
 
+# --- Storing ----------------------------------------------------------------------------------
+
+
 def store_message(
     *,
     session_id,
@@ -43,20 +87,23 @@ def store_message(
     author=None,
     author_name: str = "",
     client_msg_id: str | None = None,
+    first_response: bool = False,
 ) -> tuple[Message, bool]:
     """Store one message with the next seq; returns (message, created).
 
     The seq counter lives on the session row and is bumped with an UPDATE, which takes the row
     lock until commit, so concurrent senders get consecutive seqs. A retried ``client_msg_id``
-    finds the stored message instead of creating a copy, even when two retries race.
+    hits the unique constraint and gets the stored message instead of a copy, even when two
+    retries race; the failed insert rolls back its seq. ``first_response`` stamps the chat's
+    first helper answer in the same UPDATE, so a send costs the same queries every time.
     """
-    if client_msg_id:
-        existing = Message.objects.filter(session_id=session_id, client_msg_id=client_msg_id)
-        if found := existing.first():
-            return found, False
+    now = timezone.now()
+    bump = {"last_seq": F("last_seq") + 1}
+    if first_response:
+        bump["first_response_at"] = Coalesce(F("first_response_at"), Value(now))
     try:
         with transaction.atomic():
-            ChatSession.objects.filter(pk=session_id).update(last_seq=F("last_seq") + 1)
+            ChatSession.objects.filter(pk=session_id).update(**bump)
             seq = ChatSession.objects.values_list("last_seq", flat=True).get(pk=session_id)
             message = Message.objects.create(
                 session_id=session_id,
@@ -67,12 +114,12 @@ def store_message(
                 role=role,
                 kind=kind,
                 body=body,
-                created=timezone.now(),
+                created=now,
             )
     except IntegrityError:
         if not client_msg_id:
             raise
-        # The same client_msg_id won a race against us: answer with the stored one.
+        # The same client_msg_id was stored before (or won a race against us).
         return Message.objects.get(session_id=session_id, client_msg_id=client_msg_id), False
     publish_message(message)
     return message, True
@@ -80,7 +127,298 @@ def store_message(
 
 def post_system_message(session: ChatSession, body: str) -> Message:
     """A line everyone in the chat sees: assignments, transfers, joins, endings."""
-    message, _ = store_message(
+    message, _created = store_message(
         session_id=session.pk, body=body, role=Message.Role.SYSTEM, kind=Message.Kind.SYSTEM
     )
     return message
+
+
+# --- Sending ----------------------------------------------------------------------------------
+
+
+def clean_body(body) -> str:
+    """The text to store, or InvalidInput: not empty, not longer than the setting allows."""
+    if not isinstance(body, str):
+        raise InvalidInput(_("The message must be text."), code="invalid_body")
+    body = body.strip()
+    if not body:
+        raise InvalidInput(_("The message is empty."), code="empty_message")
+    limit = livechat_settings.MAX_MESSAGE_LENGTH
+    if len(body) > limit:
+        raise InvalidInput(
+            _("The message is too long (at most %(limit)d characters).") % {"limit": limit},
+            code="message_too_long",
+        )
+    return body
+
+
+def _clean_client_msg_id(client_msg_id) -> str | None:
+    if client_msg_id in (None, ""):
+        return None
+    if not isinstance(client_msg_id, str) or len(client_msg_id) > MAX_CLIENT_MSG_ID:
+        raise InvalidInput(
+            _("client_msg_id must be text of at most %(limit)d characters.")
+            % {"limit": MAX_CLIENT_MSG_ID},
+            code="invalid_client_msg_id",
+        )
+    return client_msg_id
+
+
+def _clean_kind(kind) -> str:
+    if kind in (None, ""):
+        return Message.Kind.TEXT
+    if kind not in CLIENT_KINDS:
+        raise InvalidInput(_("Unknown message kind."), code="invalid_kind")
+    return kind
+
+
+def allowed_kinds(access: SessionAccess) -> tuple[str, ...]:
+    """The visitor writes text; staff also whisper and note; trainees only whisper and note."""
+    if access.role == ChatRole.VISITOR:
+        return (Message.Kind.TEXT,)
+    participant = access.participant
+    if participant is not None and participant.role == Participant.Role.TRAINEE:
+        return TRAINEE_KINDS
+    return STAFF_KINDS
+
+
+def _require_kind(access: SessionAccess, kind: str) -> None:
+    if kind not in allowed_kinds(access):
+        raise Forbidden(_("You cannot send this kind of message."), code="kind_not_allowed")
+
+
+def _is_hidden_observer(access: SessionAccess) -> bool:
+    """A monitor or trainee the visitor does not know is there."""
+    if access.role != ChatRole.OBSERVER:
+        return False
+    return access.participant is None or not access.participant.visible
+
+
+def author_name(access: SessionAccess, caller: Caller) -> str:
+    """The display name stored with a message: never an email, never an account id."""
+    if access.role == ChatRole.VISITOR:
+        return (
+            access.session.visitor_name
+            or get_host_adapter().display_name(caller.user)
+            or _("Visitor")
+        )
+    return get_host_adapter().display_name(caller.user)
+
+
+def _same_sender(message: Message, access: SessionAccess, caller: Caller) -> bool:
+    if access.role == ChatRole.VISITOR:
+        return message.role == Message.Role.VISITOR
+    return message.author_id is not None and message.author_id == caller.user_id
+
+
+def send_message(
+    *,
+    caller: Caller,
+    session_id,
+    body,
+    client_msg_id=None,
+    kind=Message.Kind.TEXT,
+) -> tuple[Message, bool]:
+    """Send a message as the caller; returns (message, created).
+
+    Access, the kind allowed for the caller's role and the chat being open are checked in the
+    transaction that stores the message, under the session's row lock, so a helper transferred
+    away a moment ago cannot slip one in. A monitor who writes to the visitor becomes visible.
+    A repeated ``client_msg_id`` answers with the stored message, and only to its sender.
+    """
+    body = clean_body(body)
+    kind = _clean_kind(kind)
+    client_msg_id = _clean_client_msg_id(client_msg_id)
+    with transaction.atomic():
+        access = get_session_for(caller, session_id, for_update=True)
+        _require_kind(access, kind)
+        session = access.session
+        if session.supervised:
+            from .mentoring import message_kind_for
+
+            # A trainee's text in a supervised chat waits as a draft for the mentor.
+            kind = message_kind_for(session, caller.user, kind)
+        if not session.is_open:
+            existing = _existing(session, client_msg_id)
+            if existing is None:
+                raise Conflict(_("This chat is over."), code="chat_closed")
+            message, created = existing, False
+        else:
+            message, created = store_message(
+                session_id=session.pk,
+                body=body,
+                role=Message.Role(access.role.value),
+                kind=kind,
+                author=caller.user if caller.is_authenticated else None,
+                author_name=author_name(access, caller),
+                client_msg_id=client_msg_id,
+                first_response=access.role == ChatRole.HELPER and kind == Message.Kind.TEXT,
+            )
+        if not created:
+            if not _same_sender(message, access, caller):
+                raise Conflict(
+                    _("This client_msg_id is already used in this chat."),
+                    code="client_msg_id_taken",
+                )
+            return message, False
+        if kind == Message.Kind.TEXT and _is_hidden_observer(access):
+            from . import participants
+
+            if access.participant is None:
+                participants.speak_as_supervisor(session, caller.user)
+            else:
+                participants.make_visible(session, access.participant)
+    return message, True
+
+
+def _existing(session: ChatSession, client_msg_id: str | None) -> Message | None:
+    if not client_msg_id:
+        return None
+    return Message.objects.filter(session=session, client_msg_id=client_msg_id).first()
+
+
+# --- History ----------------------------------------------------------------------------------
+
+
+def messages_for(
+    access: SessionAccess, *, after_seq: int = 0, limit: int | None = PAGE_SIZE
+) -> list[Message]:
+    """The caller's view of the chat after ``after_seq``, in seq order.
+
+    The visitor's view leaves out whispers, notes and drafts; staff see everything. One indexed
+    range query on (session, seq), whatever the chat's length.
+    """
+    messages = Message.objects.filter(session_id=access.session.pk, seq__gt=max(after_seq, 0))
+    if not access.is_staff:
+        messages = messages.exclude(kind__in=Message.STAFF_ONLY_KINDS)
+    messages = messages.order_by("seq")
+    if limit is not None:
+        messages = messages[:limit]
+    return list(messages)
+
+
+def history(
+    *, caller: Caller, session_id, after_seq: int = 0, limit: int | None = PAGE_SIZE
+) -> tuple[SessionAccess, list[Message]]:
+    """Messages the caller may see after ``after_seq``, with their access (for ``last_seq``)."""
+    access = get_session_for(caller, session_id)
+    return access, messages_for(access, after_seq=after_seq, limit=limit)
+
+
+def clean_seq(value, *, name: str = "seq") -> int:
+    """A non-negative integer from a client frame or query, or InvalidInput."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidInput(
+            _("%(name)s must be a non-negative integer.") % {"name": name}, code="invalid_seq"
+        )
+    return value
+
+
+def status_for(*, caller: Caller, session_id, change: str = "") -> dict:
+    """The chat's ``status`` frame as the caller may see it now (position and wait included
+    while it waits)."""
+    access = get_session_for(caller, session_id)
+    return realtime.current_status(access.session, change=change)
+
+
+# --- Typing and read marks --------------------------------------------------------------------
+
+
+def _ephemeral_group(access: SessionAccess, kind: str) -> str:
+    """Staff-only typing and hidden observers' signals stay in the staff group."""
+    if kind in Message.STAFF_ONLY_KINDS or _is_hidden_observer(access):
+        return realtime.session_staff_group(access.session.pk)
+    return realtime.session_group(access.session.pk)
+
+
+def set_typing(
+    *, caller: Caller, session_id, active: bool, kind=Message.Kind.TEXT, origin: str = ""
+) -> None:
+    """Tell the others in the chat that the caller is (or stopped) typing; nothing is stored.
+
+    Typing a whisper or note shows to staff only; an invisible monitor's typing never shows to
+    the visitor.
+    """
+    kind = _clean_kind(kind)
+    access = get_session_for(caller, session_id)
+    _require_kind(access, kind)
+    if not access.session.is_open:
+        raise Conflict(_("This chat is over."), code="chat_closed")
+    frame = {
+        "type": "typing",
+        "active": bool(active),
+        "kind": kind,
+        "author": author_name(access, caller),
+        "role": access.role.value,
+    }
+    realtime.publish(_ephemeral_group(access, kind), frame, origin=origin)
+
+
+def mark_read(*, caller: Caller, session_id, seq, origin: str = "") -> int:
+    """The caller has read the chat up to ``seq``: the others see a read mark.
+
+    Read marks are live only (nothing is stored): a reconnecting client shows its own
+    history, and the other side sends a fresh mark as soon as it reads again.
+    """
+    seq = clean_seq(seq)
+    access = get_session_for(caller, session_id)
+    if seq > access.session.last_seq:
+        raise InvalidInput(_("There is no message with that seq yet."), code="invalid_seq")
+    frame = {
+        "type": "read",
+        "seq": seq,
+        "author": author_name(access, caller),
+        "role": access.role.value,
+    }
+    realtime.publish(_ephemeral_group(access, Message.Kind.TEXT), frame, origin=origin)
+    return seq
+
+
+# --- Rate limits ------------------------------------------------------------------------------
+
+
+def _rate_limited() -> RateLimited:
+    return RateLimited(
+        _("You are sending messages too quickly. Wait a moment and try again."),
+        code="rate_limited",
+    )
+
+
+class RateLimiter:
+    """A sliding window for one connection: at most ``LIVECHAT_RATE_LIMIT_MESSAGES`` sends per
+    ``LIVECHAT_RATE_LIMIT_SECONDS``. ``factor`` scales the budget (e.g. for typing frames).
+
+    It lives in the consumer's memory: no query and no shared state per frame.
+    """
+
+    def __init__(self, *, factor: int = 1, clock=time.monotonic):
+        self.factor = factor
+        self.clock = clock
+        self.hits: deque[float] = deque()
+
+    def hit(self) -> None:
+        """Count one frame, or raise RateLimited (the frame is then not counted)."""
+        now = self.clock()
+        window = livechat_settings.RATE_LIMIT_SECONDS
+        limit = livechat_settings.RATE_LIMIT_MESSAGES * self.factor
+        while self.hits and self.hits[0] <= now - window:
+            self.hits.popleft()
+        if len(self.hits) >= limit:
+            raise _rate_limited()
+        self.hits.append(now)
+
+
+def check_rate_limit(caller: Caller, session_id) -> None:
+    """The HTTP send's limit, per caller and chat, in the cache (shared by processes when the
+    cache is): a fixed window of ``LIVECHAT_RATE_LIMIT_SECONDS``."""
+    who = f"u{caller.user_id}" if caller.is_authenticated else f"a{caller.anonymous_key}"
+    window = livechat_settings.RATE_LIMIT_SECONDS
+    key = f"livechat:rate:{who}:{session_id}:{int(time.time() // window)}"
+    cache.add(key, 0, timeout=window + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=window + 1)
+        count = 1
+    if count > livechat_settings.RATE_LIMIT_MESSAGES:
+        raise _rate_limited()

@@ -1,0 +1,429 @@
+"""More people in a chat: invited helpers, invisible monitors and knocking trainees.
+
+The visitor and the assigned helper are on the session row; everyone else is a ``Participant``.
+Only ``state=active`` participants pass the access gate, so an invitation or a knock gives no
+access until it is accepted or admitted, and leaving takes it away at once (every socket of the
+chat re-checks its access when the participants change).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import realtime
+from ..conf import livechat_settings
+from ..exceptions import Conflict, Forbidden, NotFound
+from ..host import get_host_adapter
+from ..models import ChatSession, Participant, Trainee
+from .access import Caller, ChatRole, SessionAccess, get_session_for
+from .messaging import post_system_message
+from .routing import helper_by_username
+
+# Participants who count as being in the chat or asking to be.
+PENDING_OR_ACTIVE = (
+    Participant.State.INVITED,
+    Participant.State.KNOCKING,
+    Participant.State.ACTIVE,
+)
+
+
+def _name(user) -> str:
+    return get_host_adapter().display_name(user)
+
+
+# --- Who is in a chat -------------------------------------------------------------------------
+
+
+def visible_people(session: ChatSession) -> list[dict[str, str]]:
+    """The people the visitor may see: the assigned helper, then visible participants.
+
+    Monitors stay out of this list until they speak; trainees are in it only when
+    ``LIVECHAT_DISCLOSE_TRAINEES`` made them visible on admission.
+    """
+    people = []
+    if session.helper_id:
+        people.append({"display_name": _name(session.helper), "role": "helper"})
+    participants = (
+        Participant.objects.filter(session=session, state=Participant.State.ACTIVE, visible=True)
+        .exclude(user_id=session.helper_id)
+        .select_related("user")
+        .order_by("joined_at", "pk")
+    )
+    for participant in participants:
+        people.append({"display_name": _name(participant.user), "role": participant.role})
+    return people
+
+
+def participant_json(participant: Participant) -> dict[str, Any]:
+    """A participant as staff see it; ``username`` identifies whom to admit or re-invite."""
+    return {
+        "display_name": _name(participant.user),
+        "username": participant.user.get_username(),
+        "role": participant.role,
+        "state": participant.state,
+        "visible": participant.visible,
+    }
+
+
+def staff_view(session: ChatSession) -> list[dict[str, Any]]:
+    """Everyone in or asking into a chat, for helpers and observers: the assigned helper first."""
+    people = []
+    if session.helper_id:
+        helper = session.helper
+        people.append(
+            {
+                "display_name": _name(helper),
+                "username": helper.get_username(),
+                "role": "assigned",
+                "state": Participant.State.ACTIVE,
+                "visible": True,
+            }
+        )
+    participants = (
+        Participant.objects.filter(session=session, state__in=PENDING_OR_ACTIVE)
+        .exclude(user_id=session.helper_id)
+        .select_related("user")
+        .order_by("created", "pk")
+    )
+    people.extend(participant_json(participant) for participant in participants)
+    return people
+
+
+def people_for(*, caller: Caller, session_id) -> list[dict[str, Any]]:
+    """Who is in the chat, as the caller may know it: staff see everyone, the visitor the
+    visible names only."""
+    access = get_session_for(caller, session_id)
+    if access.is_staff:
+        return staff_view(access.session)
+    return visible_people(access.session)
+
+
+def _announce(session: ChatSession, *, visible_changed: bool) -> None:
+    realtime.participants_changed(session, staff_view(session), visible_changed=visible_changed)
+
+
+def make_visible(session: ChatSession, participant: Participant) -> None:
+    """A monitor spoke to the visitor: from now on the visitor sees them in the chat."""
+    Participant.objects.filter(pk=participant.pk).update(visible=True)
+    participant.visible = True
+    _announce(session, visible_changed=True)
+
+
+def speak_as_supervisor(session: ChatSession, user) -> Participant:
+    """A supervisor who never joined speaks to the visitor: they join, visible, on the spot."""
+    participant, _created = Participant.objects.update_or_create(
+        session=session,
+        user=user,
+        defaults={
+            "role": Participant.Role.MONITOR,
+            "state": Participant.State.ACTIVE,
+            "visible": True,
+            "joined_at": timezone.now(),
+            "left_at": None,
+        },
+    )
+    _announce(session, visible_changed=True)
+    return participant
+
+
+# --- Checks shared by the doors ---------------------------------------------------------------
+
+
+def _require_open(session: ChatSession) -> None:
+    if session.status != ChatSession.Status.ACTIVE:
+        raise Conflict(_("This chat is not in progress."), code="chat_not_active")
+
+
+def _require_in_charge(caller: Caller, access: SessionAccess) -> None:
+    """Inviting and admitting are for the chat's helpers, and for supervisors."""
+    if access.role == ChatRole.HELPER or caller.has_perm("supervise_chats"):
+        return
+    raise Forbidden(_("Only the chat's helpers can do that."), code="not_in_charge")
+
+
+def _lock_participant(session: ChatSession, user, *, state: str) -> Participant:
+    participant = (
+        Participant.objects.select_for_update()
+        .select_related("user")
+        .filter(session=session, user=user, state=state)
+        .first()
+    )
+    if participant is None:
+        raise NotFound(_("No such request."), code="no_such_request")
+    return participant
+
+
+# --- Invitations ------------------------------------------------------------------------------
+
+
+def invite(*, caller: Caller, session_id, username: str) -> Participant:
+    """A helper asks another helper into the chat; the invitee accepts from their console."""
+    with transaction.atomic():
+        access = get_session_for(caller, session_id, for_update=True)
+        _require_in_charge(caller, access)
+        session = access.session
+        _require_open(session)
+        invitee = helper_by_username(username, code="no_such_helper")
+        if invitee.pk in (session.helper_id, session.visitor_id):
+            raise Conflict(_("They are already in this chat."), code="already_in_chat")
+        participant = Participant.objects.filter(session=session, user=invitee).first()
+        if participant is not None and participant.state == Participant.State.ACTIVE:
+            raise Conflict(_("They are already in this chat."), code="already_in_chat")
+        if participant is not None and participant.state == Participant.State.INVITED:
+            return participant
+        participant, _created = Participant.objects.update_or_create(
+            session=session,
+            user=invitee,
+            defaults={
+                "role": Participant.Role.HELPER,
+                "state": Participant.State.INVITED,
+                "visible": True,
+                "invited_by": caller.user,
+                "created": timezone.now(),
+                "joined_at": None,
+                "left_at": None,
+            },
+        )
+        realtime.invitation(invitee.pk, session, change="invited", by=_name(caller.user))
+        _announce(session, visible_changed=False)
+    return participant
+
+
+def pending_invitations(*, caller: Caller) -> list[Participant]:
+    """Invitations waiting for the caller's answer, in open chats, newest first."""
+    if not caller.is_authenticated:
+        return []
+    return list(
+        Participant.objects.filter(
+            user_id=caller.user_id,
+            state=Participant.State.INVITED,
+            session__status=ChatSession.Status.ACTIVE,
+        )
+        .select_related("session", "invited_by")
+        .order_by("-created")
+    )
+
+
+def invitation_json(participant: Participant) -> dict[str, Any]:
+    """An open invitation as the invitee's console lists it."""
+    return {
+        "session": realtime.session_summary(participant.session),
+        "by": _name(participant.invited_by),
+        "role": participant.role,
+        "created": participant.created.isoformat(),
+    }
+
+
+def _answer_invitation(caller: Caller, session_id, *, accept: bool) -> Participant:
+    if not caller.is_authenticated:
+        raise NotFound(_("No such invitation."), code="no_such_invitation")
+    with transaction.atomic():
+        session = ChatSession.objects.select_for_update().filter(pk=session_id).first()
+        if session is None:
+            raise NotFound(_("No such invitation."), code="no_such_invitation")
+        try:
+            participant = _lock_participant(session, caller.user, state=Participant.State.INVITED)
+        except NotFound:
+            raise NotFound(_("No such invitation."), code="no_such_invitation") from None
+        if accept:
+            _require_open(session)
+            participant.state = Participant.State.ACTIVE
+            participant.joined_at = timezone.now()
+            participant.visible = True
+            participant.save(update_fields=["state", "joined_at", "visible"])
+            post_system_message(
+                session, _("%(name)s joined the chat.") % {"name": _name(caller.user)}
+            )
+            realtime.agent_chat_changed(caller.user_id, session, change="joined")
+        else:
+            participant.state = Participant.State.DECLINED
+            participant.save(update_fields=["state"])
+        if participant.invited_by_id:
+            realtime.invitation(
+                participant.invited_by_id,
+                session,
+                change="accepted" if accept else "declined",
+                by=_name(caller.user),
+            )
+        _announce(session, visible_changed=accept)
+    return participant
+
+
+def accept_invitation(*, caller: Caller, session_id) -> Participant:
+    """The invitee joins: visible to the visitor, announced with a system line."""
+    return _answer_invitation(caller, session_id, accept=True)
+
+
+def decline_invitation(*, caller: Caller, session_id) -> Participant:
+    """The invitee says no; the inviter's console is told."""
+    return _answer_invitation(caller, session_id, accept=False)
+
+
+# --- Monitors ---------------------------------------------------------------------------------
+
+
+def join_as_monitor(*, caller: Caller, session_id) -> Participant:
+    """A supervisor joins a chat to watch, invisible to the visitor until they speak."""
+    if not caller.has_perm("supervise_chats"):
+        # Without the permission the chat is not theirs to find.
+        raise NotFound()
+    with transaction.atomic():
+        access = get_session_for(caller, session_id, for_update=True)
+        session = access.session
+        if not session.is_open:
+            raise Conflict(_("This chat is over."), code="chat_closed")
+        if caller.user_id in (session.helper_id, session.visitor_id):
+            raise Conflict(_("You are already in this chat."), code="already_in_chat")
+        participant = Participant.objects.filter(session=session, user=caller.user).first()
+        if participant is not None and participant.state == Participant.State.ACTIVE:
+            return participant
+        participant, _created = Participant.objects.update_or_create(
+            session=session,
+            user=caller.user,
+            defaults={
+                "role": Participant.Role.MONITOR,
+                "state": Participant.State.ACTIVE,
+                "visible": False,
+                "joined_at": timezone.now(),
+                "left_at": None,
+            },
+        )
+        realtime.agent_chat_changed(caller.user_id, session, change="joined")
+        _announce(session, visible_changed=False)
+    return participant
+
+
+# --- Trainees knocking ------------------------------------------------------------------------
+
+
+def _may_knock(caller: Caller) -> bool:
+    if caller.has_perm("answer_chats"):
+        return True
+    return (
+        Trainee.objects.filter(user_id=caller.user_id)
+        .exclude(stage=Trainee.Stage.GRADUATED)
+        .exists()
+    )
+
+
+def knock(*, caller: Caller, session_id) -> Participant:
+    """A trainee (or a contributor learning the ropes) asks to observe a chat in progress.
+
+    The chat's helper is told on their console and admits or turns them away. Knocking gives
+    no access by itself. Chats the caller may not knock on look the same as missing ones.
+    """
+    if not caller.is_authenticated or not _may_knock(caller):
+        raise NotFound()
+    with transaction.atomic():
+        session = (
+            ChatSession.objects.select_for_update()
+            .filter(pk=session_id, status=ChatSession.Status.ACTIVE)
+            .first()
+        )
+        if session is None or session.visitor_id == caller.user_id:
+            raise NotFound()
+        if session.helper_id == caller.user_id:
+            raise Conflict(_("You are already in this chat."), code="already_in_chat")
+        participant = Participant.objects.filter(session=session, user=caller.user).first()
+        if participant is not None and participant.state in (
+            Participant.State.ACTIVE,
+            Participant.State.KNOCKING,
+        ):
+            return participant
+        participant, _created = Participant.objects.update_or_create(
+            session=session,
+            user=caller.user,
+            defaults={
+                "role": Participant.Role.TRAINEE,
+                "state": Participant.State.KNOCKING,
+                "visible": False,
+                "created": timezone.now(),
+                "joined_at": None,
+                "left_at": None,
+            },
+        )
+        if session.helper_id:
+            realtime.knock(session.helper_id, session, change="knocking", by=_name(caller.user))
+        _announce(session, visible_changed=False)
+    return participant
+
+
+def _answer_knock(caller: Caller, session_id, username: str, *, admit: bool) -> Participant:
+    with transaction.atomic():
+        access = get_session_for(caller, session_id, for_update=True)
+        _require_in_charge(caller, access)
+        session = access.session
+        User = get_user_model()
+        trainee = User._default_manager.filter(**{User.USERNAME_FIELD: username}).first()
+        participant = _lock_participant(session, trainee, state=Participant.State.KNOCKING)
+        if admit:
+            _require_open(session)
+            disclose = bool(livechat_settings.DISCLOSE_TRAINEES)
+            participant.state = Participant.State.ACTIVE
+            participant.joined_at = timezone.now()
+            participant.visible = disclose
+            participant.save(update_fields=["state", "joined_at", "visible"])
+            if disclose:
+                post_system_message(
+                    session,
+                    _("%(name)s, a helper in training, is observing this chat.")
+                    % {"name": _name(participant.user)},
+                )
+        else:
+            disclose = False
+            participant.state = Participant.State.DECLINED
+            participant.save(update_fields=["state"])
+        realtime.knock(
+            participant.user_id,
+            session,
+            change="admitted" if admit else "turned_away",
+            by=_name(caller.user),
+        )
+        _announce(session, visible_changed=disclose)
+    return participant
+
+
+def admit(*, caller: Caller, session_id, username: str) -> Participant:
+    """Let a knocking trainee in to observe: staff see them, the visitor only if disclosed."""
+    return _answer_knock(caller, session_id, username, admit=True)
+
+
+def turn_away(*, caller: Caller, session_id, username: str) -> Participant:
+    """Refuse a knock; the trainee's console is told."""
+    return _answer_knock(caller, session_id, username, admit=False)
+
+
+# --- Leaving ----------------------------------------------------------------------------------
+
+
+def leave(*, caller: Caller, session_id) -> Participant:
+    """An invited helper, monitor or trainee leaves; their sockets are closed at once.
+
+    The assigned helper cannot leave this way: they end or transfer the chat.
+    """
+    with transaction.atomic():
+        access = get_session_for(caller, session_id, for_update=True)
+        session = access.session
+        if access.participant is None:
+            if session.helper_id == caller.user_id:
+                raise Conflict(
+                    _("End or transfer the chat instead of leaving it."), code="owner_cannot_leave"
+                )
+            raise Conflict(_("You are not in this chat."), code="not_in_chat")
+        participant = _lock_participant(session, caller.user, state=Participant.State.ACTIVE)
+        was_visible = participant.visible
+        participant.state = Participant.State.LEFT
+        participant.left_at = timezone.now()
+        participant.save(update_fields=["state", "left_at"])
+        if was_visible and session.is_open:
+            post_system_message(
+                session, _("%(name)s left the chat.") % {"name": _name(caller.user)}
+            )
+        realtime.agent_chat_changed(caller.user_id, session, change="left")
+        _announce(session, visible_changed=was_visible)
+    return participant
