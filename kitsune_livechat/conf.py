@@ -51,6 +51,9 @@ DEFAULTS: dict[str, Any] = {
     "TOP_HELPERS_COUNT": 10,
     # Visitors without an account may chat (identified by a signed token).
     "ALLOW_ANONYMOUS": False,
+    # Where browsers open the chat sockets: a path on this site, or a full wss:// URL when the
+    # ASGI server runs on another host (Kitsune itself serves WSGI only).
+    "WEBSOCKET_ROOT": "/ws/livechat/",
     # Messages: longest body in characters; rate limit per connection or user.
     "MAX_MESSAGE_LENGTH": 2000,
     "RATE_LIMIT_MESSAGES": 20,

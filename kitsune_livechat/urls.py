@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_contributors
+from . import views, views_contributors
 from .api import api
 
 app_name = "livechat"
@@ -10,4 +10,10 @@ app_name = "livechat"
 urlpatterns = [
     path("api/", api.urls),
     path("leaderboard/", views_contributors.leaderboard, name="leaderboard"),
+    path("chat/", views.chat, name="chat"),
+    path("chat/<uuid:session_id>/", views.chat_session, name="chat_session"),
+    path("chat/<uuid:session_id>/transcript.txt", views.transcript, name="transcript"),
+    path("console/", views.console, name="console"),
+    path("console/observe/<uuid:session_id>/", views.observe, name="observe"),
+    path("jsi18n/<str:locale>/", views.javascript_catalog, name="jsi18n"),
 ]

@@ -13,3 +13,4 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("", "kitsune_livechat.api.messages.router")
 api.add_router("", "kitsune_livechat.api.contributors.router")
+api.add_router("", "kitsune_livechat.api.console.router")

@@ -1,0 +1,67 @@
+"""Template tags for host pages rendered by Django templates: ``{% load livechat_tags %}``."""
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django import template
+from django.http import HttpRequest
+from django.template import engines
+from django.template.backends.django import DjangoTemplates
+from django.urls import reverse
+from django.utils import translation
+from django.utils.safestring import SafeString, mark_safe
+
+from ..host import get_host_adapter
+
+register = template.Library()
+
+
+def _supported(code: str) -> str:
+    from django.conf import settings
+
+    for language, _name in settings.LANGUAGES:
+        if language.lower() == (code or "").lower():
+            return language
+    return translation.get_language() or settings.LANGUAGE_CODE
+
+
+def _django_engine():
+    """The host's DjangoTemplates engine: the button is one template for Jinja2 and Django."""
+    for engine in engines.all():
+        if isinstance(engine, DjangoTemplates):
+            return engine
+    raise template.TemplateSyntaxError("The live chat button needs a DjangoTemplates engine.")
+
+
+def render_chat_button(
+    article: Any, request: HttpRequest | None = None, *, prompt: bool = False
+) -> SafeString:
+    """The chat button for a KB article: it asks availability and opens the chat window.
+
+    ``prompt`` words it as the answer to a "No" on "Was this article helpful?"; the chat then
+    records that it came from there. Nothing is rendered without an article.
+    """
+    if article is None or getattr(article, "pk", None) is None:
+        return mark_safe("")
+    info = get_host_adapter().article_info(article)
+    locale = _supported(info.locale)
+    params = {"article": info.id}
+    if prompt:
+        params["from"] = "not-helpful"
+    context = {
+        "article": info,
+        "locale": locale,
+        "prompt": prompt,
+        "chat_url": f"{reverse('livechat:chat')}?{urlencode(params)}",
+        "api_root": reverse("livechat:livechat_api:api-root"),
+        "jsi18n_url": reverse("livechat:jsi18n", kwargs={"locale": locale}),
+    }
+    with translation.override(locale):
+        html = _django_engine().get_template("livechat/button.html").render(context, request)
+    return mark_safe(html)
+
+
+@register.simple_tag(takes_context=True)
+def livechat_button(context, article, prompt: bool = False) -> SafeString:
+    """``{% livechat_button article %}`` (or ``... prompt=True`` after a "No" vote)."""
+    return render_chat_button(article, context.get("request"), prompt=prompt)

@@ -1,0 +1,256 @@
+"""Pages: the visitor's chat window, the contributor console, observing a chat, transcripts.
+
+Thin doors. They check who may open the page, pick its language and render a shell; the
+screens then speak the HTTP API and the WebSocket protocol (DESIGN.md §5–6) from the plain
+modules in ``static/livechat/``. Chats are loaded only through the access gate.
+"""
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.i18n import JavaScriptCatalog
+
+from .conf import livechat_settings
+from .exceptions import NotFound
+from .host import get_host_adapter
+from .models import ArticleFeedback, Message, Trainee
+from .services.access import Caller, ChatRole, get_session_for, read_visitor_token
+
+TOKEN_HEADER = "X-Livechat-Token"
+CONSOLE_PERMS = ("livechat.answer_chats", "livechat.supervise_chats")
+TRAINEE_STAGES = (Trainee.Stage.TRAINING, Trainee.Stage.PROPOSED)
+
+
+def _supported_locale(code: str | None) -> str | None:
+    """The configured language matching ``code`` in any spelling (de, en-us, en-US), or None."""
+    if not code:
+        return None
+    for language, _name in settings.LANGUAGES:
+        if language.lower() == code.lower():
+            return language
+    base = code.split("-")[0].lower()
+    for language, _name in settings.LANGUAGES:
+        if language.lower() == base:
+            return language
+    return None
+
+
+def _current_locale() -> str:
+    return _supported_locale(translation.get_language()) or settings.LANGUAGE_CODE
+
+
+def _caller(request: HttpRequest) -> Caller:
+    """The logged-in user, else an anonymous visitor's signed token (header only: never a URL)."""
+    if request.user.is_authenticated:
+        return Caller(user=request.user)
+    token = request.headers.get(TOKEN_HEADER, "")
+    key = read_visitor_token(token) if token else None
+    return Caller(anonymous_key=key) if key else Caller()
+
+
+def _page_urls(locale: str) -> dict:
+    """Where a screen's script finds the API, the sockets and its text catalogue."""
+    return {
+        "api_root": reverse("livechat:livechat_api:api-root"),
+        "ws_root": livechat_settings.WEBSOCKET_ROOT,
+        "jsi18n_url": reverse("livechat:jsi18n", kwargs={"locale": locale}),
+        "login_url": settings.LOGIN_URL,
+    }
+
+
+def javascript_catalog(request: HttpRequest, locale: str) -> HttpResponse:
+    """The screens' text in ``locale``: a chat window speaks its article's language, which may
+    differ from the language the rest of the site was last shown in."""
+    locale = _supported_locale(locale)
+    if locale is None:
+        raise Http404("Unknown language.")
+    with translation.override(locale):
+        response = JavaScriptCatalog.as_view(packages=["kitsune_livechat"])(request)
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def _chat_window(
+    request: HttpRequest, *, article=None, session_id: str = "", locale: str | None = None
+) -> HttpResponse:
+    adapter = get_host_adapter()
+    info = adapter.article_info(article) if article is not None else None
+    user = request.user
+    locale = (
+        _supported_locale(request.GET.get("locale"))
+        or locale
+        or (info and _supported_locale(info.locale))
+        or _current_locale()
+    )
+    mode = request.GET.get("mode", "")
+    with translation.override(locale):
+        context = {
+            "article": info,
+            "article_product": (
+                adapter.product_title(info.products[0]) if info and info.products else ""
+            ),
+            "session_id": session_id,
+            "locale": locale,
+            "mode": mode if mode in ("forum", "email") else "",
+            "source": request.GET.get("from", "")[:40],
+            "visitor_name": adapter.display_name(user) if user.is_authenticated else "",
+            "visitor_email": getattr(user, "email", "") if user.is_authenticated else "",
+            "is_authenticated": user.is_authenticated,
+            "allow_anonymous": livechat_settings.ALLOW_ANONYMOUS,
+            "max_length": livechat_settings.MAX_MESSAGE_LENGTH,
+            **_page_urls(locale),
+        }
+        return render(request, "livechat/chat.html", context)
+
+
+@never_cache
+def chat(request: HttpRequest) -> HttpResponse:
+    """The visitor's chat window for an article: availability, the question form, then the chat.
+
+    Opened from the chat button; ``?mode=forum`` or ``?mode=email`` opens the same form as the
+    closed-hours fallback.
+    """
+    article = get_host_adapter().get_article(request.GET.get("article"))
+    return _chat_window(request, article=article)
+
+
+@never_cache
+def chat_session(request: HttpRequest, session_id) -> HttpResponse:
+    """The visitor's window for a chat already requested (a reload, or a link back to it).
+
+    A logged-in visitor is checked here; an anonymous visitor's token lives in the browser, so
+    the page loads the chat through the API, where the same gate applies.
+    """
+    if not request.user.is_authenticated:
+        return _chat_window(request, session_id=str(session_id))
+    try:
+        access = get_session_for(Caller(user=request.user), session_id)
+    except NotFound:
+        raise Http404(_("No such chat.")) from None
+    if access.role != ChatRole.VISITOR:
+        # Staff open chats in the console; the visitor window is the visitor's.
+        raise Http404(_("No such chat."))
+    session = access.session
+    return _chat_window(
+        request,
+        article=session.article,
+        session_id=str(session.pk),
+        locale=_supported_locale(session.locale),
+    )
+
+
+def _console_role(user) -> str:
+    """``helper`` or ``supervisor`` by permission, ``trainee`` on the mentoring path, else ""."""
+    if user.has_perm("livechat.supervise_chats"):
+        return "supervisor"
+    if user.has_perm("livechat.answer_chats"):
+        return "helper"
+    if Trainee.objects.filter(user=user, stage__in=TRAINEE_STAGES).exists():
+        return "trainee"
+    return ""
+
+
+def _console_page(request: HttpRequest, *, observe_id: str = "") -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    role = _console_role(request.user)
+    if not role:
+        raise PermissionDenied(_("You need permission to answer live chats."))
+    locale = _current_locale()
+    context = {
+        "role": role,
+        "observe_id": observe_id,
+        "display_name": get_host_adapter().display_name(request.user),
+        "locale": locale,
+        "languages": settings.LANGUAGES,
+        "capacity": getattr(
+            getattr(request.user, "livechat_status", None),
+            "capacity",
+            livechat_settings.DEFAULT_CAPACITY,
+        ),
+        "outcomes": ArticleFeedback.Outcome.choices,
+        "max_length": livechat_settings.MAX_MESSAGE_LENGTH,
+        **_page_urls(locale),
+    }
+    return render(request, "livechat/console.html", context)
+
+
+@never_cache
+def console(request: HttpRequest) -> HttpResponse:
+    """The contributor console: status, the live queue, and one tab per chat."""
+    return _console_page(request)
+
+
+@never_cache
+def observe(request: HttpRequest, session_id) -> HttpResponse:
+    """Watch one chat read-only (monitors, mentors, trainees): whisper to the helper, knock to
+    join. The gate decides: a chat the caller may not watch does not exist for them."""
+    if request.user.is_authenticated:
+        try:
+            get_session_for(Caller(user=request.user), session_id)
+        except NotFound:
+            raise Http404(_("No such chat.")) from None
+    return _console_page(request, observe_id=str(session_id))
+
+
+def _transcript_lines(access) -> list[str]:
+    session = access.session
+    messages = Message.objects.filter(session=session).order_by("seq")
+    if access.is_staff:
+        messages = messages.exclude(kind=Message.Kind.DRAFT)
+    else:
+        messages = messages.exclude(kind__in=Message.STAFF_ONLY_KINDS)
+    tz = timezone.get_current_timezone()
+    lines = [
+        _("Live chat transcript"),
+        _("Article: %(title)s") % {"title": session.article_title or "-"},
+    ]
+    if session.article_url:
+        lines.append(session.article_url)
+    lines.append(
+        _("Started: %(when)s")
+        % {"when": session.created.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")}
+    )
+    if session.ended_at:
+        lines.append(
+            _("Ended: %(when)s")
+            % {"when": session.ended_at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")}
+        )
+    lines += ["", _("Question: %(problem)s") % {"problem": session.problem}, ""]
+    labels = {
+        Message.Kind.WHISPER: _("whisper"),
+        Message.Kind.NOTE: _("note"),
+    }
+    for message in messages.iterator():
+        when = message.created.astimezone(tz).strftime("%H:%M")
+        if message.kind == Message.Kind.SYSTEM:
+            lines.append(f"[{when}] * {message.body}")
+            continue
+        who = message.author_name or (
+            _("Visitor") if message.role == Message.Role.VISITOR else _("Helper")
+        )
+        label = f" ({labels[message.kind]})" if message.kind in labels else ""
+        lines.append(f"[{when}] {who}{label}: {message.body}")
+    return lines
+
+
+@never_cache
+def transcript(request: HttpRequest, session_id) -> HttpResponse:
+    """A plain-text transcript of what the caller may see in the chat, as a download."""
+    try:
+        access = get_session_for(_caller(request), session_id)
+    except NotFound:
+        raise Http404(_("No such chat.")) from None
+    with translation.override(_supported_locale(access.session.locale) or _current_locale()):
+        body = "\n".join(_transcript_lines(access)) + "\n"
+    response = HttpResponse(body, content_type="text/plain; charset=utf-8")
+    day = access.session.created.strftime("%Y-%m-%d")
+    filename = f"livechat-{day}-{str(access.session.pk)[:8]}.txt"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
