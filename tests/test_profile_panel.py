@@ -174,9 +174,11 @@ def test_api_own_and_public_karma(helper, api_client):
     mine = api_client(helper).get("karma")
     assert mine.status_code == 200
     body = mine.json()
-    assert body["totals"] == {"all_time": 12, "last_90_days": 11, "this_year": body["totals"][
-        "this_year"
-    ]}
+    assert body["totals"] == {
+        "all_time": 12,
+        "last_90_days": 11,
+        "this_year": body["totals"]["this_year"],
+    }
     assert body["chats_helped"] == 3
     assert body["rating_average"] == 4.3
     assert body["articles_improved"] == 1

@@ -18,7 +18,7 @@ from .. import realtime
 from ..conf import livechat_settings
 from ..exceptions import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from ..models import ChatSession, KarmaAward, Message, Participant, Trainee
-from . import karma
+from . import karma, participants
 from .access import Caller, get_session_for
 from .messaging import post_system_message, store_message
 
@@ -195,15 +195,12 @@ def hand_over(*, caller: Caller, session_id, trainee_id, supervised: bool = True
                 "mentor": adapter.display_name(mentor),
             },
         )
-        realtime.publish(
-            realtime.agent_group(trainee.user_id),
-            {
-                "type": "mentoring",
-                "event": "handed_over",
-                "session": str(session.pk),
-                "supervised": supervised,
-            },
+        realtime.session_status_changed(session, change="handed_over")
+        realtime.participants_changed(
+            session, participants.staff_view(session), visible_changed=False
         )
+        realtime.agent_chat_changed(trainee.user_id, session, change="assigned")
+        _notify(trainee.user_id, trainee, "handed_over")
     return session
 
 
@@ -270,12 +267,10 @@ def approve_draft(
             author=draft.author,
             author_name=draft.author_name,
             client_msg_id=f"approved-draft-{draft.pk}",
+            first_response=True,
         )
         Message.objects.filter(pk=message.pk).update(draft=draft, approved_by=user)
         message.draft, message.approved_by = draft, user
-        ChatSession.objects.filter(pk=session.pk, first_response_at__isnull=True).update(
-            first_response_at=message.created
-        )
         realtime.publish(
             realtime.session_staff_group(session.pk),
             {
