@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from markupsafe import Markup
 
-from .templatetags.livechat_tags import render_chat_button
+from .templatetags.livechat_tags import render_chat_button, render_karma_panel
 
 
 def livechat_button(
@@ -20,3 +20,8 @@ def livechat_button(
     ``prompt=True`` words it as the answer to a "No" on "Was this article helpful?".
     """
     return Markup(render_chat_button(article, request, prompt=prompt))
+
+
+def livechat_karma(user: Any, request: HttpRequest | None = None) -> Markup:
+    """``{{ livechat_karma(profile_user) }}``: the live chat karma panel on a profile page."""
+    return Markup(render_karma_panel(user, request))

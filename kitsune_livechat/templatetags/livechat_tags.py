@@ -65,3 +65,31 @@ def render_chat_button(
 def livechat_button(context, article, prompt: bool = False) -> SafeString:
     """``{% livechat_button article %}`` (or ``... prompt=True`` after a "No" vote)."""
     return render_chat_button(article, context.get("request"), prompt=prompt)
+
+
+def render_karma_panel(user: Any, request: HttpRequest | None = None) -> SafeString:
+    """A contributor's live chat karma for their profile page: points, chats helped, average
+    rating, articles improved through feedback, titles and recent credited work.
+
+    Nothing is rendered for someone with no live chat work, so every profile can include it.
+    """
+    from ..services.karma import profile_summary
+
+    if user is None or getattr(user, "pk", None) is None:
+        return mark_safe("")
+    summary = profile_summary(user)
+    if not (summary["totals"]["all_time"] or summary["chats_helped"] or summary["recent"]):
+        return mark_safe("")
+    context = {
+        **summary,
+        "panel_id": user.pk,
+        "leaderboard_url": reverse("livechat:leaderboard"),
+    }
+    html = _django_engine().get_template("livechat/karma_panel.html").render(context, request)
+    return mark_safe(html)
+
+
+@register.simple_tag(takes_context=True)
+def livechat_karma(context, user) -> SafeString:
+    """``{% livechat_karma profile_user %}``: the live chat panel on a profile page."""
+    return render_karma_panel(user, context.get("request"))
