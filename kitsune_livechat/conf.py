@@ -62,6 +62,10 @@ DEFAULTS: dict[str, Any] = {
     "HEARTBEAT_TIMEOUT": 90,
     # Default seats per helper.
     "DEFAULT_CAPACITY": 3,
+    # Most chats a helper may hold at once, whatever capacity they ask for.
+    "MAX_CAPACITY": 20,
+    # Wait estimates use the real waits of chats a queue answered in this many minutes.
+    "WAIT_HISTORY_MINUTES": 60,
     # Waiting chats are coalesced into one position push per visitor within this window (s).
     "POSITION_PUSH_DELAY": 0.25,
     # Chat rows older than this are purged by livechat_purge (days).

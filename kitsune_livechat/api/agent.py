@@ -1,0 +1,120 @@
+"""Contributor routes: presence and capacity, heartbeat, the queue, claiming, own chats and
+whom to transfer to (DESIGN.md §5). Thin doors over ``services.queueing``."""
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from ..services import queueing
+from ..services.access import ChatRole, SessionAccess
+from .auth import caller_of, chat_auth
+from .sessions import ArticleRef, BrowserOut, SessionOut, VisitorOut
+
+router = Router(tags=["agent"])
+
+
+class StatusIn(Schema):
+    status: str
+    capacity: int | None = None
+    queues: list[str] | None = None
+    locales: list[str] | None = None
+
+
+class AgentOut(Schema):
+    status: str
+    available: bool
+    capacity: int
+    active: int
+    queues: list[str]
+    locales: list[str]
+    last_seen: str | None
+
+
+class QueueItemOut(Schema):
+    id: str
+    queue: str
+    locale: str
+    product: str
+    problem: str
+    article: ArticleRef
+    browser: BrowserOut
+    visitor: VisitorOut
+    created: str
+    waited_seconds: int
+    long_wait: bool
+    preferred: bool
+
+
+class QueueOut(Schema):
+    chats: list[QueueItemOut]
+    count: int
+    agent: AgentOut
+
+
+class ClaimIn(Schema):
+    session: str | None = None
+
+
+class HelperOut(Schema):
+    username: str
+    display_name: str
+    active: int
+    capacity: int
+    free: int
+
+
+def _user(request: HttpRequest):
+    caller = caller_of(request)
+    return caller.user if caller.is_authenticated else None
+
+
+@router.get("agent/status", auth=chat_auth, response=AgentOut, summary="My status")
+def my_status(request: HttpRequest):
+    return queueing.agent_json(queueing.my_status(user=_user(request)))
+
+
+@router.put("agent/status", auth=chat_auth, response=AgentOut, summary="Set my status")
+def set_status(request: HttpRequest, payload: StatusIn):
+    """online / away / offline, with optional capacity, queues (slugs; empty list: all) and
+    locales (empty list: all)."""
+    row = queueing.set_agent_status(
+        user=_user(request),
+        status=payload.status,
+        capacity=payload.capacity,
+        queues=payload.queues,
+        locales=payload.locales,
+    )
+    return queueing.agent_json(row)
+
+
+@router.post("agent/heartbeat", auth=chat_auth, response=AgentOut, summary="Heartbeat")
+def heartbeat(request: HttpRequest):
+    """Keeps an online helper online; send it at least every LIVECHAT_HEARTBEAT_TIMEOUT / 2."""
+    return queueing.agent_json(queueing.heartbeat(user=_user(request)))
+
+
+@router.get("agent/queue", auth=chat_auth, response=QueueOut, summary="Waiting chats")
+def waiting(request: HttpRequest):
+    """The waiting chats the caller may take (their queues and locales), oldest first."""
+    return queueing.helper_queue(user=_user(request))
+
+
+@router.post("agent/claim", auth=chat_auth, response=SessionOut, summary="Take a chat")
+def claim(request: HttpRequest, payload: ClaimIn):
+    """``session``: take this one; none: take the next (oldest) chat the caller may take."""
+    session = queueing.claim_chat(user=_user(request), session_id=payload.session)
+    return queueing.session_json(SessionAccess(session, ChatRole.HELPER))
+
+
+@router.get("agent/chats", auth=chat_auth, response=list[SessionOut], summary="My chats")
+def my_chats(request: HttpRequest):
+    """The chats the caller holds now, oldest first."""
+    return [
+        queueing.session_json(SessionAccess(session, ChatRole.HELPER))
+        for session in queueing.chats_of(user=_user(request))
+    ]
+
+
+@router.get("agent/helpers", auth=chat_auth, response=list[HelperOut], summary="Helpers online")
+def helpers(request: HttpRequest):
+    """Other helpers online, most free seats first: whom a chat can be transferred to."""
+    return queueing.online_helpers_for_transfer(user=_user(request))

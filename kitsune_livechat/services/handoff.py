@@ -1,0 +1,108 @@
+"""Turning a chat that could not happen (or needs a follow-up) into a forum question.
+
+The question carries what the visitor already typed: the question form, the article they came
+from, their browser context as Kitsune's Ask-a-Question metadata rows (useragent, os,
+ff_version, started, frequency) and the transcript when there was a conversation. The host
+adapter creates it, so the app never touches the forum's models.
+"""
+
+from __future__ import annotations
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from ..host import get_host_adapter
+from ..models import ChatSession, Message
+
+TITLE_LENGTH = 150
+TRANSCRIPT_KINDS = (Message.Kind.TEXT, Message.Kind.SYSTEM)
+
+
+def default_title(problem: str) -> str:
+    """The first line of the problem, shortened on a word boundary."""
+    first = " ".join((problem.strip().splitlines() or [""])[0].split())
+    if len(first) <= TITLE_LENGTH:
+        return first
+    return first[: TITLE_LENGTH - 1].rsplit(" ", 1)[0].rstrip(" ,.;:") + "…"
+
+
+def _yes_no(value: bool | None) -> str:
+    if value is None:
+        return ""
+    return _("yes") if value else _("no")
+
+
+def _answer_text(value) -> str:
+    if isinstance(value, bool):
+        return _yes_no(value)
+    return str(value)
+
+
+def question_content(session: ChatSession, transcript: list[Message]) -> str:
+    """The question's body: the problem, the form's answers, the article, then the transcript.
+
+    Only what the visitor could see goes in: whispers, notes and drafts never do.
+    """
+    lines = [session.problem.strip(), ""]
+    details = [
+        (_("When it started"), session.started_when),
+        (_("How often it happens"), session.frequency),
+        (_("Asked from the affected computer"), _yes_no(session.on_affected_computer)),
+    ]
+    labels = {}
+    if session.focus_id and session.focus:
+        labels = {q.get("key"): q.get("label") or q.get("key") for q in session.focus.questions}
+    for key, value in (session.answers or {}).items():
+        details.append((labels.get(key, key), _answer_text(value)))
+    for label, value in details:
+        if value not in ("", None):
+            lines.append(f"{label}: {value}")
+    if session.article_title:
+        where = f" ({session.article_url})" if session.article_url else ""
+        lines.append(_("From the article: %(title)s") % {"title": session.article_title} + where)
+    if transcript:
+        lines += ["", _("Live chat transcript:")]
+        for message in transcript:
+            stamp = message.created.strftime("%H:%M")
+            who = message.author_name or (
+                _("System") if message.role == Message.Role.SYSTEM else _("Visitor")
+            )
+            lines.append(f"[{stamp}] {who}: {message.body}")
+    return "\n".join(lines).strip()
+
+
+def question_metadata(session: ChatSession) -> dict[str, str]:
+    """Kitsune's Ask-a-Question metadata names, plus where the question came from."""
+    metadata = {
+        "useragent": session.user_agent,
+        "os": session.os,
+        "started": session.started_when,
+        "frequency": session.frequency,
+        "livechat_session": str(session.pk),
+        "kb_article": session.article_url,
+    }
+    if session.browser.startswith("Firefox"):
+        metadata["ff_version"] = session.browser_version
+    return metadata
+
+
+def create_forum_question(session: ChatSession, *, user, title: str = "") -> tuple[int, str]:
+    """Create the forum question for ``session`` as ``user`` (the visitor); (id, url).
+
+    Written in the chat's locale, since the forum question lives in that locale's forum.
+    """
+    transcript = list(
+        session.messages.filter(kind__in=TRANSCRIPT_KINDS).order_by("seq")
+        if session.last_seq
+        else []
+    )
+    with translation.override(session.locale):
+        content = question_content(session, transcript)
+    return get_host_adapter().create_forum_question(
+        user=user,
+        title=(title.strip() or default_title(session.problem))[:255],
+        content=content,
+        product=session.product or None,
+        locale=session.locale,
+        metadata=question_metadata(session),
+    )
