@@ -281,6 +281,7 @@ class KitsuneHostAdapter:
         if revision is None:
             return None
         creator = user if user is not None and user.is_authenticated else None
+        anonymous_id = anonymous_id[:40]  # Kitsune's column size; compare what is stored
         votes = HelpfulVote._default_manager.filter(revision=revision)
         if creator is not None:
             earlier = votes.filter(creator=creator).first()
@@ -293,7 +294,7 @@ class KitsuneHostAdapter:
                 revision=revision,
                 helpful=helpful,
                 creator=creator,
-                anonymous_id=anonymous_id[:40],
+                anonymous_id=anonymous_id,
                 user_agent=user_agent[:1000],
             )
             for key, value in metadata.items():
