@@ -9,7 +9,7 @@ from typing import Literal
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import AuthenticationError
 
 from ..exceptions import NotFound
@@ -171,10 +171,10 @@ def apply(request: HttpRequest, data: ApplyIn):
     """Apply as a trainee (from the console); answers with the short guide. Applying again
     returns the same application with 200."""
     trainee, created = mentoring.apply(caller=caller_of(request), motivation=data.motivation)
-    return (201 if created else 200), {
-        **mentoring.trainee_json(trainee),
-        "guide": mentoring.trainee_guide(),
-    }
+    return Status(
+        201 if created else 200,
+        {**mentoring.trainee_json(trainee), "guide": mentoring.trainee_guide()},
+    )
 
 
 @router.get("trainees/me", response=TraineeWithGuide, auth=chat_auth)
@@ -242,4 +242,4 @@ def approve_draft(request: HttpRequest, session_id: str, seq: int, data: Approve
     message, created = mentoring.approve_draft(
         caller=caller_of(request), session_id=session_id, seq=seq, body=data.body
     )
-    return (201 if created else 200), message_json(message)
+    return Status(201 if created else 200, message_json(message))
