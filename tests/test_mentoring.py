@@ -1,13 +1,12 @@
 """The mentoring path through the API and the sockets: apply, pair, observe (knock), whisper,
 hand over, supervised drafts approved or edited by the mentor, graduation and mentor karma."""
 
-import json
 from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
-from asgiref.testing import ApplicationCommunicator
 from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser, Group
 from django.test import override_settings
 from django.utils import timezone
@@ -257,37 +256,13 @@ def test_a_poorly_rated_supervised_chat_does_not_count(paired, mentor, newbie):
 # --- The whole path, through the API and the sockets ------------------------------------------
 
 
-class Socket(ApplicationCommunicator):
+class Socket(WebsocketCommunicator):
     """A WebSocket client for the routing table, with ``scope["user"]`` set as
-    ``AuthMiddlewareStack`` would (``channels.testing`` needs daphne, which tests do not)."""
+    ``AuthMiddlewareStack`` sets it from the session cookie."""
 
     def __init__(self, path: str, user):
-        scope = {
-            "type": "websocket",
-            "path": path,
-            "query_string": b"",
-            "headers": [],
-            "subprotocols": [],
-            "user": user if user is not None else AnonymousUser(),
-        }
-        super().__init__(URLRouter(websocket_urlpatterns), scope)
-
-    async def connect(self, timeout=2):
-        await self.send_input({"type": "websocket.connect"})
-        response = await self.receive_output(timeout)
-        return response["type"] == "websocket.accept", response.get("code")
-
-    async def send_json_to(self, data):
-        await self.send_input({"type": "websocket.receive", "text": json.dumps(data)})
-
-    async def receive_json_from(self, timeout=2):
-        response = await self.receive_output(timeout)
-        assert response["type"] == "websocket.send", response
-        return json.loads(response["text"])
-
-    async def disconnect(self, code=1000, timeout=2):
-        await self.send_input({"type": "websocket.disconnect", "code": code})
-        await self.wait(timeout)
+        super().__init__(URLRouter(websocket_urlpatterns), path)
+        self.scope["user"] = user if user is not None else AnonymousUser()
 
 
 def socket(path: str, user) -> Socket:
