@@ -1,0 +1,50 @@
+"""Apply live chat timeouts: missed chats, helpers whose console went silent, pending routing.
+
+Run it every minute from cron (or call ``kitsune_livechat.services.queueing.sweep`` from a Celery
+beat task). Running it from two places at once is safe: each chat is missed, and each helper
+set offline, exactly once. ``--every N`` keeps it running, sweeping every N seconds.
+"""
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from kitsune_livechat.services import karma, queueing
+
+
+class Command(BaseCommand):
+    help = "Mark unanswered chats missed, set silent helpers offline and assign waiting chats."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--every",
+            type=float,
+            default=0,
+            metavar="SECONDS",
+            help="Keep sweeping, every SECONDS seconds, until interrupted.",
+        )
+        parser.add_argument(
+            "--no-karma",
+            action="store_true",
+            help="Skip the periodic karma work (see livechat_karma).",
+        )
+
+    def handle(self, *args, every: float = 0, no_karma: bool = False, **options):
+        if every < 0:
+            raise CommandError("--every must be a positive number of seconds.")
+        while True:
+            self.sweep_once(karma_too=not no_karma)
+            if not every:
+                return
+            time.sleep(every)
+
+    def sweep_once(self, *, karma_too: bool) -> None:
+        result = queueing.sweep()
+        line = (
+            f"Missed {result['missed']} chat(s); set {result['helpers_offline']} helper(s) "
+            f"offline; assigned {result['assigned']} chat(s)."
+        )
+        if karma_too:
+            credited = karma.refresh()
+            line += f" Credited {credited['feedback_credited']} feedback revision(s)."
+        self.stdout.write(line)
