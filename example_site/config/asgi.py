@@ -21,6 +21,7 @@ if settings.DEBUG:
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
 from kitsune_livechat.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
