@@ -180,7 +180,8 @@ def test_percentiles_match_the_definition_on_uneven_data():
     queue = QueueFactory()
     waits = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5]  # sorted: 1 1 2 3 3 4 5 5 5 6 9
     for n, wait in enumerate(waits):
-        answered(queue, helper, DAY1 + timedelta(minutes=n), wait=wait, first_response=1, duration=1)
+        at = DAY1 + timedelta(minutes=n)
+        answered(queue, helper, at, wait=wait, first_response=1, duration=1)
     values = stats.percentiles(
         ChatSession.objects.all(),
         stats.wait_seconds(),
@@ -441,11 +442,3 @@ def test_focus_answer_counts_per_answer_and_per_outcome():
     assert backup == [("Yes", 2), ("No", 1), ("(no answer)", 2)]
     yes = by_key["backup"]["answers"][0]["outcomes"]
     assert (yes["article_outdated"], yes["article_solved"], yes["none"]) == (1, 1, 0)
-
-
-def test_focus_list_counts_collected_chats():
-    focus = Focus.objects.create(title="F", slug="f", capacity=10)
-    EndedChatFactory(focus=focus)
-    ChatSessionFactory(focus=focus, status=Status.ABANDONED)
-    (row,) = stats.focus_list()
-    assert (row["slug"], row["chats"], row["collected"], row["capacity"]) == ("f", 2, 1, 10)

@@ -13,6 +13,8 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("", "kitsune_livechat.api.messages.router")
 api.add_router("", "kitsune_livechat.api.contributors.router")
+api.add_router("", "kitsune_livechat.api.feedback.router")
+api.add_router("", "kitsune_livechat.api.insights.router")
 api.add_router("", "kitsune_livechat.api.console.router")
 api.add_router("", "kitsune_livechat.api.sessions.router")
 api.add_router("", "kitsune_livechat.api.agent.router")

@@ -32,8 +32,6 @@ MAX_TAGS = 10
 MAX_TAG_LENGTH = 40
 MAX_TERMS = 40
 MAX_COMMENT = 2000
-# A rating this high earns the chat's helper the good_rating karma.
-GOOD_RATING_MIN_SCORE = 4
 
 # Words that say nothing about what an article lacks; the rest of ``missing`` becomes terms.
 THEME_STOP_WORDS = frozenset(
@@ -297,8 +295,8 @@ def rate_chat(
     """Store the visitor's post-chat survey, once, after the chat ended.
 
     "Did the article help?" is also counted in the host's "Was this article helpful?" poll on
-    the revision the visitor saw, marked as coming from live chat. A good score credits the
-    chat's helper with ``good_rating`` karma.
+    the revision the visitor saw, marked as coming from live chat. The karma ledger credits the
+    helper for a good score (``karma.credit_rating``).
     """
     with transaction.atomic():
         access = get_session_for(caller, session_id, for_update=True)
@@ -336,6 +334,5 @@ def rate_chat(
             )
             if rating.helpful_vote_id is not None:
                 rating.save(update_fields=["helpful_vote_id"])
-        if score >= GOOD_RATING_MIN_SCORE and session.helper is not None:
-            karma.award(session.helper, KarmaAward.Action.GOOD_RATING, session)
+        karma.credit_rating(rating)
     return rating

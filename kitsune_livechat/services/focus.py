@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from ..exceptions import Conflict, InvalidInput
-from ..models import ChatSession, Focus
+from ..exceptions import Conflict, Forbidden, InvalidInput, NotAuthenticated
+from ..models import ChatSession, Focus, Queue
+from .access import Caller
 
 QUESTION_TYPES = ("text", "choice", "yesno")
 MAX_TEXT_ANSWER = 1000
@@ -218,6 +219,27 @@ def validate_answers(*, focus: Focus | None, answers: dict[str, Any] | None) -> 
 
 # --- Defining focuses (operators) -------------------------------------------------------------
 
+
+def require_operator(caller: Caller) -> None:
+    """Focuses are run by chat supervisors and site staff."""
+    if not caller.is_authenticated:
+        raise NotAuthenticated()
+    if not (caller.has_perm("supervise_chats") or caller.user.is_staff):
+        raise Forbidden(_("Only chat supervisors manage focuses."), code="not_operator")
+
+
+def list_focuses(*, caller: Caller):
+    """Every focus, newest first, with ``chats`` and ``collected`` counts and its articles."""
+    require_operator(caller)
+    return (
+        Focus.objects.annotate(
+            chats=Count("sessions"),
+            collected=Count("sessions", filter=~Q(sessions__status__in=UNCOLLECTED_STATUSES)),
+        )
+        .prefetch_related("articles")
+        .order_by("-created", "-pk")
+    )
+
 KEY_RE = re.compile(r"^[a-z0-9_]{1,50}$")
 
 
@@ -272,6 +294,7 @@ def _str_list(values: list | None) -> list[str]:
 @transaction.atomic
 def create_focus(
     *,
+    caller: Caller,
     title: str,
     description: str = "",
     articles: list[int] | None = None,
@@ -282,7 +305,7 @@ def create_focus(
     ends: datetime | None = None,
     capacity: int | None = None,
     questions: list[dict] | None = None,
-    queue_id: int | None = None,
+    queue: str = "",
     slug: str = "",
 ) -> Focus:
     """Define a focus campaign. Article ids must exist in the host's KB."""
@@ -290,6 +313,7 @@ def create_focus(
 
     from ..conf import livechat_settings
 
+    require_operator(caller)
     title = title.strip()
     if not title:
         raise InvalidInput(_("A focus needs a title."), code="invalid_focus")
@@ -304,6 +328,11 @@ def create_focus(
         found = set(article_model.objects.filter(pk__in=article_ids).values_list("pk", flat=True))
         if found != set(article_ids):
             raise InvalidInput(_("Some target articles do not exist."), code="invalid_focus")
+    queue_obj = None
+    if queue:
+        queue_obj = Queue.objects.filter(slug=queue).first()
+        if queue_obj is None:
+            raise InvalidInput(_("There is no such queue."), code="unknown_queue")
     slug = slugify(slug or title)[:50] or "focus"
     if Focus.objects.filter(slug=slug).exists():
         raise Conflict(_("A focus with this slug already exists."), code="slug_taken")
@@ -318,8 +347,9 @@ def create_focus(
         ends=ends,
         capacity=capacity,
         questions=cleaned_questions,
-        queue_id=queue_id,
+        queue=queue_obj,
     )
     if article_ids:
         focus.articles.set(article_ids)
+    focus.chats = focus.collected = 0
     return focus

@@ -38,7 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..conf import livechat_settings
-from ..exceptions import InvalidInput
+from ..exceptions import Forbidden, InvalidInput, NotAuthenticated
 from ..host import get_host_adapter
 from ..models import ArticleFeedback, ChatSession, Focus, Rating
 
@@ -64,19 +64,25 @@ class Filters:
     queue: str = ""  # queue slug
 
     @classmethod
-    def from_params(cls, params: Any, *, today: date | None = None) -> Filters:
+    def from_params(
+        cls, params: Any, *, today: date | None = None, default_days: int | None = DEFAULT_DAYS
+    ) -> Filters:
         """Read ``from``, ``to``, ``product``, ``locale``, ``queue`` (query string or dict).
 
-        Without dates, the last 30 days. Bad dates raise InvalidInput (``invalid_date``).
+        Without dates, the last ``default_days`` days (None: all time). Bad dates raise
+        InvalidInput (``invalid_date``).
         """
         today = today or timezone.localdate()
-        end = _parse_date(params.get("to"), "to") or today
-        start = _parse_date(params.get("from"), "from") or end - timedelta(days=DEFAULT_DAYS - 1)
-        if start > end:
+        end = _parse_date(params.get("to"), "to")
+        start = _parse_date(params.get("from"), "from")
+        if default_days is not None:
+            end = end or today
+            start = start or end - timedelta(days=default_days - 1)
+        if start and end and start > end:
             raise InvalidInput(
                 _("The start date must not be after the end date."), code="bad_range"
             )
-        if (end - start).days > MAX_RANGE_DAYS:
+        if start and end and (end - start).days > MAX_RANGE_DAYS:
             raise InvalidInput(_("Pick a range of at most three years."), code="bad_range")
         return cls(
             start=start,
@@ -721,32 +727,26 @@ def focus_answers(focus: Focus, filters: Filters | None = None, *, text_limit: i
     }
 
 
-def focus_list() -> list[dict]:
-    """Every focus with how many chats it collected (one query)."""
-    rows = (
-        Focus.objects.annotate(
-            chats=Count("sessions"),
-            collected=Count(
-                "sessions",
-                filter=~Q(sessions__status__in=(Status.ABANDONED, Status.MISSED)),
-            ),
-        )
-        .order_by("-created", "-pk")
-        .values(
-            "pk",
-            "slug",
-            "title",
-            "is_active",
-            "starts",
-            "ends",
-            "capacity",
-            "chats",
-            "collected",
-        )
-    )
-    return list(rows)
+def focus_overview() -> QuerySet[Focus]:
+    """Every focus, newest first, with ``chats`` and ``collected`` (not abandoned or missed)."""
+    return Focus.objects.annotate(
+        chats=Count("sessions"),
+        collected=Count(
+            "sessions", filter=~Q(sessions__status__in=(Status.ABANDONED, Status.MISSED))
+        ),
+    ).order_by("-created", "-pk")
 
 
 def narrowed(filters: Filters, **changes: Any) -> Filters:
     """A copy of the filters with some values changed (links between pages)."""
     return replace(filters, **changes)
+
+
+def require_insights(caller: Any) -> None:
+    """Insight pages, stats and exports are for people with ``livechat.view_insights``."""
+    if not caller.is_authenticated:
+        raise NotAuthenticated()
+    if not caller.has_perm("view_insights"):
+        raise Forbidden(
+            _("You need the permission to view live chat insights."), code="no_insights"
+        )

@@ -1,0 +1,173 @@
+"""CSV exports, streamed: rows are read in chunks and written as they are sent.
+
+A year of feedback is hundreds of thousands of rows; ``values_list(...).iterator(chunk_size)``
+keeps only one chunk in memory (a server-side cursor on PostgreSQL, ``fetchmany`` on SQLite)
+and ``StreamingHttpResponse`` sends each line as soon as it is written, so an export runs in
+constant memory however long the range.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from typing import Any
+
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+
+from ..models import ChatSession, Focus
+from .stats import Filters, queue_days
+
+CHUNK_SIZE = 2000
+# Spreadsheets run a cell starting with these as a formula; such text is prefixed with '.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class _Echo:
+    """A file-like object whose write() returns the line, for csv.writer in a generator."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return timezone.localtime(value).isoformat() if timezone.is_aware(value) else value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        value = ";".join(str(v) for v in value)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def stream_csv(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
+    """Encode the header and each row as CSV lines, one at a time."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(header)
+    for row in rows:
+        yield writer.writerow([_cell(value) for value in row])
+
+
+def csv_response(filename: str, header: list[str], rows: Iterable[Iterable[Any]]):
+    response = StreamingHttpResponse(stream_csv(header, rows), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Feedback ---------------------------------------------------------------------------------
+
+FEEDBACK_COLUMNS = [
+    ("created", "created"),
+    ("session", "session_id"),
+    ("queue", "session__queue__slug"),
+    ("locale", "session__locale"),
+    ("product", "session__product"),
+    ("article_id", "article_id"),
+    ("article_title", "session__article_title"),
+    ("revision_id", "revision_id"),
+    ("outcome", "outcome"),
+    ("solved_by_id", "solved_by_id"),
+    ("missing", "missing"),
+    ("suggested_change", "suggested_change"),
+    ("tags", "tags"),
+    ("flagged_for_review", "flagged_for_review"),
+    ("author", "author__username"),
+]
+
+
+def feedback_rows(filters: Filters) -> Iterator[tuple]:
+    """Every article feedback in the range, oldest first, read in chunks."""
+    return (
+        filters.feedback()
+        .order_by("created", "pk")
+        .values_list(*(column for _, column in FEEDBACK_COLUMNS))
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
+
+
+def feedback_csv(filters: Filters) -> StreamingHttpResponse:
+    return csv_response(
+        _filename("feedback", filters),
+        [name for name, _ in FEEDBACK_COLUMNS],
+        feedback_rows(filters),
+    )
+
+
+# --- Focus answers ----------------------------------------------------------------------------
+
+FOCUS_COLUMNS = [
+    ("session", "pk"),
+    ("created", "created"),
+    ("status", "status"),
+    ("queue", "queue__slug"),
+    ("locale", "locale"),
+    ("product", "product"),
+    ("browser", "browser"),
+    ("browser_version", "browser_version"),
+    ("article_id", "article_id"),
+    ("outcome", "feedback__outcome"),
+]
+
+
+def focus_answer_rows(focus: Focus, filters: Filters) -> Iterator[list]:
+    """One row per chat of the focus: its context, outcome, then one column per question."""
+    keys = [q["key"] for q in focus.questions]
+    rows = (
+        ChatSession.objects.filter(filters.session_q(), focus=focus)
+        .order_by("created", "pk")
+        .values_list(*(column for _, column in FOCUS_COLUMNS), "answers")
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
+    for *context, answers in rows:
+        answers = answers or {}
+        yield [*context, *(answers.get(key) for key in keys)]
+
+
+def focus_answers_csv(focus: Focus, filters: Filters) -> StreamingHttpResponse:
+    header = [name for name, _ in FOCUS_COLUMNS] + [q["key"] for q in focus.questions]
+    return csv_response(
+        _filename(f"focus-{focus.slug}", filters), header, focus_answer_rows(focus, filters)
+    )
+
+
+# --- Stats ------------------------------------------------------------------------------------
+
+STATS_COLUMNS = [
+    "day",
+    "queue",
+    "requested",
+    "answered",
+    "abandoned",
+    "missed",
+    "handed_off",
+    "ended",
+    "wait_p50",
+    "wait_p90",
+    "first_response_avg",
+    "duration_avg",
+    "ratings",
+    "rating_avg",
+]
+
+
+def stats_rows(filters: Filters) -> Iterator[list]:
+    """Per queue and day (already aggregated in the database: one row per group)."""
+    for row in queue_days(filters):
+        yield [row[column] for column in STATS_COLUMNS]
+
+
+def stats_csv(filters: Filters) -> StreamingHttpResponse:
+    return csv_response(_filename("stats", filters), STATS_COLUMNS, stats_rows(filters))
+
+
+def _filename(kind: str, filters: Filters) -> str:
+    span = "-".join(d.isoformat() for d in (filters.start, filters.end) if d) or "all"
+    return f"livechat-{kind}-{span}.csv"
