@@ -24,7 +24,13 @@ from .conf import livechat_settings
 from .exceptions import InvalidInput, LivechatError, NotFound
 from .models import ChatSession, Message
 from .services import console, messaging, participants
-from .services.access import Caller, SessionAccess, get_session_for, read_visitor_token
+from .services.access import (
+    Caller,
+    SessionAccess,
+    get_session_for,
+    read_visitor_token,
+    session_exists,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -162,7 +168,8 @@ class SessionConsumer(LivechatConsumer):
         try:
             access = await db(get_session_for)(self.caller, self.session_id)
         except NotFound:
-            await self.refuse(CLOSE_NO_SUCH_CHAT)
+            exists = await db(session_exists)(self.session_id)
+            await self.refuse(CLOSE_NOT_ALLOWED if exists else CLOSE_NO_SUCH_CHAT)
             return
         # Groups first, then the replay: nothing sent meanwhile can fall in between.
         await self.adopt(access)
@@ -172,12 +179,12 @@ class SessionConsumer(LivechatConsumer):
         except ValueError:
             after_seq = 0
         await self.replay(after_seq)
-        await self.send_json(await db(realtime.current_status)(access.session))
         if access.is_staff:
             people = await db(participants.people_for)(
                 caller=self.caller, session_id=self.session_id
             )
             await self.send_json({"type": "participants", "participants": people})
+        await self.send_json(await db(realtime.current_status)(access.session))
 
     def query(self) -> dict[str, list[str]]:
         return parse_qs(self.scope.get("query_string", b"").decode("latin-1"))

@@ -149,12 +149,9 @@ def current_status(session, *, change: str = "") -> dict[str, Any]:
 
     Sent to a socket when it connects and, coalesced, to waiting visitors when the line moves.
     """
-    position = wait_seconds = None
-    if session.status == session.Status.WAITING:
-        from .services.availability import position_in_line, read_line
+    from .services.queueing import position_and_wait
 
-        position = position_in_line(session)
-        wait_seconds = read_line(session.queue).estimate(position, session.locale)
+    position, wait_seconds = position_and_wait(session)
     return status_frame(session, change=change, position=position, wait_seconds=wait_seconds)
 
 

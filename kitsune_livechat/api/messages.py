@@ -6,7 +6,7 @@ retried send with the same ``client_msg_id`` answers 200 with the stored message
 """
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from ..models import Message
 from ..services import messaging, participants
@@ -102,7 +102,7 @@ def send_message(request: HttpRequest, session_id: str, payload: MessageIn):
         client_msg_id=payload.client_msg_id,
         kind=payload.kind,
     )
-    return (201 if created else 200), messaging.message_json(message)
+    return Status(201 if created else 200, messaging.message_json(message))
 
 
 @router.get(
@@ -137,6 +137,7 @@ def mark_read(request: HttpRequest, session_id: str, payload: ReadIn):
     "sessions/{session_id}/participants",
     auth=chat_auth,
     response=list[PersonOut],
+    exclude_none=True,
     summary="Who is in the chat",
 )
 def list_participants(request: HttpRequest, session_id: str):
@@ -152,7 +153,7 @@ def invite(request: HttpRequest, session_id: str, payload: UserIn):
     participant = participants.invite(
         caller=caller_of(request), session_id=session_id, username=payload.user
     )
-    return 201, _person(participant)
+    return Status(201, _person(participant))
 
 
 @router.post("sessions/{session_id}/join", auth=chat_auth, response=PersonOut, summary="Monitor")
@@ -168,7 +169,7 @@ def join(request: HttpRequest, session_id: str):
 def knock(request: HttpRequest, session_id: str):
     """A trainee asks to observe; the chat's helper admits or turns them away."""
     participant = participants.knock(caller=caller_of(request), session_id=session_id)
-    return 202, _person(participant)
+    return Status(202, _person(participant))
 
 
 @router.post("sessions/{session_id}/admit", auth=chat_auth, response=PersonOut, summary="Admit")

@@ -111,3 +111,13 @@ def get_session_for(caller: Caller, session_id, *, for_update: bool = False) -> 
     if access is None:
         raise NotFound()
     return access
+
+
+def session_exists(session_id) -> bool:
+    """Whether any chat has this id: the chat socket tells "no such chat" (4404) from "not
+    allowed" (4403), as the protocol asks (DESIGN.md §6). Ids are random UUIDs, so this tells a
+    stranger nothing they could use."""
+    try:
+        return ChatSession.objects.filter(pk=session_id).exists()
+    except (ValueError, ValidationError):
+        return False

@@ -1,0 +1,557 @@
+"""The chat socket (DESIGN.md §6) through the site's real ASGI stack: who may connect, every
+frame type, lossless replay, whisper privacy, monitors, invitations, transfers, limits."""
+
+import asyncio
+
+import pytest
+from channels.db import database_sync_to_async as db
+from django.test.utils import override_settings
+
+from kitsune_livechat import realtime
+from kitsune_livechat.models import Message, Participant, Trainee
+from kitsune_livechat.services import messaging, participants, queueing
+from kitsune_livechat.services.access import Caller, make_visitor_token, new_anonymous_key
+from tests.factories import (
+    ActiveChatFactory,
+    AgentStatusFactory,
+    ChatSessionFactory,
+    HelperFactory,
+    MessageFactory,
+    SupervisorFactory,
+    UserFactory,
+)
+from tests.sockets import chat_path, join_chat, open_socket
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+async def chat():
+    return await db(ActiveChatFactory)()
+
+
+def send(user, chat, body, **kwargs):
+    """Send as ``user`` through the service every door uses."""
+    return db(messaging.send_message)(
+        caller=Caller(user=user), session_id=chat.pk, body=body, **kwargs
+    )
+
+
+def seqs(frames, frame_type="message"):
+    return [frame["seq"] for frame in frames if frame["type"] == frame_type]
+
+
+# --- Who may connect --------------------------------------------------------------------------
+
+
+async def test_visitor_helper_and_supervisor_connect(chat):
+    supervisor = await db(SupervisorFactory)()
+    for user, staff in ((chat.visitor, False), (chat.helper, True), (supervisor, True)):
+        socket, greeting = await join_chat(chat.pk, user=user)
+        types = [frame["type"] for frame in greeting]
+        assert types == (["resumed", "participants", "status"] if staff else ["resumed", "status"])
+        assert greeting[-1]["status"] == "active"
+        assert greeting[-1]["helpers"] == [{"display_name": chat.helper.username, "role": "helper"}]
+        await socket.close()
+
+
+async def test_anonymous_visitor_connects_with_their_token():
+    key = new_anonymous_key()
+    chat = await db(ActiveChatFactory)(visitor=None, anonymous_key=key)
+
+    socket, greeting = await join_chat(chat.pk, token=make_visitor_token(key))
+
+    assert greeting[-1]["type"] == "status"
+    await socket.close()
+
+
+async def refused_code(path, user=None):
+    socket, accepted = await open_socket(path, user=user)
+    assert accepted, "refusals are accepted then closed, so the client sees the code"
+    code = await socket.closed_with()
+    await socket.close()
+    return code
+
+
+async def test_strangers_are_refused_with_4403_and_no_data(chat):
+    stranger = await db(UserFactory)()
+    other_helper = await db(HelperFactory)()
+    other_key = new_anonymous_key()
+
+    assert await refused_code(chat_path(chat.pk), user=stranger) == 4403
+    assert await refused_code(chat_path(chat.pk), user=other_helper) == 4403
+    assert await refused_code(chat_path(chat.pk)) == 4403
+    assert await refused_code(chat_path(chat.pk, token=make_visitor_token(other_key))) == 4403
+    assert await refused_code(chat_path(chat.pk, token="forged")) == 4403
+
+
+async def test_no_such_chat_is_refused_with_4404(chat):
+    assert (
+        await refused_code(chat_path("9f4b4c1e-0000-4000-8000-000000000000"), chat.visitor) == 4404
+    )
+    assert await refused_code(chat_path("not-a-uuid"), chat.visitor) == 4404
+    assert await refused_code("/ws/livechat/elsewhere/", chat.visitor) == 4404
+
+
+async def test_cross_site_handshake_is_refused(chat):
+    socket, accepted = await open_socket(
+        chat_path(chat.pk), user=chat.visitor, origin=(b"origin", b"https://evil.example")
+    )
+    assert not accepted
+    await socket.close()
+    socket, accepted = await open_socket(chat_path(chat.pk), user=chat.visitor, origin=None)
+    assert not accepted
+    await socket.close()
+
+
+# --- Messages ---------------------------------------------------------------------------------
+
+
+async def test_message_reaches_everyone_and_echoes_to_the_sender(chat):
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    helper, _ = await join_chat(chat.pk, user=chat.helper)
+
+    await visitor.send("message.send", body="My tabs crash", client_msg_id="v-1")
+
+    echo = await visitor.receive()
+    delivered = await helper.receive()
+    assert echo == delivered
+    assert (echo["type"], echo["seq"], echo["body"], echo["role"]) == (
+        "message",
+        1,
+        "My tabs crash",
+        "visitor",
+    )
+    assert echo["client_msg_id"] == "v-1"
+    await helper.send("message.send", body="Let's try safe mode", client_msg_id="h-1")
+    assert (await visitor.receive())["seq"] == 2
+    assert (await helper.receive())["seq"] == 2
+    await visitor.close()
+    await helper.close()
+
+
+async def test_duplicate_client_msg_id_answers_the_stored_message_once(chat):
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    helper, _ = await join_chat(chat.pk, user=chat.helper)
+
+    await visitor.send("message.send", body="hello", client_msg_id="same")
+    first = await visitor.receive()
+    await helper.receive()
+    await visitor.send("message.send", body="hello", client_msg_id="same")
+    again = await visitor.receive()
+
+    assert again == first
+    assert await helper.nothing()
+    assert await db(Message.objects.filter(session_id=chat.pk).count)() == 1
+    await visitor.close()
+    await helper.close()
+
+
+async def test_whispers_and_notes_never_reach_the_visitor(chat):
+    supervisor = await db(SupervisorFactory)()
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    helper, _ = await join_chat(chat.pk, user=chat.helper)
+    monitor, _ = await join_chat(chat.pk, user=supervisor)
+
+    await helper.send("message.send", body="ask in #sumo", kind="whisper")
+    await helper.send("message.send", body="profile corruption", kind="note")
+    await helper.send("message.send", body="Hi!")
+
+    for staff in (helper, monitor):
+        assert [f["kind"] for f in [await staff.receive() for _ in range(3)]] == [
+            "whisper",
+            "note",
+            "text",
+        ]
+    live = await visitor.receive()
+    assert (live["kind"], live["seq"]) == ("text", 3)
+    assert await visitor.nothing()
+    await visitor.close()
+    # Nor on replay.
+    visitor, greeting = await join_chat(chat.pk, user=chat.visitor)
+    assert seqs(greeting) == [3]
+    assert greeting[-2] == {"type": "resumed", "last_seq": 3}
+    await visitor.send("resume", after_seq=0)
+    replay = await visitor.receive_until("resumed")
+    assert seqs(replay) == [3]
+    for socket in (visitor, helper, monitor):
+        await socket.close()
+
+
+async def test_visitor_cannot_whisper(chat):
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+
+    await visitor.send("message.send", body="psst", kind="whisper", client_msg_id="w")
+
+    error = await visitor.receive()
+    assert error == {
+        "type": "error",
+        "code": "kind_not_allowed",
+        "detail": "You cannot send this kind of message.",
+        "client_msg_id": "w",
+    }
+    assert not await db(Message.objects.exists)()
+    await visitor.close()
+
+
+@override_settings(LIVECHAT_MAX_MESSAGE_LENGTH=20)
+async def test_empty_and_too_long_messages_get_errors_and_the_socket_stays_usable(chat):
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+
+    await visitor.send("message.send", body="   ")
+    assert (await visitor.receive())["code"] == "empty_message"
+    await visitor.send("message.send", body="x" * 21)
+    assert (await visitor.receive())["code"] == "message_too_long"
+    await visitor.send("message.send", body=42)
+    assert (await visitor.receive())["code"] == "invalid_body"
+    await visitor.send("message.send", body="x" * 20)
+    assert (await visitor.receive())["seq"] == 1
+    assert await db(Message.objects.count)() == 1
+    await visitor.close()
+
+
+@override_settings(LIVECHAT_RATE_LIMIT_MESSAGES=3, LIVECHAT_RATE_LIMIT_SECONDS=60)
+async def test_sends_are_rate_limited_per_connection(chat):
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+
+    for n in range(4):
+        await visitor.send("message.send", body=f"m{n}", client_msg_id=f"c{n}")
+    frames = [await visitor.receive() for _ in range(4)]
+
+    assert [f["type"] for f in frames] == ["message", "message", "message", "error"]
+    assert frames[-1]["code"] == "rate_limited"
+    assert frames[-1]["client_msg_id"] == "c3"
+    assert await db(Message.objects.count)() == 3
+    await visitor.send("ping")
+    assert await visitor.receive() == {"type": "pong"}
+    await visitor.close()
+
+
+async def test_bad_frames_get_errors_and_the_socket_stays_usable(chat):
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+
+    await visitor.send_text("{not json")
+    assert (await visitor.receive())["code"] == "invalid_json"
+    await visitor.send_text("[1, 2]")
+    assert (await visitor.receive())["code"] == "invalid_frame"
+    await visitor.send_text('{"body": "no type"}')
+    assert (await visitor.receive())["code"] == "invalid_frame"
+    await visitor.send("shout", body="hi")
+    unknown = await visitor.receive()
+    assert (unknown["code"], unknown["frame"]) == ("unknown_type", "shout")
+    await visitor.communicator.send_to(bytes_data=b"\x00\x01")
+    assert (await visitor.receive())["code"] == "invalid_frame"
+    await visitor.send("resume", after_seq="yesterday")
+    assert (await visitor.receive())["code"] == "invalid_seq"
+    await visitor.send("typing", active="yes")
+    assert (await visitor.receive())["code"] == "invalid_active"
+
+    await visitor.send("ping")
+    assert await visitor.receive() == {"type": "pong"}
+    await visitor.close()
+
+
+async def test_message_to_an_ended_chat_is_refused(chat):
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    await db(queueing.end_chat)(caller=Caller(user=chat.helper), session_id=chat.pk)
+    frames = await visitor.receive_until("status")
+    assert frames[-1]["status"] == "ended"
+
+    await visitor.send("message.send", body="wait!")
+
+    assert (await visitor.receive())["code"] == "chat_closed"
+    await visitor.close()
+
+
+# --- Typing and read marks --------------------------------------------------------------------
+
+
+async def test_typing_shows_to_the_others_not_the_typist(chat):
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    helper, _ = await join_chat(chat.pk, user=chat.helper)
+
+    await visitor.send("typing", active=True)
+    assert await helper.receive() == {
+        "type": "typing",
+        "active": True,
+        "kind": "text",
+        "author": chat.visitor.username,
+        "role": "visitor",
+    }
+    assert await visitor.nothing()
+
+    await helper.send("typing", active=True, kind="whisper")
+    assert await visitor.nothing()
+    await helper.send("typing", active=False)
+    assert (await visitor.receive())["active"] is False
+    await visitor.close()
+    await helper.close()
+
+
+async def test_read_marks_show_to_the_others(chat):
+    await db(MessageFactory)(session=chat)
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    helper, _ = await join_chat(chat.pk, user=chat.helper)
+
+    await helper.send("read", seq=1)
+
+    assert await visitor.receive() == {
+        "type": "read",
+        "seq": 1,
+        "author": chat.helper.username,
+        "role": "helper",
+    }
+    assert await helper.nothing()
+    await helper.send("read", seq=7)
+    assert (await helper.receive())["code"] == "invalid_seq"
+    await visitor.close()
+    await helper.close()
+
+
+# --- Replay and resume ------------------------------------------------------------------------
+
+
+async def test_reconnect_replays_what_was_sent_meanwhile(chat):
+    visitor, greeting = await join_chat(chat.pk, user=chat.visitor)
+    await visitor.send("message.send", body="first", client_msg_id="1")
+    await visitor.send("message.send", body="second", client_msg_id="2")
+    seen = [await visitor.receive(), await visitor.receive()]
+    await visitor.close()
+
+    await send(chat.helper, chat, "are you there?")
+    await send(chat.helper, chat, "a note", kind="note")
+    await send(chat.helper, chat, "hello?")
+
+    visitor, greeting = await join_chat(chat.pk, user=chat.visitor, after_seq=seqs(seen)[-1])
+
+    assert seqs(greeting) == [3, 5]
+    assert greeting[-2] == {"type": "resumed", "last_seq": 5}
+    await visitor.close()
+
+
+async def test_resume_frame_replays_after_a_seq(chat):
+    for n in range(4):
+        await db(MessageFactory)(session=chat, body=f"m{n}")
+    helper, greeting = await join_chat(chat.pk, user=chat.helper)
+    assert seqs(greeting) == [1, 2, 3, 4]
+
+    await helper.send("resume", after_seq=2)
+
+    frames = await helper.receive_until("resumed")
+    assert seqs(frames) == [3, 4]
+    assert frames[-1] == {"type": "resumed", "last_seq": 4}
+    await helper.close()
+
+
+async def test_long_chats_replay_in_pages(chat, monkeypatch):
+    monkeypatch.setattr(messaging, "PAGE_SIZE", 3)
+    for _n in range(7):
+        await db(MessageFactory)(session=chat)
+
+    visitor, greeting = await join_chat(chat.pk, user=chat.visitor, after_seq=1)
+
+    assert seqs(greeting) == [2, 3, 4, 5, 6, 7]
+    await visitor.close()
+
+
+async def test_a_message_stored_during_the_replay_is_not_lost(chat, monkeypatch):
+    """The socket joins its groups before reading the database: a message committed after
+    the replay's read still arrives, live."""
+    real_history = messaging.history
+    sent = []
+
+    def history_then_a_new_message(**kwargs):
+        result = real_history(**kwargs)
+        if not sent:
+            sent.append(
+                messaging.send_message(
+                    caller=Caller(user=chat.helper), session_id=chat.pk, body="just now"
+                )
+            )
+        return result
+
+    await db(MessageFactory)(session=chat, body="old")
+    monkeypatch.setattr(messaging, "history", history_then_a_new_message)
+
+    visitor, greeting = await join_chat(chat.pk, user=chat.visitor)
+    frames = greeting + [await visitor.receive()]
+
+    assert seqs(frames) == [1, 2]
+    assert frames[-1]["body"] == "just now"
+    await visitor.close()
+
+
+# --- Position while waiting -------------------------------------------------------------------
+
+
+@override_settings(LIVECHAT_POSITION_PUSH_DELAY=0.05)
+async def test_waiting_visitor_gets_one_position_update_per_burst():
+    first = await db(ChatSessionFactory)()
+    second = await db(ChatSessionFactory)(queue=first.queue)
+    visitor, greeting = await join_chat(second.pk, user=second.visitor)
+    assert (greeting[-1]["status"], greeting[-1]["position"]) == ("waiting", 2)
+    assert greeting[-1]["wait_seconds"] >= 0
+
+    await db(queueing.end_chat)(caller=Caller(user=first.visitor), session_id=first.pk)
+
+    def burst():
+        for _n in range(5):
+            realtime.line_moved(first.queue_id)
+
+    await db(burst)()
+    update = await visitor.receive()
+    assert (update["type"], update["change"], update["position"]) == ("status", "position", 1)
+    assert await visitor.nothing(0.3)
+    await visitor.close()
+
+
+@override_settings(LIVECHAT_POSITION_PUSH_DELAY=0.05)
+async def test_assigned_visitor_gets_no_stale_position():
+    chat = await db(ChatSessionFactory)()
+    helper = await db(HelperFactory)()
+    await db(AgentStatusFactory)(user=helper)
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+
+    await db(realtime.line_moved)(chat.queue_id)
+    await db(queueing.claim_chat)(user=helper, session_id=chat.pk)
+
+    frames = await visitor.receive_until("status")
+    while frames[-1].get("change") != "assigned":
+        frames += await visitor.receive_until("status")
+    assert frames[-1]["status"] == "active"
+    await asyncio.sleep(0.1)
+    assert await visitor.nothing()
+    await visitor.close()
+
+
+# --- Access changes while connected -----------------------------------------------------------
+
+
+async def test_helper_transferred_away_stops_receiving_at_once(chat):
+    successor = await db(HelperFactory)()
+    await db(AgentStatusFactory)(user=successor)
+    await db(AgentStatusFactory)(user=chat.helper)
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    old, _ = await join_chat(chat.pk, user=chat.helper)
+
+    await db(queueing.transfer_chat)(
+        caller=Caller(user=chat.helper), session_id=chat.pk, to_helper=successor.username
+    )
+
+    announcement = await old.receive()
+    assert announcement["kind"] == "system"
+    assert await old.closed_with() == 4403
+    frames = await visitor.receive_until("status")
+    assert frames[-1]["change"] == "transferred"
+    assert frames[-1]["helpers"] == [{"display_name": successor.username, "role": "helper"}]
+    new, _ = await join_chat(chat.pk, user=successor)
+    await visitor.send("message.send", body="hello again")
+    assert (await new.receive())["body"] == "hello again"
+    assert await refused_code(chat_path(chat.pk), user=chat.helper) == 4403
+    await visitor.close()
+    await new.close()
+    await old.close()
+
+
+async def test_access_is_checked_on_every_client_frame(chat):
+    """Access lost without any event (say, an admin edited the chat) shows on the next frame."""
+    colleague = await db(HelperFactory)()
+    await db(Participant.objects.create)(
+        session=chat, user=colleague, role=Participant.Role.HELPER, state="active"
+    )
+    guest, _ = await join_chat(chat.pk, user=colleague)
+    await db(Participant.objects.filter(user=colleague).update)(state="left")
+
+    await guest.send("typing", active=True)
+
+    assert await guest.closed_with() == 4403
+    await guest.close()
+
+
+async def test_invited_helper_joins_and_leaves(chat):
+    colleague = await db(HelperFactory)()
+    helper, _ = await join_chat(chat.pk, user=chat.helper)
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    assert await refused_code(chat_path(chat.pk), user=colleague) == 4403
+
+    await db(participants.invite)(
+        caller=Caller(user=chat.helper), session_id=chat.pk, username=colleague.username
+    )
+    invited = await helper.receive()
+    assert invited["type"] == "participants"
+    assert invited["participants"][1]["state"] == "invited"
+    assert await visitor.nothing()
+
+    await db(participants.accept_invitation)(caller=Caller(user=colleague), session_id=chat.pk)
+    joined = await visitor.receive_until("status")
+    assert joined[0]["body"] == f"{colleague.username} joined the chat."
+    assert colleague.username in [p["display_name"] for p in joined[-1]["helpers"]]
+
+    guest, _ = await join_chat(chat.pk, user=colleague)
+    await guest.send("message.send", body="hi, I'm a second helper")
+    assert (await visitor.receive())["role"] == "helper"
+    assert (await guest.receive())["role"] == "helper"
+    await db(participants.leave)(caller=Caller(user=colleague), session_id=chat.pk)
+    left = await guest.receive()
+    assert left["body"] == f"{colleague.username} left the chat."
+    assert await guest.closed_with() == 4403
+    for socket in (helper, visitor, guest):
+        await socket.close()
+
+
+async def test_monitor_stays_invisible_until_they_speak(chat):
+    supervisor = await db(SupervisorFactory)()
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    await db(participants.join_as_monitor)(caller=Caller(user=supervisor), session_id=chat.pk)
+    monitor, greeting = await join_chat(chat.pk, user=supervisor)
+    people = next(f for f in greeting if f["type"] == "participants")["participants"]
+    assert {"username": supervisor.username, "role": "monitor", "visible": False}.items() <= (
+        people[1].items()
+    )
+
+    await monitor.send("typing", active=True)
+    await monitor.send("read", seq=0)
+    await monitor.send("message.send", body="watch the crash reports", kind="whisper")
+    assert await visitor.nothing()
+
+    await monitor.send("message.send", body="Hello from the team")
+    message = await visitor.receive()
+    status = await visitor.receive()
+    assert (message["body"], message["role"]) == ("Hello from the team", "observer")
+    assert (status["type"], status["change"]) == ("status", "participants")
+    assert supervisor.username in [p["display_name"] for p in status["helpers"]]
+    await visitor.close()
+    await monitor.close()
+
+
+async def test_observing_trainee_gets_the_chat_but_cannot_write_to_the_visitor(chat):
+    user = await db(UserFactory)()
+    await db(Trainee.objects.create)(user=user, stage=Trainee.Stage.TRAINING)
+    assert await refused_code(chat_path(chat.pk), user=user) == 4403
+    await db(participants.knock)(caller=Caller(user=user), session_id=chat.pk)
+    assert await refused_code(chat_path(chat.pk), user=user) == 4403
+    await db(participants.admit)(
+        caller=Caller(user=chat.helper), session_id=chat.pk, username=user.username
+    )
+
+    trainee, _ = await join_chat(chat.pk, user=user)
+    await trainee.send("message.send", body="hello")
+    assert (await trainee.receive())["code"] == "kind_not_allowed"
+    await trainee.send("message.send", body="why safe mode?", kind="whisper")
+    assert (await trainee.receive())["role"] == "observer"
+    await trainee.close()
+
+
+async def test_server_errors_become_error_frames(chat, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(messaging, "mark_read", broken)
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+
+    await visitor.send("read", seq=0)
+
+    assert (await visitor.receive())["code"] == "server_error"
+    await visitor.send("ping")
+    assert await visitor.receive() == {"type": "pong"}
+    await visitor.close()
