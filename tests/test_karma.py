@@ -475,3 +475,28 @@ def test_two_chats_ending_at_once_give_one_first_chat_bonus():
     assert errors == []
     assert KarmaAward.objects.filter(user=helper, action=Action.FIRST_CHAT).count() == 1
     assert KarmaAward.objects.filter(user=helper, action=Action.CHAT_ANSWERED).count() == 4
+
+
+def test_chat_end_credit_costs_the_same_whatever_the_history(settings):
+    """Ending a chat is a hot path: its karma queries do not grow with messages or past chats."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.LIVECHAT_KARMA_REPEAT_PAIR_LIMIT = 100
+
+    def queries_for_end(earlier_chats: int, messages: int) -> int:
+        helper = HelperFactory()
+        for _ in range(earlier_chats):
+            old = ended_chat(helper=helper)
+            helper_says(old)
+            karma.credit_chat_end(old)
+        session = ended_chat(helper=helper)
+        for _ in range(messages):
+            helper_says(session)
+            MessageFactory(session=session, role="visitor")
+        with CaptureQueriesContext(connection) as captured:
+            karma.credit_chat_end(session)
+        assert KarmaAward.objects.filter(session=session, action="chat_answered").exists()
+        return len(captured)
+
+    assert queries_for_end(1, 2) == queries_for_end(20, 30)

@@ -517,3 +517,25 @@ async def test_visitor_is_told_when_the_site_discloses_observing_trainees():
     people = (await call("get", visitor, f"sessions/{chat.pk}/participants"))[1]
     assert [p["display_name"] for p in people] == ["mentor", "newbie"]
     await visitor_socket.disconnect()
+
+
+@pytest.mark.django_db
+@override_settings(**PATH)
+def test_handing_over_a_chat_the_trainee_observes(paired, mentor, newbie):
+    session = live_chat(mentor)
+    ApiClient(newbie).post(f"sessions/{session.pk}/knock")
+    ApiClient(mentor).post(f"sessions/{session.pk}/admit", {"user": "newbie"})
+    observer_try = ApiClient(newbie).post(f"sessions/{session.pk}/messages", {"body": "Hi"})
+    assert observer_try.json()["code"] == "kind_not_allowed"
+
+    ApiClient(mentor).post(f"sessions/{session.pk}/handover", {"trainee": paired.pk})
+    drafted = ApiClient(newbie).post(f"sessions/{session.pk}/messages", {"body": "Hi"})
+    assert drafted.json()["kind"] == "draft"
+    staff = ApiClient(mentor).get(f"sessions/{session.pk}/participants").json()
+    assert [(p["display_name"], p["role"]) for p in staff] == [
+        ("newbie", "assigned"),
+        ("mentor", "mentor"),
+    ]
+    ApiClient(newbie).post(f"sessions/{session.pk}/end", {})
+    # The chat they answered themselves counts as supervised, not as observed.
+    assert mentoring.progress(paired)["observed"] == 0
