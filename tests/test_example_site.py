@@ -132,6 +132,15 @@ def test_only_helpers_see_the_chat_console_link(client):
     assert 'href="/livechat/console/"' not in page(client.get("/en-US/"))
 
 
+def test_kb_editors_find_the_chat_insights_of_an_article(client, firefox_doc):
+    insights = f'href="/livechat/insights/articles/{firefox_doc.pk}/"'
+    assert insights not in page(client.get(firefox_doc.get_absolute_url()))
+    client.force_login(UserFactory(perms=["view_insights"]))
+    text = page(client.get(firefox_doc.get_absolute_url()))
+    assert insights in text
+    assert 'href="/livechat/insights/"' in text
+
+
 def test_wrong_password_shows_the_form_again(client):
     UserFactory(username="visitor")
     response = client.post("/users/login/", {"username": "visitor", "password": "nope"})

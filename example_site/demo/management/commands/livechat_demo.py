@@ -190,6 +190,8 @@ class Command(BaseCommand):
             f"  German           {base}/de/",
             f"  Forum            {base}/{DEFAULT_LOCALE}/questions/",
             f"  Chat console     {base}{reverse('livechat:console')}",
+            f"  Chat insights    {base}{reverse('livechat:insights')}",
+            f"  Leaderboard      {base}{reverse('livechat:leaderboard')}",
             f"  Admin            {base}/admin/",
             "",
             f"Sign in at {base}/users/login/ with password {content.PASSWORD!r} as:",
