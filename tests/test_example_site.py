@@ -170,6 +170,29 @@ def test_forum_question_page_lists_its_metadata(client):
     assert "Videos stutter" in page(client.get("/en-US/questions/"))
 
 
+@pytest.mark.parametrize(
+    "model",
+    [
+        "wiki/document",
+        "wiki/helpfulvote",
+        "products/product",
+        "products/topic",
+        "questions/question",
+        "users/profile",
+        "karma/title",
+        "kbadge/badge",
+        "kbadge/award",
+    ],
+)
+def test_admin_lists_the_stand_in_models(admin_client, firefox_doc, model):
+    assert admin_client.get(f"/admin/{model}/").status_code == 200
+    assert admin_client.get(f"/admin/{model}/add/").status_code == 200
+
+
+def test_admin_edits_an_article_with_its_revisions(admin_client, firefox_doc):
+    assert admin_client.get(f"/admin/wiki/document/{firefox_doc.pk}/change/").status_code == 200
+
+
 # --- stand-in models --------------------------------------------------------------------------
 
 
