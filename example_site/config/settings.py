@@ -103,7 +103,11 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # redis-py's asyncio pool caps at 100 connections by default; a burst of
             # WebSocket connects needs more (see DESIGN.md, Scale).
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "max_connections": 1000}]},
+            # Processes that share a prefix (LIVECHAT_CHANNEL_PREFIX) hear each other.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "max_connections": 1000}],
+                "prefix": os.environ.get("LIVECHAT_CHANNEL_PREFIX", "asgi"),
+            },
         }
     }
 else:
