@@ -415,7 +415,13 @@ class KarmaAward(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "action", "session"], name="livechat_karma_once"
-            )
+            ),
+            # NULLs are distinct in a unique index: an award with no chat is once per action.
+            models.UniqueConstraint(
+                fields=["user", "action"],
+                condition=Q(session__isnull=True),
+                name="livechat_karma_once_without_chat",
+            ),
         ]
         indexes = [
             models.Index(fields=["user", "created"]),

@@ -85,6 +85,14 @@ def test_same_award_twice_is_one_row_and_one_backend_call():
     assert first.locale == "en-US"
 
 
+def test_an_award_without_a_chat_is_once_per_action():
+    helper = HelperFactory()
+    first = karma.award(helper, Action.TRAINEE_GRADUATED)
+    assert karma.award(helper, Action.TRAINEE_GRADUATED).pk == first.pk
+    assert first.locale == ""
+    assert KarmaAward.objects.filter(user=helper).count() == 1
+
+
 def test_each_action_earns_its_configured_points():
     defaults = {
         "chat_answered": 1,
@@ -422,16 +430,18 @@ def test_unknown_period_is_invalid_input():
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_awards_store_one_row():
+@pytest.mark.parametrize("with_chat", [True, False])
+def test_concurrent_awards_store_one_row(with_chat):
     session = ended_chat()
     helper = session.helper
+    action = Action.CHAT_ANSWERED if with_chat else Action.TRAINEE_GRADUATED
     barrier = threading.Barrier(8)
     results, errors = [], []
 
     def award():
         try:
             barrier.wait()
-            results.append(karma.award(helper, Action.CHAT_ANSWERED, session).pk)
+            results.append(karma.award(helper, action, session if with_chat else None).pk)
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:

@@ -539,3 +539,41 @@ def test_handing_over_a_chat_the_trainee_observes(paired, mentor, newbie):
     ApiClient(newbie).post(f"sessions/{session.pk}/end", {})
     # The chat they answered themselves counts as supervised, not as observed.
     assert mentoring.progress(paired)["observed"] == 0
+
+
+def trained(user, mentor):
+    """A trainee of ``mentor`` with one observed and one well-rated supervised chat behind them."""
+    from kitsune_livechat.models import Rating
+
+    trainee = Trainee.objects.create(user=user, mentor=mentor, stage=Trainee.Stage.TRAINING)
+    observed = live_chat(mentor, status=ChatSession.Status.ENDED, ended_at=timezone.now())
+    observed.participants.create(user=user, role="trainee", joined_at=observed.assigned_at)
+    supervised = live_chat(
+        user, supervised=True, status=ChatSession.Status.ENDED, ended_at=timezone.now()
+    )
+    Rating.objects.create(session=supervised, score=5)
+    return trainee
+
+
+@pytest.mark.django_db
+@override_settings(**PATH)
+def test_a_mentor_is_credited_for_every_trainee_who_graduates(mentor):
+    first = trained(UserFactory(), mentor)
+    second = trained(UserFactory(), mentor)
+    for trainee in (first, second):
+        graduated = ApiClient(mentor).post(f"trainees/{trainee.pk}/graduate")
+        assert graduated.json()["stage"] == "graduated"
+    ApiClient(mentor).post(f"trainees/{first.pk}/graduate")  # confirmed twice: no more credit
+    awards = KarmaAward.objects.filter(user=mentor, action="trainee_graduated")
+    assert awards.count() == 2
+    assert {a.points for a in awards} == {10}
+
+
+@pytest.mark.django_db
+@override_settings(**{**PATH, "LIVECHAT_GRADUATION_SUPERVISED_CHATS": 0})
+def test_graduation_credit_without_supervised_chats_is_tied_to_an_observed_one(mentor):
+    trainee = trained(UserFactory(), mentor)
+    ChatSession.objects.filter(helper=trainee.user).delete()
+    ApiClient(mentor).post(f"trainees/{trainee.pk}/graduate")
+    award = KarmaAward.objects.get(user=mentor, action="trainee_graduated")
+    assert award.session.participants.filter(user=trainee.user, role="trainee").exists()

@@ -116,10 +116,10 @@ def award(user, action: str, session: ChatSession | None = None, *, points: int 
     """Credit ``user`` for ``action`` (in ``session``) once; returns the award or None.
 
     Idempotent per (user, action, session): a retry, or a concurrent call on another
-    connection, finds the stored row instead of adding one (the database's unique constraint
-    decides the race). None means no credit: zero points, or an anti-gaming rule refused it.
-    Only a newly stored award is passed to the karma backends; a failing backend is logged
-    and never breaks the caller.
+    connection, finds the stored row instead of adding one (the database's unique constraints
+    decide the race; without a session an action is credited once per user). None means no
+    credit: zero points, or an anti-gaming rule refused it. Only a newly stored award is
+    passed to the karma backends; a failing backend is logged and never breaks the caller.
     """
     action = Action(action)
     points = points_for(action) if points is None else int(points)

@@ -373,6 +373,26 @@ def helpers_group() -> Group:
     return group
 
 
+def _last_training_chat(trainee: Trainee) -> ChatSession | None:
+    """The chat that completed the path: the last good supervised one, else the last observed.
+
+    The graduation award is tied to it, which keeps it once per trainee under the ledger's
+    (user, action, session) rule while a mentor can be credited for every trainee.
+    """
+    supervised = _supervised_chats(trainee).order_by("-ended_at", "-created").first()
+    if supervised is not None:
+        return supervised
+    return (
+        ChatSession.objects.filter(
+            participants__user_id=trainee.user_id,
+            participants__role=Participant.Role.TRAINEE,
+            participants__joined_at__isnull=False,
+        )
+        .order_by("-ended_at", "-created")
+        .first()
+    )
+
+
 def graduate(*, caller: Caller, trainee_id) -> Trainee:
     """A mentor confirms a proposed trainee: they join the helpers group, the mentor is credited.
 
@@ -395,10 +415,7 @@ def graduate(*, caller: Caller, trainee_id) -> Trainee:
         trainee.graduated_by = mentor
         trainee.save(update_fields=["stage", "graduated", "graduated_by"])
         credited = trainee.mentor or mentor
-        # The award is tied to the supervised chat that completed the path, which keeps it
-        # once per trainee under the ledger's (user, action, session) rule.
-        last_chat = _supervised_chats(trainee).order_by("-ended_at", "-created").first()
-        karma.award(credited, KarmaAward.Action.TRAINEE_GRADUATED, last_chat)
+        karma.award(credited, KarmaAward.Action.TRAINEE_GRADUATED, _last_training_chat(trainee))
         _notify(trainee.user_id, trainee, "graduated")
     return trainee
 
