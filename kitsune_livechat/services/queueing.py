@@ -541,9 +541,11 @@ def helper_queue(*, user, limit: int = 100) -> dict[str, Any]:
     """The console's queue: the waiting chats ``user`` may take (oldest first, at most
     ``limit``), how many there are in all, and the helper's own status. A fixed number of
     queries however long the line."""
-    chats = waiting_chats_for(user=user, limit=limit)
+    require_helper(user)
     row = agent_status_for(user)
-    count = len(chats) if len(chats) < limit else eligible_waiting(row).count()
+    eligible = eligible_waiting(row, queue_ids=list(row.queues.values_list("pk", flat=True)))
+    chats = list(eligible.select_related("queue")[:limit])
+    count = len(chats) if len(chats) < limit else eligible.count()
     now = timezone.now()
     return {
         "chats": [queue_item_json(session, now=now) for session in chats],
