@@ -163,10 +163,13 @@ def _console_page(request: HttpRequest, *, observe_id: str = "") -> HttpResponse
     if not role:
         raise PermissionDenied(_("You need permission to answer live chats."))
     locale = _current_locale()
+    adapter = get_host_adapter()
     context = {
         "role": role,
         "observe_id": observe_id,
-        "display_name": get_host_adapter().display_name(request.user),
+        "display_name": adapter.display_name(request.user),
+        "username": request.user.get_username(),
+        "products": dict(adapter.products()),
         "locale": locale,
         "languages": settings.LANGUAGES,
         "capacity": getattr(
@@ -189,13 +192,9 @@ def console(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def observe(request: HttpRequest, session_id) -> HttpResponse:
-    """Watch one chat read-only (monitors, mentors, trainees): whisper to the helper, knock to
-    join. The gate decides: a chat the caller may not watch does not exist for them."""
-    if request.user.is_authenticated:
-        try:
-            get_session_for(Caller(user=request.user), session_id)
-        except NotFound:
-            raise Http404(_("No such chat.")) from None
+    """The console opened on one chat: supervisors watch it read-only and whisper to the
+    helper; trainees knock and watch once let in. The page shows nothing of the chat by
+    itself: the screen loads it through the API, where the access gate decides."""
     return _console_page(request, observe_id=str(session_id))
 
 

@@ -1,6 +1,8 @@
 """The console's tools: canned responses (host KB articles and the app's own) and KB search."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from kitsune_livechat.models import CannedResponse, Trainee
 from tests.factories import DocumentFactory, HelperFactory, UserFactory
@@ -105,3 +107,62 @@ def test_canned_costs_the_same_queries_however_many(
         DocumentFactory(title=f"Canned {n}", slug=f"canned-{n}", category=CANNED)
     with django_assert_max_num_queries(8):
         assert len(client.get("canned", locale="de").json()) > 10
+
+
+def test_waiting_visitor_gets_matching_articles_but_not_their_own(api_client):
+    from tests.factories import ChatSessionFactory
+
+    own = DocumentFactory(title="Firefox crashes on startup", slug="crash-startup")
+    other = DocumentFactory(title="Firefox crashes with new tabs", slug="crash-tabs")
+    DocumentFactory(title="Change your home page", slug="home-page")
+    session = ChatSessionFactory(article=own, problem="Firefox crashes when I open tabs")
+    visitor = api_client(session.visitor)
+    response = visitor.get(f"sessions/{session.pk}/suggestions")
+    assert response.status_code == 200
+    assert [a["id"] for a in response.json()] == [other.pk]
+
+    # Someone else's chat does not exist for them; staff and ended chats get nothing.
+    assert api_client(UserFactory()).get(f"sessions/{session.pk}/suggestions").status_code == 404
+    session.status = "active"
+    session.save()
+    assert visitor.get(f"sessions/{session.pk}/suggestions").json() == []
+
+
+def test_chats_in_progress_for_supervisors_and_trainees(api_client, django_assert_num_queries):
+    from kitsune_livechat.models import Participant
+    from tests.factories import ActiveChatFactory, ChatSessionFactory, SupervisorFactory
+
+    first = ActiveChatFactory(problem="Sync stopped working")
+    second = ActiveChatFactory()
+    ChatSessionFactory()  # waiting: not in progress
+    supervisor = SupervisorFactory()
+    trainee = UserFactory()
+    Trainee.objects.create(user=trainee, stage=Trainee.Stage.TRAINING)
+    Participant.objects.create(
+        session=second, user=trainee, role=Participant.Role.TRAINEE, state="knocking"
+    )
+
+    chats = api_client(supervisor).get("console/chats").json()
+    assert [c["id"] for c in chats] == [str(first.pk), str(second.pk)]
+    assert chats[0]["problem"] == "Sync stopped working"
+    assert chats[0]["access"] == "observer"
+    assert chats[0]["helper"] == first.helper.username
+
+    seen = {c["id"]: c for c in api_client(trainee).get("console/chats").json()}
+    assert seen[str(first.pk)]["problem"] == ""  # trainees see no question before admission
+    assert seen[str(first.pk)]["access"] == "none"
+    assert seen[str(second.pk)]["access"] == "knocking"
+    assert {c["access"] for c in api_client(first.helper).get("console/chats").json()} == {
+        "in_chat",
+        "none",
+    }
+    assert api_client(UserFactory()).get("console/chats").status_code == 403
+
+    # The same queries for 2 chats as for 7.
+    client = api_client(supervisor)
+    with CaptureQueriesContext(connection) as few:
+        client.get("console/chats")
+    for _ in range(5):
+        ActiveChatFactory()
+    with django_assert_num_queries(len(few.captured_queries)):
+        assert len(client.get("console/chats").json()) == 7

@@ -1,12 +1,14 @@
-"""Tools of the contributor console: canned responses and KB articles to send as links.
-
-Thin doors over ``services.canned``.
+"""Helping material: canned responses and KB articles for the contributor console, and
+articles that may solve a waiting visitor's problem. Thin doors over ``services.assist``.
 """
+
+from datetime import datetime
+from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from ..services import canned
+from ..services import assist
 from .auth import caller_of, chat_auth
 
 router = Router(tags=["console"])
@@ -26,10 +28,26 @@ class CannedOut(Schema):
     url: str
 
 
+class LinkOut(Schema):
+    title: str
+    url: str
+
+
+class ChatInProgressOut(Schema):
+    id: str
+    article: LinkOut
+    locale: str
+    product: str
+    helper: str
+    assigned_at: datetime | None
+    problem: str
+    access: str
+
+
 class SearchQuery(Schema):
     q: str = ""
     locale: str = ""
-    limit: int = canned.SEARCH_LIMIT
+    limit: int = assist.SEARCH_LIMIT
 
 
 class ArticleOut(Schema):
@@ -40,26 +58,52 @@ class ArticleOut(Schema):
     products: list[str]
 
 
+def _article_json(article) -> dict:
+    return {
+        "id": article.id,
+        "title": article.title,
+        "url": article.url,
+        "locale": article.locale,
+        "products": list(article.products),
+    }
+
+
 @router.get("canned", auth=chat_auth, response=list[CannedOut], summary="Canned responses")
 def list_canned(request: HttpRequest, query: Query[CannedQuery]):
     """Canned responses in ``locale`` where translated (else the default locale), matching
     ``q``: the site's canned-response KB articles and the app's own."""
-    return canned.canned_responses(caller=caller_of(request), locale=query.locale, query=query.q)
+    return assist.canned_responses(caller=caller_of(request), locale=query.locale, query=query.q)
 
 
 @router.get("kb/search", auth=chat_auth, response=list[ArticleOut], summary="Search the KB")
 def search_kb(request: HttpRequest, query: Query[SearchQuery]):
     """KB articles matching ``q`` in ``locale`` (falling back to the default locale)."""
-    articles = canned.search_articles(
+    articles = assist.search_articles(
         caller=caller_of(request), query=query.q, locale=query.locale, limit=query.limit
     )
-    return [
-        {
-            "id": a.id,
-            "title": a.title,
-            "url": a.url,
-            "locale": a.locale,
-            "products": list(a.products),
-        }
-        for a in articles
-    ]
+    return [_article_json(article) for article in articles]
+
+
+@router.get(
+    "sessions/{session_id}/suggestions",
+    auth=chat_auth,
+    response=list[ArticleOut],
+    summary="Articles for a waiting visitor",
+)
+def suggestions(request: HttpRequest, session_id: UUID):
+    """While the visitor waits: KB articles matching their question (empty once a helper
+    joined). "This solved it" is ``POST sessions/{id}/solved``."""
+    articles = assist.suggestions_for(caller=caller_of(request), session_id=session_id)
+    return [_article_json(article) for article in articles]
+
+
+@router.get(
+    "console/chats",
+    auth=chat_auth,
+    response=list[ChatInProgressOut],
+    summary="Chats in progress",
+)
+def chats_in_progress(request: HttpRequest):
+    """Active chats, for supervisors to observe and trainees to knock on (``access`` says
+    where the caller stands); the question only for supervisors."""
+    return assist.chats_in_progress(caller=caller_of(request))

@@ -1,4 +1,5 @@
-"""Canned responses and article links for the contributor console.
+"""Material for helping: canned responses and KB articles for the console, and articles that
+may solve a waiting visitor's problem.
 
 Kitsune keeps its canned responses as KB articles (category 70), read through the host adapter;
 the app adds its own (``CannedResponse``). Both are offered in the visitor's locale where a
@@ -10,12 +11,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
 
 from ..exceptions import Forbidden, InvalidInput, NotAuthenticated
 from ..host import get_host_adapter
-from ..models import CannedResponse, Trainee
-from .access import Caller
+from ..models import CannedResponse, ChatSession, Participant, Trainee
+from .access import Caller, ChatRole, get_session_for
 
 MAX_QUERY = 200
 MAX_RESULTS = 50
@@ -98,3 +101,88 @@ def search_articles(*, caller: Caller, query: str, locale: str, limit: int = SEA
     return get_host_adapter().search_articles(
         query.strip(), locale=(locale or _default_locale())[:10], limit=limit
     )
+
+
+SUGGESTIONS = 3
+
+
+def suggestions_for(*, caller: Caller, session_id) -> list:
+    """KB articles matching a waiting visitor's question, other than the one they came from.
+
+    Only the chat's visitor asks, only while waiting (afterwards a helper is there); found with
+    the host's search in the chat's locale.
+    """
+    access = get_session_for(caller, session_id)
+    session = access.session
+    if access.role != ChatRole.VISITOR or session.status != ChatSession.Status.WAITING:
+        return []
+    found = get_host_adapter().search_articles(
+        session.problem, locale=session.locale, limit=SUGGESTIONS + 1
+    )
+    return [article for article in found if article.id != session.article_id][:SUGGESTIONS]
+
+
+# --- Chats in progress, to observe or knock on ------------------------------------------------
+
+IN_PROGRESS_LIMIT = 100
+
+
+def _display_names(user_ids: set[int]) -> dict[int, str]:
+    """Display names in one query: the host's profile is joined when there is one."""
+    User = get_user_model()
+    users = User._default_manager.filter(pk__in=user_ids)
+    try:
+        User._meta.get_field("profile")
+    except FieldDoesNotExist:
+        pass
+    else:
+        users = users.select_related("profile")
+    adapter = get_host_adapter()
+    return {user.pk: adapter.display_name(user) for user in users}
+
+
+def chats_in_progress(*, caller: Caller, limit: int = IN_PROGRESS_LIMIT) -> list[dict]:
+    """Active chats for supervisors to observe and trainees to knock on, oldest first.
+
+    Everyone with a console sees which chats run (article, locale, product, helper); only
+    supervisors, who may read any chat, also see the question. ``access`` says where the
+    caller stands: ``in_chat`` (helper or participant), ``knocking``, ``observer`` (may watch
+    without asking) or ``none``. Three queries however many chats.
+    """
+    require_console(caller)
+    sessions = list(
+        ChatSession.objects.filter(status=ChatSession.Status.ACTIVE)
+        .exclude(visitor_id=caller.user_id)
+        .order_by("assigned_at", "created")[:limit]
+    )
+    mine = dict(
+        Participant.objects.filter(
+            user_id=caller.user_id,
+            session__in=[s.pk for s in sessions],
+            state__in=(Participant.State.ACTIVE, Participant.State.KNOCKING),
+        ).values_list("session_id", "state")
+    )
+    names = _display_names({s.helper_id for s in sessions if s.helper_id})
+    supervisor = caller.has_perm("supervise_chats")
+    chats = []
+    for session in sessions:
+        state = mine.get(session.pk)
+        if session.helper_id == caller.user_id or state == Participant.State.ACTIVE:
+            access = "in_chat"
+        elif state == Participant.State.KNOCKING:
+            access = "knocking"
+        else:
+            access = "observer" if supervisor else "none"
+        chats.append(
+            {
+                "id": str(session.pk),
+                "article": {"title": session.article_title, "url": session.article_url},
+                "locale": session.locale,
+                "product": session.product,
+                "helper": names.get(session.helper_id, ""),
+                "assigned_at": session.assigned_at,
+                "problem": session.problem[:200] if supervisor else "",
+                "access": access,
+            }
+        )
+    return chats

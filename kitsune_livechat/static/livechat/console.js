@@ -1,0 +1,1340 @@
+// The contributor console: presence and capacity, the live queue, several chats in tabs,
+// canned responses and article links, invite / transfer / whisper / note, article feedback
+// after each chat, chats in progress to observe (supervisors) or knock on (trainees), and
+// opt-in sound and desktop alerts.
+
+import { Api } from "./api.js";
+import { ChatLog } from "./chatlog.js";
+import {
+  $,
+  $$,
+  announce,
+  confirmDialog,
+  fill,
+  fmt,
+  formData,
+  formatElapsed,
+  h,
+  show,
+  store,
+  t,
+} from "./dom.js";
+import { ChatSocket } from "./socket.js";
+
+const root = document.getElementById("lc-console");
+const data = root.dataset;
+const NULL_ID = "00000000-0000-0000-0000-000000000000";
+const PREFS_KEY = "livechat.console.prefs";
+const TABS_KEY = "livechat.console.tabs";
+const TYPING_IDLE = 4000;
+const LIVE_REFRESH = 30_000;
+
+const api = new Api({ root: data.api });
+const products = JSON.parse(document.getElementById("lc-products")?.textContent || "{}");
+const bind = (name, scope = root) => $(`[data-bind="${name}"]`, scope);
+const announcer = $("[data-announcer]", root);
+const baseTitle = document.title;
+const isHelper = data.role === "helper" || data.role === "supervisor";
+
+const chats = new Map();
+let activeId = null;
+let queue = [];
+let queueFetched = 0;
+let agent = { status: "offline", capacity: Number($("[data-capacity]", root)?.value || 3) };
+let prefs = store.get(PREFS_KEY, { sound: false, notify: false });
+
+const LABELS = {
+  started_when: {
+    today: t("Today"),
+    this_week: t("This week"),
+    after_update: t("After an update"),
+    longer: t("Longer ago"),
+  },
+  frequency: {
+    always: t("Every time"),
+    often: t("Often"),
+    sometimes: t("Sometimes"),
+    once: t("It happened once"),
+  },
+  status: {
+    waiting: t("Waiting"),
+    active: t("In progress"),
+    ended: t("Ended"),
+    abandoned: t("Left"),
+    missed: t("Missed"),
+  },
+};
+
+// --- Alerts ----------------------------------------------------------------------------------
+
+let audio = null;
+
+function beep() {
+  if (!prefs.sound) return;
+  try {
+    audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+    const now = audio.currentTime;
+    for (const [offset, freq] of [
+      [0, 880],
+      [0.18, 1320],
+    ]) {
+      const osc = audio.createOscillator();
+      const gain = audio.createGain();
+      osc.frequency.value = freq;
+      gain.gain.setValueAtTime(0.0001, now + offset);
+      gain.gain.exponentialRampToValueAtTime(0.2, now + offset + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, now + offset + 0.16);
+      osc.connect(gain).connect(audio.destination);
+      osc.start(now + offset);
+      osc.stop(now + offset + 0.18);
+    }
+  } catch {
+    /* no audio: the title and the tabs still tell */
+  }
+}
+
+function alertUser(title, body, onClick = null) {
+  beep();
+  if (!prefs.notify || !("Notification" in window) || Notification.permission !== "granted") return;
+  if (document.visibilityState === "visible" && document.hasFocus()) return;
+  try {
+    const note = new Notification(title, { body, tag: `livechat-${title}` });
+    note.onclick = () => {
+      window.focus();
+      onClick?.();
+      note.close();
+    };
+  } catch {
+    /* some browsers only notify from a service worker */
+  }
+}
+
+function toast(text, { actions = [], error = false, timeout = 6000 } = {}) {
+  const region = bind("toasts");
+  const el = h(
+    "div",
+    { class: `lc-toast${error ? " lc-toast--error" : ""}`, role: error ? "alert" : "status" },
+    h("span", {}, text),
+    actions.length
+      ? h(
+          "span",
+          { class: "lc-actions", style: "margin: 0" },
+          actions.map(({ label, run, primary }) =>
+            h(
+              "button",
+              {
+                type: "button",
+                class: `lc-btn lc-btn--small${primary ? " lc-btn--primary" : ""}`,
+                onclick: () => {
+                  el.remove();
+                  run();
+                },
+              },
+              label,
+            ),
+          ),
+        )
+      : null,
+  );
+  region.append(el);
+  if (timeout) window.setTimeout(() => el.remove(), actions.length ? timeout * 3 : timeout);
+  return el;
+}
+
+function failed(error) {
+  toast(error?.detail || t("Something went wrong. Please try again."), { error: true });
+}
+
+function updateTitle() {
+  const unanswered = [...chats.values()].filter((chat) => chat.unanswered).length;
+  const waiting = queue.length + unanswered;
+  document.title = waiting ? `(${waiting}) ${baseTitle}` : baseTitle;
+}
+
+// --- Presence ----------------------------------------------------------------------------------
+
+function renderPresence() {
+  for (const input of $$('[data-status-switch] input[name="status"]', root)) {
+    input.checked = input.value === agent.status;
+  }
+  const capacity = $("[data-capacity]", root);
+  if (capacity && document.activeElement !== capacity) capacity.value = agent.capacity;
+  const note = bind("queue-note");
+  if (note) {
+    note.textContent =
+      agent.status === "online"
+        ? ""
+        : agent.status === "away"
+          ? t("You are away: no new chats are given to you.")
+          : t("You are offline. Go online to take chats.");
+    show(note, agent.status !== "online");
+  }
+}
+
+async function setPresence(status) {
+  const capacity = Number($("[data-capacity]", root)?.value) || agent.capacity;
+  try {
+    const result = await api.put("agent/status", { status, capacity });
+    agent = { status: result.status, capacity: result.capacity };
+    announce(announcer, fmt(t("Your status: %(status)s"), { status: statusName(result.status) }));
+  } catch (error) {
+    failed(error);
+  }
+  renderPresence();
+  refreshQueue();
+}
+
+function statusName(status) {
+  return { online: t("Online"), away: t("Away"), offline: t("Offline") }[status] || status;
+}
+
+// --- The queue ---------------------------------------------------------------------------------
+
+let queueTimer = null;
+
+function refreshQueue() {
+  if (!isHelper) return;
+  window.clearTimeout(queueTimer);
+  queueTimer = window.setTimeout(loadQueue, 150);
+}
+
+async function loadQueue() {
+  try {
+    const result = await api.get("agent/queue");
+    queue = result.chats;
+    queueFetched = Date.now();
+    if (result.agent) {
+      agent = { status: result.agent.status, capacity: result.agent.capacity };
+      renderPresence();
+    }
+  } catch (error) {
+    if (error.status !== 0) failed(error);
+    return;
+  }
+  renderQueue();
+}
+
+function productName(slug) {
+  return products[slug] || slug;
+}
+
+function renderQueue() {
+  const list = bind("queue");
+  if (!list) return;
+  const focused = document.activeElement?.closest?.(".lc-qitem")?.dataset.id;
+  fill(
+    list,
+    queue.map((item) =>
+      h(
+        "li",
+        { class: `lc-qitem${item.long_wait ? " is-long" : ""}`, dataset: { id: item.id } },
+        h(
+          "div",
+          { class: "lc-qitem__top" },
+          h(
+            "span",
+            { class: "lc-qitem__wait", dataset: { waited: item.waited_seconds } },
+            formatElapsed(item.waited_seconds),
+          ),
+          h(
+            "span",
+            { class: "lc-tags" },
+            h("span", { class: "lc-tag lc-tag--locale" }, item.locale),
+            item.product ? h("span", { class: "lc-tag lc-tag--product" }, productName(item.product)) : null,
+            item.preferred ? h("span", { class: "lc-tag lc-tag--focus" }, t("Asked for you")) : null,
+          ),
+        ),
+        h("p", { class: "lc-qitem__problem" }, item.problem),
+        h(
+          "div",
+          { class: "lc-qitem__article" },
+          h("span", { class: "lc-sr-only" }, `${t("Article")}: `),
+          item.article?.title || t("No article"),
+        ),
+        h(
+          "div",
+          { class: "lc-qitem__top" },
+          h(
+            "span",
+            { class: "lc-hint" },
+            [item.visitor?.display_name, item.browser?.browser && `${item.browser.browser} ${item.browser.version}`, item.browser?.os]
+              .filter(Boolean)
+              .join(" · "),
+          ),
+          h(
+            "button",
+            {
+              type: "button",
+              class: "lc-btn lc-btn--small",
+              dataset: { take: item.id },
+              "aria-label": fmt(t("Take this chat: %(problem)s"), { problem: item.problem.slice(0, 80) }),
+            },
+            t("Take this"),
+          ),
+        ),
+      ),
+    ),
+  );
+  bind("queue-count").textContent = String(queue.length);
+  bind("queue-count").classList.toggle("lc-count--alert", queue.length > 0);
+  show(bind("queue-empty"), queue.length === 0);
+  $('[data-action="take-next"]', root).disabled = queue.length === 0;
+  if (focused) $(`.lc-qitem[data-id="${focused}"] button`, list)?.focus();
+  updateTitle();
+}
+
+function tickQueue() {
+  const elapsed = (Date.now() - queueFetched) / 1000;
+  for (const el of $$(".lc-qitem__wait", root)) {
+    el.textContent = formatElapsed(Number(el.dataset.waited) + elapsed);
+  }
+}
+
+async function take(sessionId = null) {
+  try {
+    const session = await api.post("agent/claim", sessionId ? { session: sessionId } : {});
+    openChat(session.id, { session, select: true });
+  } catch (error) {
+    failed(error);
+  }
+  refreshQueue();
+}
+
+// --- Chats in progress (observe, knock) ----------------------------------------------------------
+
+async function loadLive() {
+  const list = bind("live");
+  if (!list) return;
+  let live = [];
+  try {
+    live = await api.get("console/chats");
+  } catch (error) {
+    if (error.status !== 0) failed(error);
+    return;
+  }
+  fill(
+    list,
+    live.map((item) => {
+      const label =
+        item.access === "in_chat"
+          ? t("Open")
+          : item.access === "knocking"
+            ? t("Knocking…")
+            : item.access === "observer"
+              ? t("Observe")
+              : t("Knock");
+      return h(
+        "li",
+        { class: "lc-qitem", dataset: { id: item.id } },
+        h(
+          "div",
+          { class: "lc-qitem__top" },
+          h("strong", {}, item.helper || t("Helper")),
+          h(
+            "span",
+            { class: "lc-tags" },
+            h("span", { class: "lc-tag lc-tag--locale" }, item.locale),
+            item.product ? h("span", { class: "lc-tag lc-tag--product" }, productName(item.product)) : null,
+          ),
+        ),
+        item.problem ? h("p", { class: "lc-qitem__problem" }, item.problem) : null,
+        h("div", { class: "lc-qitem__article" }, item.article?.title || ""),
+        h(
+          "div",
+          { class: "lc-qitem__top" },
+          h("span"),
+          h(
+            "button",
+            {
+              type: "button",
+              class: "lc-btn lc-btn--small",
+              dataset: { observe: item.id, access: item.access },
+            },
+            label,
+          ),
+        ),
+      );
+    }),
+  );
+  bind("live-count").textContent = String(live.length);
+  show(bind("live-empty"), live.length === 0);
+}
+
+// --- Tabs ----------------------------------------------------------------------------------------
+
+function saveTabs() {
+  store.set(
+    TABS_KEY,
+    [...chats.values()].filter((chat) => chat.keep()).map((chat) => ({ id: chat.id, mode: chat.mode })),
+  );
+}
+
+function openChat(id, { session = null, select = false, mode = "helper" } = {}) {
+  let chat = chats.get(id);
+  if (!chat) {
+    chat = new ChatTab(id, mode);
+    chats.set(id, chat);
+    chat.mount();
+    chat.load(session);
+    saveTabs();
+  } else if (session) {
+    chat.setSession(session);
+  }
+  if (select || !activeId) selectChat(id, { focus: select });
+  return chat;
+}
+
+function selectChat(id, { focus = false } = {}) {
+  activeId = id;
+  for (const chat of chats.values()) chat.setSelected(chat.id === id);
+  const chat = chats.get(id);
+  if (chat && focus) chat.focusComposer();
+  updateLayout();
+}
+
+function closeChat(id) {
+  const chat = chats.get(id);
+  if (!chat) return;
+  const order = [...chats.keys()];
+  const index = order.indexOf(id);
+  chat.destroy();
+  chats.delete(id);
+  saveTabs();
+  if (activeId === id) {
+    const next = order[index + 1] || order[index - 1];
+    activeId = null;
+    if (next && chats.has(next)) selectChat(next, { focus: true });
+  }
+  updateLayout();
+  updateTitle();
+}
+
+function updateLayout() {
+  const any = chats.size > 0;
+  show(bind("tabs"), any);
+  show(bind("empty"), !any);
+}
+
+class ChatTab {
+  constructor(id, mode) {
+    this.id = id;
+    this.mode = mode; // helper | observer | knock
+    this.session = null;
+    this.socket = null;
+    this.log = null;
+    this.kind = "text";
+    this.unanswered = false;
+    this.unread = 0;
+    this.people = [];
+    this.feedbackDone = false;
+    this.typingSent = false;
+  }
+
+  keep() {
+    // Tabs worth restoring after a reload: observing, knocking, or feedback still owed.
+    return this.mode !== "helper" || this.session?.status !== "active";
+  }
+
+  mount() {
+    const panel = document.getElementById("lc-chat-template").content.firstElementChild.cloneNode(true);
+    panel.id = `lc-panel-${this.id}`;
+    panel.setAttribute("aria-labelledby", `lc-tab-${this.id}`);
+    panel.dataset.chat = this.id;
+    panel.hidden = true;
+    for (const radio of $$(".lc-mode input", panel)) radio.name = `kind-${this.id}`;
+    const textarea = $("textarea[name=body]", panel);
+    textarea.id = `lc-body-${this.id}`;
+    bind("message-label", panel).setAttribute("for", textarea.id);
+    for (const [search, label] of [
+      ["canned", "canned-label"],
+      ["kb", "kb-label"],
+    ]) {
+      const input = $(`[data-search="${search}"]`, panel);
+      input.id = `lc-${search}-${this.id}`;
+      bind(label, panel).setAttribute("for", input.id);
+    }
+    for (const [name, label] of [
+      ["missing", "missing-label"],
+      ["suggested_change", "change-label"],
+      ["tags", "tags-label"],
+    ]) {
+      const field = $(`[data-bind="feedback"] [name="${name}"]`, panel);
+      field.id = `lc-${name}-${this.id}`;
+      bind(label, panel).setAttribute("for", field.id);
+    }
+    for (const picker of $$("[data-picker]", panel)) picker.id = `lc-${picker.dataset.picker}-picker-${this.id}`;
+    $('[data-action="canned"]', panel).setAttribute("aria-controls", `lc-canned-picker-${this.id}`);
+    $('[data-action="kb"]', panel).setAttribute("aria-controls", `lc-kb-picker-${this.id}`);
+    this.panel = panel;
+    $("#lc-main").append(panel);
+
+    this.tab = h(
+      "button",
+      {
+        type: "button",
+        role: "tab",
+        class: "lc-tab",
+        id: `lc-tab-${this.id}`,
+        "aria-controls": panel.id,
+        "aria-selected": "false",
+        tabindex: "-1",
+        dataset: { chat: this.id },
+      },
+      h("span", { class: "lc-tab__label" }, t("Loading…")),
+      h("span", { class: "lc-tab__badge", hidden: true }),
+    );
+    bind("tabs").append(this.tab);
+
+    this.log = new ChatLog(bind("log", panel), {
+      viewer: "staff",
+      selfName: () => data.me,
+      typing: bind("typing", panel),
+    });
+    this.wire();
+  }
+
+  async load(session = null) {
+    if (!session) {
+      try {
+        session = await api.get(`sessions/${this.id}`);
+      } catch (error) {
+        if (error.status === 404 && data.role !== "supervisor") {
+          this.mode = "knock";
+          this.render();
+          return;
+        }
+        failed(error);
+        closeChat(this.id);
+        return;
+      }
+    }
+    this.setSession(session);
+    this.connect();
+  }
+
+  setSession(session) {
+    this.session = session;
+    if (session.role && session.role !== "helper" && this.mode === "helper") this.mode = "observer";
+    if (session.role === "helper") this.mode = "helper";
+    if (this.mode === "knock") this.mode = session.role === "helper" ? "helper" : "observer";
+    this.render();
+    saveTabs();
+  }
+
+  get isOwner() {
+    const assigned = this.people.find((person) => person.role === "assigned");
+    if (assigned) return assigned.username === data.username;
+    return this.mode === "helper" && (this.session?.helpers?.[0]?.display_name || "") === data.me;
+  }
+
+  get isParticipant() {
+    return this.people.some((person) => person.username === data.username && person.role !== "assigned");
+  }
+
+  render() {
+    const panel = this.panel;
+    const session = this.session;
+    const knocking = this.mode === "knock";
+    show(bind("knock-panel", panel), knocking);
+    show(bind("log", panel), !knocking);
+    const label = knocking
+      ? t("Knock to observe")
+      : session?.visitor?.display_name || t("Visitor");
+    this.tab.querySelector(".lc-tab__label").textContent = label;
+    this.tab.title = session?.article?.title || "";
+    bind("heading", panel).textContent = knocking
+      ? t("A chat in progress")
+      : fmt(t("%(name)s · %(article)s"), {
+          name: session?.visitor?.display_name || t("Visitor"),
+          article: session?.article?.title || t("No article"),
+        });
+    const status = session?.status || "";
+    const stateTag = bind("state", panel);
+    stateTag.textContent = knocking ? "" : this.mode === "observer" ? `${LABELS.status[status] || status} · ${t("observing")}` : LABELS.status[status] || status;
+    show(stateTag, Boolean(stateTag.textContent));
+    const ended = status && status !== "active" && status !== "waiting";
+    this.tab.classList.toggle("is-ended", Boolean(ended));
+
+    const visible = {
+      helper: this.mode === "helper" && !ended && this.isOwner,
+      supervisor: this.mode === "observer" && data.role === "supervisor" && !ended && !this.isParticipant,
+      knock: knocking,
+      participant: !ended && this.isParticipant,
+      owner: !ended && (this.isOwner || (data.role === "supervisor" && this.mode !== "knock")),
+      closed: ended || knocking || this.mode === "observer",
+    };
+    for (const button of $$("[data-for]", panel)) show(button, visible[button.dataset.for]);
+
+    const canWrite = !ended && !knocking && Boolean(session);
+    show(bind("compose", panel), canWrite);
+    const kinds = this.allowedKinds();
+    for (const label of $$(".lc-mode label", panel)) show(label, kinds.includes(label.dataset.kind));
+    if (!kinds.includes(this.kind)) this.setKind(kinds[0]);
+
+    if (session) this.renderSide();
+    if (ended) this.onEnded();
+    this.updateUnanswered();
+  }
+
+  allowedKinds() {
+    if (this.mode === "helper") return ["text", "whisper", "note"];
+    if (data.role === "supervisor") return ["whisper", "note", "text"];
+    return ["whisper", "note"];
+  }
+
+  setKind(kind) {
+    this.kind = kind;
+    for (const radio of $$(".lc-mode input", this.panel)) radio.checked = radio.value === kind;
+    const composer = bind("composer", this.panel);
+    composer.className = `lc-composer lc-composer--${kind}`;
+    const textarea = $("textarea", composer);
+    textarea.placeholder =
+      kind === "whisper"
+        ? t("Whisper to the helpers (the visitor never sees it)…")
+        : kind === "note"
+          ? t("Note for the chat's record (the visitor never sees it)…")
+          : t("Write to the visitor…");
+  }
+
+  renderSide() {
+    const panel = this.panel;
+    const session = this.session;
+    const form = session.form || {};
+    bind("problem", panel).textContent = form.problem || "";
+    const facts = [];
+    if (form.started_when) facts.push([t("Started"), LABELS.started_when[form.started_when] || form.started_when]);
+    if (form.frequency) facts.push([t("How often"), LABELS.frequency[form.frequency] || form.frequency]);
+    if (form.on_affected_computer !== null && form.on_affected_computer !== undefined) {
+      facts.push([t("On that computer"), form.on_affected_computer ? t("Yes") : t("No")]);
+    }
+    for (const [key, value] of Object.entries(form.answers || {})) facts.push([key, String(value)]);
+    if (session.focus) facts.push([t("Focus"), session.focus]);
+    fillFacts(bind("form-facts", panel), facts);
+
+    const link = bind("article", panel);
+    link.textContent = session.article?.title || t("No article");
+    if (session.article?.url) link.href = session.article.url;
+    else link.removeAttribute("href");
+    fillFacts(bind("article-facts", panel), [
+      [t("Product"), session.product ? productName(session.product) : "–"],
+      [t("Language"), session.locale],
+      [t("Revision"), session.article?.revision_id ? `#${session.article.revision_id}` : "–"],
+    ]);
+    const browser = session.browser || {};
+    fillFacts(
+      bind("browser-facts", panel),
+      [
+        [t("Browser"), [browser.browser, browser.version].filter(Boolean).join(" ") || "–"],
+        [t("System"), browser.os || "–"],
+        form.user_agent ? [t("User agent"), form.user_agent] : null,
+      ].filter(Boolean),
+    );
+    this.renderPeople();
+    const transcript = bind("transcript", panel);
+    transcript.href = data.transcriptUrl.replace(NULL_ID, this.id);
+  }
+
+  renderPeople() {
+    const list = bind("people", this.panel);
+    const people = this.people.length
+      ? this.people
+      : (this.session?.helpers || []).map((person) => ({ ...person, state: "active" }));
+    const roleNames = {
+      assigned: t("Helper in charge"),
+      helper: t("Invited helper"),
+      monitor: t("Monitor"),
+      trainee: t("Trainee"),
+      mentor: t("Mentor"),
+    };
+    const stateNames = { invited: t("invited"), knocking: t("knocking"), active: "" };
+    fill(
+      list,
+      people.map((person) =>
+        h(
+          "li",
+          { class: "lc-suggestion" },
+          h(
+            "span",
+            {},
+            h("strong", {}, person.display_name),
+            " ",
+            h(
+              "span",
+              { class: "lc-hint" },
+              [roleNames[person.role] || person.role, stateNames[person.state] || "", person.visible === false ? t("hidden from the visitor") : ""]
+                .filter(Boolean)
+                .join(" · "),
+            ),
+          ),
+          person.state === "knocking" && this.isOwner
+            ? h(
+                "span",
+                { class: "lc-actions", style: "margin: 0" },
+                h(
+                  "button",
+                  { type: "button", class: "lc-btn lc-btn--small lc-btn--primary", dataset: { admit: person.username } },
+                  t("Let in"),
+                ),
+                h(
+                  "button",
+                  { type: "button", class: "lc-btn lc-btn--small", dataset: { turnAway: person.username } },
+                  t("Turn away"),
+                ),
+              )
+            : null,
+        ),
+      ),
+    );
+  }
+
+  connect() {
+    if (this.socket || !this.session) return;
+    const status = this.session.status;
+    if (status !== "active" && status !== "waiting") {
+      this.loadHistory();
+      return;
+    }
+    const url = `${data.ws.replace(/\/?$/, "/")}session/${this.id}/`;
+    this.socket = new ChatSocket({ url, outboxKey: `livechat.console.outbox.${this.id}` });
+    for (const item of this.socket.pending()) this.log.addPending(item, { offline: true });
+    this.socket.addEventListener("message", (event) => this.onMessage(event.detail));
+    this.socket.addEventListener("resumed", () => {
+      bind("log", this.panel).removeAttribute("aria-busy");
+      this.markRead();
+      this.updateUnanswered();
+    });
+    this.socket.addEventListener("frame", (event) => this.onFrame(event.detail));
+    this.socket.addEventListener("failed", (event) =>
+      this.log.markFailed(event.detail.item.client_msg_id, event.detail.detail),
+    );
+    this.socket.addEventListener("error", (event) => toast(event.detail.detail, { error: true }));
+    this.socket.addEventListener("refused", () => this.gone(t("You are no longer in this chat.")));
+    this.socket.addEventListener("state", (event) => {
+      const state = event.detail.state;
+      const banner = bind("banner", this.panel);
+      if (state === "reconnecting" || state === "offline") {
+        banner.className = "lc-banner";
+        banner.textContent =
+          state === "offline" ? t("You are offline. Messages will be sent when you are back.") : t("Connection lost. Reconnecting…");
+        show(banner, true);
+        this.log.setPendingState(true);
+      } else if (state === "open") {
+        show(banner, false);
+        this.log.setPendingState(false);
+      }
+    });
+    bind("log", this.panel).setAttribute("aria-busy", "true");
+    this.socket.start();
+  }
+
+  async loadHistory() {
+    try {
+      const messages = await api.get(`sessions/${this.id}/messages`, { after_seq: 0 });
+      for (const message of messages) this.log.add(message);
+    } catch {
+      /* the transcript link still works */
+    }
+  }
+
+  onMessage(message) {
+    this.log.add(message);
+    const fromVisitor = message.role === "visitor";
+    if (fromVisitor && this.socket?.resumed) {
+      const watching = activeId === this.id && document.visibilityState === "visible" && document.hasFocus();
+      if (!watching) {
+        this.unread += 1;
+        alertUser(fmt(t("%(name)s wrote"), { name: message.author || t("Visitor") }), message.body.slice(0, 120), () =>
+          selectChat(this.id, { focus: true }),
+        );
+      }
+    }
+    this.markRead();
+    this.updateUnanswered();
+  }
+
+  onFrame(frame) {
+    if (frame.type === "status") {
+      const was = this.session.status;
+      this.session.status = frame.status;
+      if (frame.helpers) this.session.helpers = frame.helpers;
+      if (frame.status !== was) {
+        if (frame.status !== "active" && frame.status !== "waiting") {
+          this.socket?.stop();
+          this.socket = null;
+        }
+        this.render();
+        if (frame.status === "ended") announce(announcer, fmt(t("The chat with %(name)s ended."), { name: this.session.visitor?.display_name || t("Visitor") }));
+      } else {
+        this.renderPeople();
+      }
+    } else if (frame.type === "participants") {
+      this.people = frame.participants || [];
+      this.render();
+    } else if (frame.type === "typing") {
+      if (frame.author !== data.me) this.log.setTyping(frame.author, frame.active);
+    } else if (frame.type === "read") {
+      if (frame.role === "visitor") this.log.markRead(frame.seq);
+    }
+  }
+
+  updateUnanswered() {
+    let unanswered = false;
+    if (this.mode === "helper" && this.session?.status === "active") {
+      let last = null;
+      for (const el of this.log.bySeq.values()) {
+        const { role, kind, seq } = el.dataset;
+        if (kind !== "text" || (role !== "visitor" && role !== "helper")) continue;
+        if (!last || Number(seq) > last.seq) last = { seq: Number(seq), role };
+      }
+      unanswered = !last || last.role === "visitor";
+    }
+    const changed = unanswered !== this.unanswered;
+    this.unanswered = unanswered;
+    this.tab.classList.toggle("is-unanswered", unanswered);
+    const badge = this.tab.querySelector(".lc-tab__badge");
+    const showBadge = this.unread > 0 && activeId !== this.id;
+    badge.textContent = showBadge ? String(this.unread) : "";
+    show(badge, showBadge);
+    this.tab.setAttribute(
+      "aria-label",
+      [this.tab.querySelector(".lc-tab__label").textContent, unanswered ? t("waiting for your answer") : "", showBadge ? fmt(t("%(n)s new"), { n: this.unread }) : ""]
+        .filter(Boolean)
+        .join(", "),
+    );
+    if (changed) updateTitle();
+  }
+
+  markRead() {
+    if (!this.socket || activeId !== this.id || document.visibilityState !== "visible" || !document.hasFocus()) return;
+    this.unread = 0;
+    const last = this.log.lastFromOthers();
+    if (last && last.seq > (this.readSent || 0) && this.socket.send({ type: "read", seq: last.seq })) {
+      this.readSent = last.seq;
+    }
+    this.updateUnanswered();
+  }
+
+  setSelected(selected) {
+    this.tab.setAttribute("aria-selected", selected ? "true" : "false");
+    this.tab.tabIndex = selected ? 0 : -1;
+    this.panel.hidden = !selected;
+    if (selected) this.markRead();
+    this.updateUnanswered();
+  }
+
+  focusComposer() {
+    const textarea = $("textarea[name=body]", this.panel);
+    if (textarea && !textarea.closest("[hidden]")) textarea.focus();
+    else this.panel.focus();
+  }
+
+  onEnded() {
+    show(bind("compose", this.panel), false);
+    const owed = this.mode === "helper" && this.session?.status === "ended" && !this.feedbackDone && this.session.article?.id;
+    const form = bind("feedback", this.panel);
+    if (owed && form.hidden) {
+      show(form, true);
+      if (activeId === this.id) $("h3", form).focus();
+    }
+    saveTabs();
+  }
+
+  gone(text) {
+    this.socket?.stop();
+    this.socket = null;
+    const banner = bind("banner", this.panel);
+    banner.className = "lc-banner";
+    banner.textContent = text;
+    show(banner, true);
+    show(bind("compose", this.panel), false);
+    this.mode = this.mode === "helper" ? "observer" : this.mode;
+    for (const button of $$("[data-for]", this.panel)) show(button, button.dataset.for === "closed");
+    this.unanswered = false;
+    this.updateUnanswered();
+    updateTitle();
+  }
+
+  // --- composing ---
+
+  send(event) {
+    event?.preventDefault();
+    const textarea = $("textarea[name=body]", this.panel);
+    const body = textarea.value.trim();
+    if (!body || !this.socket) return;
+    const item = this.socket.sendMessage({ body, kind: this.kind });
+    this.log.addPending(item, { offline: !this.socket.isReady() });
+    textarea.value = "";
+    this.stopTyping();
+    textarea.focus();
+  }
+
+  onInput() {
+    const textarea = $("textarea[name=body]", this.panel);
+    if (!this.socket) return;
+    if (!textarea.value.trim()) {
+      this.stopTyping();
+      return;
+    }
+    if (!this.typingSent) this.typingSent = this.socket.send({ type: "typing", active: true, kind: this.kind });
+    window.clearTimeout(this.typingTimer);
+    this.typingTimer = window.setTimeout(() => this.stopTyping(), TYPING_IDLE);
+  }
+
+  stopTyping() {
+    window.clearTimeout(this.typingTimer);
+    if (this.typingSent && this.socket) this.socket.send({ type: "typing", active: false, kind: this.kind });
+    this.typingSent = false;
+  }
+
+  insert(text) {
+    const textarea = $("textarea[name=body]", this.panel);
+    const { selectionStart: start, selectionEnd: end, value } = textarea;
+    const before = value.slice(0, start);
+    const glue = before && !/\s$/.test(before) ? " " : "";
+    textarea.value = `${before}${glue}${text}${value.slice(end)}`;
+    const caret = before.length + glue.length + text.length;
+    textarea.setSelectionRange(caret, caret);
+    textarea.focus();
+  }
+
+  togglePicker(name, open = null) {
+    const picker = $(`[data-picker="${name}"]`, this.panel);
+    const button = $(`[data-action="${name}"]`, this.panel);
+    const opening = open ?? picker.hidden;
+    for (const other of $$("[data-picker]", this.panel)) show(other, false);
+    for (const other of $$('[data-action="canned"], [data-action="kb"]', this.panel)) other.setAttribute("aria-expanded", "false");
+    show(picker, opening);
+    button.setAttribute("aria-expanded", String(opening));
+    if (opening) {
+      const input = $("input", picker);
+      input.focus();
+      this.search(name, input.value);
+    }
+  }
+
+  async search(name, query) {
+    const list = bind(`${name}-list`, this.panel);
+    const locale = this.session?.locale || data.locale;
+    let items;
+    try {
+      items =
+        name === "canned"
+          ? await api.get("canned", { locale, q: query })
+          : query.trim()
+            ? await api.get("kb/search", { q: query, locale })
+            : [];
+    } catch (error) {
+      failed(error);
+      return;
+    }
+    if (name === "kb" && !query.trim()) {
+      fill(list, h("li", { class: "lc-hint" }, t("Type words from the article's title.")));
+      return;
+    }
+    if (!items.length) {
+      fill(list, h("li", { class: "lc-hint" }, t("Nothing found.")));
+      return;
+    }
+    fill(
+      list,
+      items.map((item) =>
+        h(
+          "li",
+          {},
+          h(
+            "button",
+            {
+              type: "button",
+              class: "lc-picker__item",
+              dataset:
+                name === "canned"
+                  ? { insert: item.body }
+                  : { insert: `${item.title}: ${new URL(item.url, window.location.origin).toString()}` },
+            },
+            h("span", {}, h("strong", {}, item.title), item.locale !== locale ? h("span", { class: "lc-tag", style: "margin-left: .4rem" }, item.locale) : null),
+            h("small", {}, name === "canned" ? item.body : item.url),
+          ),
+        ),
+      ),
+    );
+  }
+
+  // --- actions ---
+
+  async end() {
+    if (!(await confirmDialog($('[data-dialog="end"]', root)))) return;
+    try {
+      const session = await api.post(`sessions/${this.id}/end`, {});
+      this.socket?.stop();
+      this.socket = null;
+      this.setSession(session);
+    } catch (error) {
+      failed(error);
+    }
+  }
+
+  async people_dialog(kind) {
+    let helpers;
+    try {
+      helpers = await api.get("agent/helpers");
+    } catch (error) {
+      failed(error);
+      return;
+    }
+    const dialog = $('[data-dialog="people"]', root);
+    const select = $("select", dialog);
+    const options = helpers
+      .filter((helper) => helper.username !== data.username)
+      .map((helper) =>
+        h(
+          "option",
+          { value: `helper:${helper.username}` },
+          fmt(t("%(name)s (%(free)s free of %(capacity)s)"), {
+            name: helper.display_name,
+            free: helper.free,
+            capacity: helper.capacity,
+          }),
+        ),
+      );
+    if (kind === "transfer") options.push(h("option", { value: "queue:" }, t("Back to the queue (the next helper)")));
+    if (!options.length) {
+      toast(t("No other helper is online right now."), { error: true });
+      return;
+    }
+    fill(select, options);
+    bind("people-title", dialog).textContent = kind === "transfer" ? t("Transfer the chat") : t("Invite a helper");
+    bind("people-text", dialog).textContent =
+      kind === "transfer"
+        ? t("The chat, its history and the question move to them. You leave the chat.")
+        : t("They join the chat beside you; the visitor sees them.");
+    bind("people-submit", dialog).textContent = kind === "transfer" ? t("Transfer") : t("Invite");
+    show(bind("people-note", dialog), kind === "transfer");
+    $("[name=note]", dialog).value = "";
+    if (!(await confirmDialog(dialog))) return;
+    const [type, value] = select.value.split(":");
+    try {
+      if (kind === "invite") {
+        await api.post(`sessions/${this.id}/invite`, { user: value });
+        toast(t("Invitation sent."));
+      } else {
+        const body = type === "helper" ? { helper: value } : { queue: value || null };
+        body.note = $("[name=note]", dialog).value;
+        await api.post(`sessions/${this.id}/transfer`, body);
+        this.gone(t("You transferred this chat."));
+      }
+    } catch (error) {
+      failed(error);
+    }
+  }
+
+  async act(action, target) {
+    try {
+      if (action === "join") {
+        await api.post(`sessions/${this.id}/join`, {});
+        toast(t("You joined as a monitor. The visitor does not see you until you write to them."));
+      } else if (action === "knock") {
+        await api.post(`sessions/${this.id}/knock`, {});
+        bind("knock-text", this.panel).textContent = t("You knocked. Waiting for the helper to let you in…");
+        $('[data-action="knock"]', this.panel).disabled = true;
+      } else if (action === "leave") {
+        await api.post(`sessions/${this.id}/leave`, {});
+        closeChat(this.id);
+      } else if (action === "admit") {
+        await api.post(`sessions/${this.id}/admit`, { user: target });
+      } else if (action === "turn-away") {
+        await api.post(`sessions/${this.id}/turn-away`, { user: target });
+      }
+    } catch (error) {
+      failed(error);
+    }
+  }
+
+  async submitFeedback(event) {
+    event.preventDefault();
+    const form = event.target;
+    const values = formData(form);
+    const error = bind("feedback-error", this.panel);
+    if (!values.outcome) {
+      error.textContent = t("Choose an outcome.");
+      $("input[name=outcome]", form).focus();
+      return;
+    }
+    error.textContent = "";
+    try {
+      await api.post(`sessions/${this.id}/feedback`, {
+        outcome: values.outcome,
+        missing: values.missing || "",
+        suggested_change: values.suggested_change || "",
+        tags: (values.tags || "")
+          .split(",")
+          .map((tag) => tag.trim())
+          .filter(Boolean),
+      });
+    } catch (failure) {
+      if (failure.code !== "already_filed" && failure.status !== 409) {
+        error.textContent = failure.detail;
+        return;
+      }
+    }
+    this.feedbackDone = true;
+    show(form, false);
+    const done = bind("feedback-done", this.panel);
+    show(done, true);
+    done.focus();
+    saveTabs();
+  }
+
+  wire() {
+    const panel = this.panel;
+    this.tab.addEventListener("click", () => selectChat(this.id, { focus: true }));
+    bind("composer", panel).addEventListener("submit", (event) => this.send(event));
+    const textarea = $("textarea[name=body]", panel);
+    textarea.addEventListener("input", () => this.onInput());
+    textarea.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) this.send(event);
+      if (event.key === "Escape") this.togglePicker("canned", false);
+    });
+    for (const radio of $$(".lc-mode input", panel)) {
+      radio.addEventListener("change", () => {
+        this.setKind(radio.value);
+        textarea.focus();
+      });
+    }
+    let searchTimer = null;
+    for (const input of $$("[data-search]", panel)) {
+      input.addEventListener("input", () => {
+        window.clearTimeout(searchTimer);
+        searchTimer = window.setTimeout(() => this.search(input.dataset.search, input.value), 200);
+      });
+      input.addEventListener("keydown", (event) => {
+        if (event.key === "Escape") {
+          this.togglePicker(input.dataset.search, false);
+          textarea.focus();
+        }
+      });
+    }
+    bind("feedback", panel).addEventListener("submit", (event) => this.submitFeedback(event));
+    panel.addEventListener("click", (event) => {
+      const target = event.target.closest("[data-action], [data-insert], [data-admit], [data-turn-away]");
+      if (!target) return;
+      if (target.dataset.insert !== undefined) {
+        this.insert(target.dataset.insert);
+        for (const picker of $$("[data-picker]", panel)) show(picker, false);
+        return;
+      }
+      if (target.dataset.admit) return this.act("admit", target.dataset.admit);
+      if (target.dataset.turnAway) return this.act("turn-away", target.dataset.turnAway);
+      const action = target.dataset.action;
+      if (action === "canned" || action === "kb") this.togglePicker(action);
+      else if (action === "end") this.end();
+      else if (action === "invite" || action === "transfer") this.people_dialog(action);
+      else if (action === "close") closeChat(this.id);
+      else this.act(action);
+    });
+  }
+
+  destroy() {
+    this.socket?.stop();
+    this.socket = null;
+    this.tab.remove();
+    this.panel.remove();
+  }
+}
+
+function fillFacts(list, rows) {
+  fill(
+    list,
+    rows.flatMap(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]),
+  );
+}
+
+// --- The console socket ------------------------------------------------------------------------
+
+function onAgentFrame(frame) {
+  if (frame.type === "queue") {
+    refreshQueue();
+    if (frame.notify && agent.status === "online" && frame.session) {
+      const title = frame.change === "waiting_long" ? t("A visitor has been waiting a while") : t("New chat waiting");
+      alertUser(title, frame.session.problem || "");
+      if (frame.change === "new") announce(announcer, t("A new chat is waiting."));
+    }
+    if (data.role !== "helper") loadLiveSoon();
+  } else if (frame.type === "chat") {
+    const id = frame.session?.id;
+    if (!id) return;
+    if (["assigned", "transferred_in", "joined"].includes(frame.change)) {
+      const chat = openChat(id, { mode: frame.change === "joined" ? "observer" : "helper" });
+      if (frame.change !== "joined") {
+        alertUser(t("A chat was given to you"), frame.session.problem || "", () => selectChat(id, { focus: true }));
+        announce(announcer, t("A chat was given to you."));
+      }
+      if (chat.mode === "knock") chat.load();
+    } else if (frame.change === "transferred_out") {
+      chats.get(id)?.gone(t("This chat was transferred."));
+    } else if (frame.change === "left") {
+      chats.get(id)?.gone(t("You left this chat."));
+    }
+    refreshQueue();
+    if (data.role !== "helper") loadLiveSoon();
+  } else if (frame.type === "presence") {
+    agent = { status: frame.status, capacity: frame.capacity };
+    renderPresence();
+  } else if (frame.type === "invitation") {
+    const session = frame.session || {};
+    if (frame.change === "invited") {
+      alertUser(t("You are invited to a chat"), session.problem || "");
+      toast(fmt(t("%(name)s invites you to a chat: %(problem)s"), { name: frame.by, problem: (session.problem || "").slice(0, 80) }), {
+        timeout: 0,
+        actions: [
+          {
+            label: t("Join"),
+            primary: true,
+            run: async () => {
+              try {
+                await api.post(`invitations/${session.id}/accept`, {});
+                openChat(session.id, { select: true });
+              } catch (error) {
+                failed(error);
+              }
+            },
+          },
+          {
+            label: t("Decline"),
+            run: () => api.post(`invitations/${session.id}/decline`, {}).catch(failed),
+          },
+        ],
+      });
+    } else if (frame.change === "declined") {
+      toast(fmt(t("%(name)s declined your invitation."), { name: frame.by }));
+    } else if (frame.change === "accepted") {
+      toast(fmt(t("%(name)s joined your chat."), { name: frame.by }));
+    }
+  } else if (frame.type === "knock") {
+    const session = frame.session || {};
+    if (frame.change === "knocking") {
+      alertUser(t("Someone asks to observe"), fmt(t("%(name)s knocks on your chat."), { name: frame.by }));
+      toast(fmt(t("%(name)s asks to observe your chat."), { name: frame.by }), {
+        actions: [{ label: t("Show"), primary: true, run: () => selectChat(session.id, { focus: true }) }],
+      });
+    } else if (frame.change === "admitted") {
+      toast(fmt(t("%(name)s let you in."), { name: frame.by }));
+      const chat = chats.get(session.id) || openChat(session.id, { mode: "knock", select: true });
+      chat.mode = "observer";
+      chat.load();
+    } else if (frame.change === "turned_away") {
+      const chat = chats.get(session.id);
+      if (chat) {
+        bind("knock-text", chat.panel).textContent = t("The helper did not let you in this time.");
+        $('[data-action="knock"]', chat.panel).disabled = false;
+      }
+    }
+    if (data.role !== "helper") loadLiveSoon();
+  }
+}
+
+let liveTimer = null;
+function loadLiveSoon() {
+  window.clearTimeout(liveTimer);
+  liveTimer = window.setTimeout(loadLive, 300);
+}
+
+function connectAgent() {
+  const socket = new ChatSocket({ url: `${data.ws.replace(/\/?$/, "/")}agent/`, resume: false });
+  socket.addEventListener("frame", (event) => onAgentFrame(event.detail));
+  socket.addEventListener("state", (event) => {
+    if (event.detail.state === "open") {
+      refreshQueue();
+      if (data.role !== "helper") loadLiveSoon();
+    }
+  });
+  socket.addEventListener("refused", () => toast(t("The console lost its connection. Reload the page."), { error: true, timeout: 0 }));
+  socket.start();
+}
+
+// --- Start ------------------------------------------------------------------------------------
+
+async function start() {
+  updateLayout();
+  for (const input of $$("[data-pref]", root)) input.checked = Boolean(prefs[input.dataset.pref]);
+  if (isHelper) {
+    try {
+      const status = await api.get("agent/status");
+      agent = { status: status.status, capacity: status.capacity };
+    } catch {
+      /* shown as offline */
+    }
+    renderPresence();
+    try {
+      for (const session of await api.get("agent/chats")) openChat(session.id, { session });
+    } catch (error) {
+      failed(error);
+    }
+  }
+  for (const saved of store.get(TABS_KEY, [])) {
+    if (!chats.has(saved.id)) openChat(saved.id, { mode: saved.mode === "helper" ? "helper" : saved.mode });
+  }
+  if (data.observe) {
+    openChat(data.observe, { mode: data.role === "supervisor" ? "observer" : "knock", select: true });
+  }
+  connectAgent();
+  loadQueue();
+  loadLive();
+  window.setInterval(tickQueue, 1000);
+  window.setInterval(() => document.visibilityState === "visible" && loadLive(), LIVE_REFRESH);
+}
+
+root.addEventListener("change", (event) => {
+  const target = event.target;
+  if (target.matches('[data-status-switch] input[name="status"]')) setPresence(target.value);
+  else if (target.matches("[data-capacity]")) setPresence(agent.status);
+  else if (target.matches("[data-pref]")) {
+    prefs = { ...prefs, [target.dataset.pref]: target.checked };
+    store.set(PREFS_KEY, prefs);
+    if (target.dataset.pref === "notify" && target.checked && "Notification" in window) {
+      Notification.requestPermission().then((permission) => {
+        if (permission !== "granted") {
+          target.checked = false;
+          prefs = { ...prefs, notify: false };
+          store.set(PREFS_KEY, prefs);
+          toast(t("The browser does not allow notifications for this site."), { error: true });
+        }
+      });
+    }
+    if (target.dataset.pref === "sound" && target.checked) beep();
+  }
+});
+
+root.addEventListener("click", (event) => {
+  const target = event.target.closest("[data-take], [data-observe], [data-action]");
+  if (!target || target.closest(".lc-tabpanel")) return;
+  if (target.dataset.take) take(target.dataset.take);
+  else if (target.dataset.observe) {
+    const access = target.dataset.access;
+    openChat(target.dataset.observe, {
+      mode: access === "in_chat" ? "helper" : access === "observer" ? "observer" : "knock",
+      select: true,
+    });
+  } else if (target.dataset.action === "take-next") take();
+  else if (target.dataset.action === "refresh-live") loadLive();
+});
+
+// Arrow keys move between tabs (the tab pattern of the ARIA practices).
+bind("tabs").addEventListener("keydown", (event) => {
+  const ids = [...chats.keys()];
+  const index = ids.indexOf(activeId);
+  let next = null;
+  if (event.key === "ArrowRight") next = ids[(index + 1) % ids.length];
+  else if (event.key === "ArrowLeft") next = ids[(index - 1 + ids.length) % ids.length];
+  else if (event.key === "Home") next = ids[0];
+  else if (event.key === "End") next = ids[ids.length - 1];
+  if (next) {
+    event.preventDefault();
+    selectChat(next);
+    chats.get(next).tab.focus();
+  }
+});
+
+window.addEventListener("focus", () => chats.get(activeId)?.markRead());
+document.addEventListener("visibilitychange", () => chats.get(activeId)?.markRead());
+
+start();

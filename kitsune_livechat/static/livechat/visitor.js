@@ -1,0 +1,733 @@
+// The visitor's chat window: question form -> waiting -> conversation -> rating, plus the
+// closed-hours fallbacks (forum question, email follow-up). Reloading at any point comes back
+// to the same place; what was typed and not yet sent is kept.
+
+import { Api, ApiError } from "./api.js";
+import { ChatLog } from "./chatlog.js";
+import {
+  $,
+  $$,
+  announce,
+  confirmDialog,
+  fill,
+  fmt,
+  formData,
+  formatWait,
+  h,
+  show,
+  store,
+  t,
+} from "./dom.js";
+import { ChatSocket } from "./socket.js";
+
+const root = document.getElementById("lc-visitor");
+const data = root.dataset;
+const NULL_ID = "00000000-0000-0000-0000-000000000000";
+const TOKEN_KEY = "livechat.token";
+const CURRENT_KEY = "livechat.current";
+const TYPING_IDLE = 4000;
+
+const api = new Api({ root: data.api, token: store.get(TOKEN_KEY, "") });
+const bind = (name) => $(`[data-bind="${name}"]`, root);
+const announcer = $("[data-announcer]", root);
+
+let session = null;
+let socket = null;
+let log = null;
+let availability = null;
+let unread = 0;
+const baseTitle = document.title;
+
+// --- Screens -------------------------------------------------------------------------------
+
+function showScreen(name, { focus = true } = {}) {
+  for (const screen of $$("[data-screen]", root)) show(screen, screen.dataset.screen === name);
+  root.dataset.screenShown = name;
+  show($('[data-action="end"]', root), name === "chat");
+  if (focus) {
+    const target = $(`[data-screen="${name}"] h2`, root);
+    if (target && name !== "chat") {
+      target.setAttribute("tabindex", "-1");
+      target.focus({ preventScroll: false });
+    }
+  }
+}
+
+function banner(text, kind = "") {
+  const el = $("[data-banner]", root);
+  if (!text) {
+    show(el, false);
+    return;
+  }
+  el.className = `lc-banner${kind ? ` lc-banner--${kind}` : ""}`;
+  fill(
+    el,
+    kind === "ok" ? null : h("span", { class: "lc-spinner", "aria-hidden": "true" }),
+    h("span", {}, text),
+  );
+  show(el, true);
+}
+
+function sessionUrl(id) {
+  return data.sessionUrl.replace(NULL_ID, id);
+}
+
+function rememberSession(s) {
+  if (s.token) {
+    api.token = s.token;
+    store.set(TOKEN_KEY, s.token);
+  }
+  store.set(CURRENT_KEY, s.id);
+  if (window.location.pathname !== sessionUrl(s.id)) {
+    window.history.replaceState({}, "", sessionUrl(s.id));
+  }
+}
+
+// --- The question form ---------------------------------------------------------------------
+
+const form = $('[data-form="request"]', root);
+const draftKey = () => `livechat.draft.${data.article || "none"}`;
+
+function saveDraft() {
+  const values = formData(form);
+  delete values.csrfmiddlewaretoken;
+  store.set(draftKey(), values);
+}
+
+function restoreDraft() {
+  const draft = store.get(draftKey(), null);
+  if (!draft) return;
+  for (const [name, value] of Object.entries(draft)) {
+    for (const field of form.querySelectorAll(`[name="${CSS.escape(name)}"]`)) {
+      if (field.type === "radio" || field.type === "checkbox") {
+        field.checked = [].concat(value).includes(field.value);
+      } else if (value) {
+        field.value = value;
+      }
+    }
+  }
+}
+
+function renderFocus(focus) {
+  const box = $("[data-focus]", root);
+  const questions = focus?.questions || [];
+  show(box, questions.length > 0);
+  if (!questions.length) return;
+  bind("focus-title").textContent = focus.title || "";
+  bind("focus-description").textContent = focus.description || "";
+  const list = $("[data-focus-questions]", box);
+  fill(
+    list,
+    questions.map((question, index) => {
+      const id = `lc-q-${index}`;
+      const name = `answer:${question.key}`;
+      const required = question.required ? { required: true, "aria-required": "true" } : {};
+      const optional = question.required
+        ? null
+        : h("span", { class: "lc-optional" }, ` ${t("(optional)")}`);
+      if (question.type === "choice" || question.type === "yesno") {
+        const choices =
+          question.type === "yesno"
+            ? [
+                { value: "yes", label: t("Yes") },
+                { value: "no", label: t("No") },
+              ]
+            : (question.choices || []).map((c) =>
+                typeof c === "object" ? { value: c.value, label: c.label } : { value: c, label: c },
+              );
+        return h(
+          "fieldset",
+          { class: "lc-field" },
+          h("legend", {}, question.label, optional),
+          h(
+            "div",
+            { class: "lc-choices" },
+            choices.map((choice) =>
+              h(
+                "label",
+                { class: "lc-choice" },
+                h("input", { type: "radio", name, value: choice.value, ...required }),
+                h("span", {}, choice.label),
+              ),
+            ),
+          ),
+        );
+      }
+      return h(
+        "div",
+        { class: "lc-field" },
+        h("label", { for: id }, question.label, optional),
+        h("input", { type: "text", id, name, maxlength: 1000, ...required }),
+      );
+    }),
+  );
+}
+
+function renderAvailability() {
+  const line = bind("availability");
+  const state = availability?.state || "closed";
+  line.className = `lc-availability lc-availability--${state}`;
+  let text;
+  if (state === "open") {
+    const wait = availability.wait_seconds;
+    text =
+      wait > 30
+        ? fmt(t("Volunteers are online. Expected wait: %(wait)s."), { wait: formatWait(wait) })
+        : t("Volunteers are online. You should be helped right away.");
+  } else if (state === "full") {
+    text = t("All volunteers are busy right now. Ask in the forum, or leave your email.");
+  } else {
+    text =
+      availability?.reason === "after_hours"
+        ? t("Live chat is closed at this hour. Ask in the forum, or leave your email.")
+        : t("No volunteers are online right now. Ask in the forum, or leave your email.");
+  }
+  fill(
+    line,
+    h("span", { class: `lc-dot lc-dot--${state}`, "aria-hidden": "true" }),
+    h("span", {}, text),
+  );
+
+  const mode = data.mode || (state === "open" ? "chat" : "fallback");
+  const buttons = {
+    chat: $('[data-submit="chat"]', form),
+    forum: $('[data-submit="forum"]', form),
+    email: $('[data-submit="email"]', form),
+  };
+  show(buttons.chat, mode === "chat" && state === "open");
+  show(buttons.forum, mode === "forum" || mode === "fallback" || mode === "chat");
+  show(buttons.email, mode === "email" || mode === "fallback");
+  buttons.forum.className = `lc-btn${mode === "forum" || (mode === "fallback" && state !== "open") ? " lc-btn--primary" : ""}`;
+  buttons.email.className = `lc-btn${mode === "email" ? " lc-btn--primary" : ""}`;
+  if (data.mode === "forum") {
+    bind("form-title").textContent = t("Ask in the forum");
+    bind("form-lead").textContent = t(
+      "Your question goes to the support forum, where volunteers answer when they can.",
+    );
+  } else if (data.mode === "email") {
+    bind("form-title").textContent = t("Leave your email");
+    bind("form-lead").textContent = t(
+      "Describe the problem and a volunteer will get back to you by email.",
+    );
+  }
+  bind("email-optional").hidden = data.mode === "email";
+  $("#lc-email").required = data.mode === "email";
+}
+
+function requestBody(values, fallback) {
+  const answers = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (name.startsWith("answer:") && value !== "") answers[name.slice(7)] = value;
+  }
+  const onComputer = values.on_affected_computer;
+  const body = {
+    article: Number(data.article) || null,
+    problem: (values.problem || "").trim(),
+    locale: data.locale,
+    started_when: values.started_when || "",
+    frequency: values.frequency || "",
+    on_affected_computer: onComputer === "yes" ? true : onComputer === "no" ? false : null,
+    answers,
+    user_agent: navigator.userAgent,
+    name: values.visitor_name || "",
+    email: values.visitor_email || "",
+  };
+  if (fallback) body.fallback = fallback;
+  return body;
+}
+
+function formError(message, field = null) {
+  bind("form-error").textContent = message || "";
+  for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+  if (field) {
+    field.setAttribute("aria-invalid", "true");
+    field.focus();
+  }
+}
+
+async function submitRequest(event) {
+  event.preventDefault();
+  const kind = event.submitter?.dataset.submit || (availability?.state === "open" ? "chat" : "forum");
+  const values = formData(form);
+  const problem = $("#lc-problem");
+  if (!(values.problem || "").trim()) {
+    formError(t("Tell us what the problem is."), problem);
+    return;
+  }
+  if (kind === "email" && !(values.visitor_email || "").trim()) {
+    formError(t("Enter the email address to follow up on."), $("#lc-email"));
+    return;
+  }
+  for (const field of form.querySelectorAll("[data-focus-questions] [required]")) {
+    const filled =
+      field.type === "radio"
+        ? form.querySelector(`[name="${CSS.escape(field.name)}"]:checked`)
+        : field.value.trim();
+    if (!filled) {
+      formError(t("Please answer the required questions."), field);
+      return;
+    }
+  }
+  formError("");
+  const buttons = $$("button[type=submit]", form);
+  for (const button of buttons) button.disabled = true;
+  try {
+    const result = await api.post("sessions", requestBody(values, kind === "chat" ? null : kind));
+    store.remove(draftKey());
+    session = result;
+    rememberSession(result);
+    route();
+  } catch (error) {
+    if (error instanceof ApiError && error.body?.availability) {
+      availability = error.body.availability;
+      data.mode = "";
+      renderAvailability();
+    }
+    if (error.status === 401) {
+      showScreen("login");
+      return;
+    }
+    formError(error.detail || t("Something went wrong. Please try again."));
+  } finally {
+    for (const button of buttons) button.disabled = false;
+  }
+}
+
+async function showForm() {
+  showScreen("form", { focus: false });
+  restoreDraft();
+  try {
+    availability = await api.get("availability", {
+      article: data.article,
+      locale: data.locale,
+      user_agent: navigator.userAgent,
+    });
+  } catch (error) {
+    availability = { state: "closed", reason: error.code };
+  }
+  renderFocus(availability.focus);
+  restoreDraft();
+  renderAvailability();
+  if (!$("#lc-problem").value) $("#lc-problem").focus();
+}
+
+// --- Waiting ---------------------------------------------------------------------------------
+
+function renderPosition(status) {
+  const position = status.position;
+  bind("position").textContent = position ? String(position) : "–";
+  bind("position-label").textContent =
+    position === 1 ? t("You are next in line") : t("Your place in line");
+  bind("eta").textContent =
+    status.wait_seconds !== null && status.wait_seconds !== undefined
+      ? fmt(t("Estimated wait: %(wait)s"), { wait: formatWait(status.wait_seconds) })
+      : "";
+}
+
+async function loadSuggestions() {
+  let articles = [];
+  try {
+    articles = await api.get(`sessions/${session.id}/suggestions`);
+  } catch {
+    articles = [];
+  }
+  const box = $("[data-suggestions]", root);
+  show(box, articles.length > 0);
+  fill(
+    bind("suggestions"),
+    articles.map((article) =>
+      h(
+        "li",
+        { class: "lc-suggestion" },
+        h("a", { href: article.url, target: "_blank", rel: "noopener" }, article.title),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "lc-btn lc-btn--small",
+            dataset: { solved: article.id },
+            "aria-label": fmt(t("“%(title)s” solved my problem"), { title: article.title }),
+          },
+          t("This solved it"),
+        ),
+      ),
+    ),
+  );
+}
+
+async function solvedBy(articleId) {
+  try {
+    session = await api.post(`sessions/${session.id}/solved`, { article: Number(articleId) });
+  } catch (error) {
+    announce(announcer, error.detail);
+    return;
+  }
+  finish("solved");
+}
+
+// --- The conversation ------------------------------------------------------------------------
+
+function ensureLog() {
+  if (log) return log;
+  log = new ChatLog($("[data-log]", root), {
+    viewer: "visitor",
+    selfName: () => session?.visitor?.display_name || "",
+    typing: bind("typing"),
+  });
+  return log;
+}
+
+function setHelpers(helpers) {
+  const names = (helpers || []).map((person) => person.display_name).filter(Boolean);
+  if (!names.length) return;
+  bind("title").textContent = names.join(", ");
+  bind("subtitle").textContent =
+    names.length > 1 ? t("Volunteers helping you") : t("Volunteer helping you");
+  const avatar = bind("avatar");
+  avatar.className = "lc-avatar";
+  avatar.textContent = names[0].slice(0, 1).toUpperCase();
+}
+
+function markRead() {
+  if (!socket || !log || document.visibilityState !== "visible" || !document.hasFocus()) return;
+  const last = log.lastFromOthers();
+  if (last && last.seq > (markRead.sent || 0)) {
+    if (socket.send({ type: "read", seq: last.seq })) markRead.sent = last.seq;
+  }
+  unread = 0;
+  document.title = baseTitle;
+}
+
+function connect() {
+  if (socket) return;
+  const url = new URL(`${data.ws.replace(/\/?$/, "/")}session/${session.id}/`, window.location.href);
+  if (api.token) url.searchParams.set("token", api.token);
+  socket = new ChatSocket({ url: url.toString(), outboxKey: `livechat.outbox.${session.id}` });
+  ensureLog();
+  for (const item of socket.pending()) log.addPending(item, { offline: true });
+
+  socket.addEventListener("message", (event) => {
+    const message = event.detail;
+    log.add(message);
+    if (message.role !== "visitor" && message.role !== "system") {
+      if (document.visibilityState !== "visible" || !document.hasFocus()) {
+        unread += 1;
+        document.title = `(${unread}) ${baseTitle}`;
+      }
+      markRead();
+    }
+  });
+  socket.addEventListener("resumed", () => {
+    $("[data-log]", root).removeAttribute("aria-busy");
+    markRead();
+  });
+  socket.addEventListener("frame", (event) => onFrame(event.detail));
+  socket.addEventListener("failed", (event) => {
+    log.markFailed(event.detail.item.client_msg_id, event.detail.detail);
+  });
+  socket.addEventListener("error", (event) => announce(announcer, event.detail.detail));
+  socket.addEventListener("refused", () => {
+    banner(t("This chat is no longer available."));
+    store.remove(CURRENT_KEY);
+  });
+  let wasDown = false;
+  socket.addEventListener("state", (event) => {
+    const state = event.detail.state;
+    if (state === "offline") {
+      wasDown = true;
+      banner(t("You are offline. Your messages will be sent when the connection is back."));
+      log.setPendingState(true);
+    } else if (state === "reconnecting") {
+      wasDown = true;
+      banner(t("Connection lost. Reconnecting…"));
+      log.setPendingState(true);
+    } else if (state === "open") {
+      log.setPendingState(false);
+      if (wasDown) {
+        banner(t("Reconnected."), "ok");
+        window.setTimeout(() => {
+          if (socket?.state === "open") banner("");
+        }, 2500);
+      } else {
+        banner("");
+      }
+      wasDown = false;
+    }
+  });
+  $("[data-log]", root).setAttribute("aria-busy", "true");
+  socket.start();
+}
+
+function onFrame(frame) {
+  if (frame.type === "status") {
+    const changed = frame.status !== session.status;
+    session.status = frame.status;
+    if (frame.helpers) {
+      session.helpers = frame.helpers;
+      setHelpers(frame.helpers);
+    }
+    if (frame.status === "waiting") {
+      renderPosition(frame);
+      if (changed) route();
+    } else if (changed) {
+      route();
+    }
+  } else if (frame.type === "typing") {
+    if (frame.role !== "visitor") log.setTyping(frame.author, frame.active);
+  } else if (frame.type === "read") {
+    if (frame.role !== "visitor") log.markRead(frame.seq);
+  }
+}
+
+const composer = $('[data-form="composer"]', root);
+const messageField = $("#lc-message");
+let typingSent = false;
+let typingTimer = null;
+
+function stopTyping() {
+  window.clearTimeout(typingTimer);
+  if (typingSent && socket) socket.send({ type: "typing", active: false });
+  typingSent = false;
+}
+
+function onComposerInput() {
+  store.set(`livechat.composer.${session?.id}`, messageField.value);
+  messageField.style.height = "auto";
+  messageField.style.height = `${Math.min(messageField.scrollHeight, 160)}px`;
+  if (!socket) return;
+  if (!messageField.value.trim()) {
+    stopTyping();
+    return;
+  }
+  if (!typingSent) typingSent = socket.send({ type: "typing", active: true });
+  window.clearTimeout(typingTimer);
+  typingTimer = window.setTimeout(stopTyping, TYPING_IDLE);
+}
+
+function sendMessage(event) {
+  event?.preventDefault();
+  const body = messageField.value.trim();
+  if (!body || !socket) return;
+  const item = socket.sendMessage({ body });
+  log.addPending(item, { offline: !socket.isReady() });
+  messageField.value = "";
+  store.remove(`livechat.composer.${session.id}`);
+  stopTyping();
+  onComposerInput();
+  messageField.focus();
+}
+
+// --- Ending and after ------------------------------------------------------------------------
+
+async function endChat() {
+  const leaving = session.status === "waiting";
+  const dialog = $(`[data-dialog="${leaving ? "leave" : "end"}"]`, root);
+  if (!(await confirmDialog(dialog))) return;
+  try {
+    session = await api.post(`sessions/${session.id}/end`, {});
+  } catch (error) {
+    if (error.code !== "not_open") {
+      announce(announcer, error.detail);
+      return;
+    }
+    session = await api.get(`sessions/${session.id}`);
+  }
+  route();
+}
+
+function finish(reason) {
+  if (socket) {
+    socket.stop();
+    socket = null;
+  }
+  store.remove(CURRENT_KEY);
+  const title = bind("done-title");
+  const text = bind("done-text");
+  const link = bind("done-link");
+  show(link, false);
+  if (reason === "solved") {
+    title.textContent = t("Glad that article solved it!");
+    text.textContent = t("You left the line. Thanks for letting us know which article helped.");
+  } else if (reason === "forum") {
+    title.textContent = t("Your question is in the forum");
+    text.textContent = t("Volunteers answer forum questions when they can. You'll be notified of answers.");
+    if (session.handoff?.url) {
+      link.href = session.handoff.url;
+      link.textContent = t("Open your question");
+      show(link, true);
+    }
+  } else if (reason === "email") {
+    title.textContent = t("We'll get back to you");
+    text.textContent = fmt(t("A volunteer will write to %(email)s."), {
+      email: session.handoff?.followup_email || t("your email address"),
+    });
+  } else if (reason === "missed") {
+    title.textContent = t("Sorry, no volunteer could take your chat");
+    text.textContent = t("You can still ask in the forum: your question is kept.");
+  } else {
+    title.textContent = t("You left the line");
+    text.textContent = t("Come back any time. What you wrote is kept for the next time.");
+  }
+  showScreen("done");
+}
+
+function showEnded() {
+  if (socket) {
+    socket.stop();
+    socket = null;
+  }
+  store.remove(CURRENT_KEY);
+  const transcript = $('[data-link="transcript"]', root);
+  transcript.href = data.transcriptUrl.replace(NULL_ID, session.id);
+  show($('[data-field="article-helped"]', root), Boolean(session.article?.id));
+  if (session.handoff?.url) showHandoff(session.handoff.url);
+  const rated = store.get(`livechat.rated.${session.id}`, false);
+  show($('[data-form="rating"]', root), !rated);
+  show(bind("rated"), rated);
+  showScreen("ended");
+}
+
+async function submitRating(event) {
+  event.preventDefault();
+  const values = formData(event.target);
+  if (!values.score) {
+    bind("rating-error").textContent = t("Choose from 1 to 5 stars.");
+    $("#lc-score-5").focus();
+    return;
+  }
+  bind("rating-error").textContent = "";
+  const helped = values.article_helped;
+  try {
+    await api.post(`sessions/${session.id}/rating`, {
+      score: Number(values.score),
+      comment: values.comment || "",
+      article_helped: helped === "yes" ? true : helped === "no" ? false : null,
+    });
+  } catch (error) {
+    if (error.code !== "already_rated") {
+      bind("rating-error").textContent = error.detail;
+      return;
+    }
+  }
+  store.set(`livechat.rated.${session.id}`, true);
+  show(event.target, false);
+  show(bind("rated"), true);
+  bind("rated").focus();
+}
+
+function showHandoff(url) {
+  const link = bind("handoff-link");
+  link.href = url;
+  show(link, true);
+  show($('[data-action="handoff"]', root), false);
+}
+
+async function handOff() {
+  bind("handoff-error").textContent = "";
+  try {
+    session = await api.post(`sessions/${session.id}/handoff`, { to: "forum" });
+  } catch (error) {
+    bind("handoff-error").textContent = error.detail;
+    return;
+  }
+  if (session.handoff?.url) {
+    showHandoff(session.handoff.url);
+    bind("handoff-link").focus();
+  }
+}
+
+// --- Routing by the chat's status ----------------------------------------------------------
+
+function route() {
+  if (!session) return;
+  const status = session.status;
+  if (status === "waiting" || status === "active") {
+    store.set(CURRENT_KEY, session.id);
+    connect();
+    if (status === "waiting") {
+      renderPosition(session);
+      showScreen("waiting", { focus: root.dataset.screenShown !== "waiting" });
+      if (!loadSuggestions.done) {
+        loadSuggestions.done = true;
+        loadSuggestions();
+      }
+    } else {
+      setHelpers(session.helpers);
+      showScreen("chat", { focus: false });
+      messageField.value = messageField.value || store.get(`livechat.composer.${session.id}`, "");
+      messageField.focus();
+      announce(announcer, t("A volunteer joined the chat."));
+    }
+    return;
+  }
+  if (status === "ended") {
+    if (session.end_reason === "solved_by_suggestion") finish("solved");
+    else showEnded();
+    return;
+  }
+  if (session.handoff?.url) finish("forum");
+  else if (session.handoff?.followup_email) finish("email");
+  else finish(status === "missed" ? "missed" : "left");
+}
+
+async function start() {
+  if (data.authenticated !== "1" && data.allowAnonymous !== "1") {
+    const login = $('[data-link="login"]', root);
+    login.href = `${login.getAttribute("href")}?next=${encodeURIComponent(window.location.pathname + window.location.search)}`;
+    showScreen("login");
+    return;
+  }
+  const id = data.sessionId || store.get(CURRENT_KEY, "");
+  if (id) {
+    try {
+      const found = await api.get(`sessions/${id}`);
+      if (data.sessionId || found.status === "waiting" || found.status === "active") {
+        session = found;
+        rememberSession(found);
+        route();
+        return;
+      }
+    } catch (error) {
+      if (data.sessionId) {
+        fill(
+          bind("done-title"),
+          error.status === 404 ? t("This chat does not exist") : t("Could not load the chat"),
+        );
+        bind("done-text").textContent = error.detail;
+        showScreen("done");
+        return;
+      }
+      store.remove(CURRENT_KEY);
+    }
+  }
+  showForm();
+}
+
+// --- Wiring --------------------------------------------------------------------------------
+
+form.addEventListener("submit", submitRequest);
+form.addEventListener("input", saveDraft);
+form.addEventListener("change", saveDraft);
+composer.addEventListener("submit", sendMessage);
+messageField.addEventListener("input", onComposerInput);
+messageField.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) sendMessage(event);
+});
+$('[data-form="rating"]', root).addEventListener("submit", submitRating);
+root.addEventListener("click", (event) => {
+  const target = event.target.closest("[data-action], [data-solved], [data-link]");
+  if (!target) return;
+  if (target.dataset.solved) solvedBy(target.dataset.solved);
+  else if (target.dataset.action === "end" || target.dataset.action === "leave") endChat();
+  else if (target.dataset.action === "handoff") handOff();
+  else if (target.dataset.link === "transcript" && api.token && data.authenticated !== "1") {
+    // Anonymous visitors prove themselves with a header a plain link cannot send.
+    event.preventDefault();
+    api.download(target.getAttribute("href"), `livechat-${session.id.slice(0, 8)}.txt`);
+  }
+});
+window.addEventListener("focus", markRead);
+document.addEventListener("visibilitychange", markRead);
+
+start();
+
