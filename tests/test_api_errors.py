@@ -1,6 +1,7 @@
 """Every API error has the {"detail", "code"} shape, validation errors included."""
 
 import pytest
+from django.urls import reverse
 
 from kitsune_livechat.api import api
 
@@ -12,7 +13,8 @@ def test_openapi_schema_is_served(api_client):
 
 
 def test_unique_url_namespace():
-    assert api.urls_namespace == "livechat_api"
+    assert api.urls_namespace == "livechat:livechat_api"
+    assert reverse("livechat:livechat_api:openapi-json") == "/livechat/api/openapi.json"
 
 
 @pytest.mark.django_db

@@ -8,7 +8,8 @@ api = NinjaAPI(
     title="Live chat",
     version="1",
     description="Queues, sessions, messages and insight for live chat (see the README).",
-    urls_namespace="livechat_api",
+    # Nested inside the app's "livechat" URL namespace, so ninja reverses its own URLs through it.
+    urls_namespace="livechat:livechat_api",
 )
 install_error_handlers(api)
 api.add_router("", "kitsune_livechat.api.messages.router")

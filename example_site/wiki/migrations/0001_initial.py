@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 ('is_localizable', models.BooleanField(default=True)),
                 ('needs_change', models.BooleanField(db_index=True, default=False)),
                 ('needs_change_comment', models.CharField(blank=True, max_length=500)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='translations', to=settings.LIVECHAT_ARTICLE_MODEL)),
+                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='translations', to='wiki.document')),
                 ('products', models.ManyToManyField(blank=True, related_name='documents', to='products.product')),
                 ('topics', models.ManyToManyField(blank=True, related_name='documents', to='products.topic')),
             ],
@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
                 ('reviewed', models.DateTimeField(blank=True, null=True)),
                 ('is_approved', models.BooleanField(db_index=True, default=False)),
                 ('creator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='created_revisions', to=settings.AUTH_USER_MODEL)),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to=settings.LIVECHAT_ARTICLE_MODEL)),
+                ('document', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='wiki.document')),
                 ('reviewer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reviewed_revisions', to=settings.AUTH_USER_MODEL)),
             ],
             options={
