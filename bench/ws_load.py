@@ -1,0 +1,296 @@
+"""WebSocket message latency for N chat rooms, per channel layer, against a same-run baseline.
+
+For each target (see relay_app.py) it starts one uvicorn process on loopback, opens two sockets
+per room (a visitor and a helper), and sends messages at a fixed total rate, round-robin over the
+rooms, from alternating sides. The latency of a message is the time from sending it to the
+*other* socket of the room receiving it, both clocks being this process's. Numbers are
+reported absolute and as ratios to the baseline (no channel layer) measured in the same run,
+so runs on different machines compare. Bounded: a fixed duration per target, a fixed count of
+sockets, loopback only.
+
+    python bench/ws_load.py --rooms 200 --rate 200 --seconds 10
+    python bench/ws_load.py --targets none,pubsub --rooms 1000 --rate 500
+
+Needs Redis for the ``redis`` and ``pubsub`` targets (``--redis-url``); they are skipped, with a
+note, when Redis does not answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from websockets.asyncio.client import connect
+
+HERE = Path(__file__).resolve().parent
+TARGETS = ("none", "inmemory", "redis", "pubsub")
+LABELS = {
+    "none": "baseline (no layer)",
+    "inmemory": "InMemoryChannelLayer",
+    "redis": "RedisChannelLayer",
+    "pubsub": "RedisPubSubChannelLayer",
+}
+CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+@dataclass
+class Result:
+    target: str
+    sent: int = 0
+    latencies: list[float] = field(default_factory=list)
+    connect_errors: int = 0
+    cpu_seconds: float = 0.0
+    seconds: float = 0.0
+    note: str = ""
+
+    @property
+    def received(self) -> int:
+        return len(self.latencies)
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(int(len(ordered) * p), len(ordered) - 1)]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except Exception:
+        return False
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux /proc), 0 where unavailable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def start_server(target: str, port: int, redis_url: str) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "BENCH_LAYER": target,
+        "BENCH_REDIS_URL": redis_url,
+        "BENCH_PREFIX": f"livechat-bench-{uuid.uuid4().hex[:8]}",
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--app-dir",
+        str(HERE),
+        "relay_app:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--lifespan",
+        "off",
+        "--log-level",
+        "warning",
+        "--ws-max-queue",
+        "1024",
+    ]
+    return subprocess.Popen(command, env=env)
+
+
+async def wait_listening(port: int, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("the server process exited")
+        try:
+            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.1)
+            continue
+        writer.close()
+        return
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+async def run_target(target: str, args) -> Result:
+    result = Result(target)
+    port = free_port()
+    server = start_server(target, port, args.redis_url)
+    sockets = []
+    try:
+        await wait_listening(port, server)
+        # Connect in small batches, as real visitors arrive, not all in one instant.
+        for start in range(0, args.rooms, 50):
+            batch = []
+            for room in range(start, min(start + 50, args.rooms)):
+                uri = f"ws://127.0.0.1:{port}/room/{room}/"
+                batch += [
+                    connect(uri, open_timeout=30, max_queue=None, compression=None),
+                    connect(uri, open_timeout=30, max_queue=None, compression=None),
+                ]
+            opened = await asyncio.gather(*batch, return_exceptions=True)
+            for item in opened:
+                if isinstance(item, BaseException):
+                    result.connect_errors += 1
+                    sockets.append(None)
+                else:
+                    sockets.append(item)
+        if result.connect_errors:
+            result.note = f"{result.connect_errors} sockets failed to connect"
+
+        pending: dict[str, float] = {}
+        warm_until = time.perf_counter() + args.warmup
+        stop_reading = asyncio.Event()
+
+        async def reader(ws, side: int) -> None:
+            with contextlib.suppress(Exception):
+                async for text in ws:
+                    frame = json.loads(text)
+                    if frame["from"] == side:
+                        continue  # one's own echo
+                    sent_at = pending.pop(frame["id"], None)
+                    if sent_at is not None and sent_at >= warm_until:
+                        result.latencies.append(time.perf_counter() - sent_at)
+
+        readers = [
+            asyncio.create_task(reader(ws, index % 2))
+            for index, ws in enumerate(sockets)
+            if ws is not None
+        ]
+        cpu_before = process_cpu(server.pid)
+        started = time.perf_counter()
+        interval = 1.0 / args.rate
+        end = started + args.warmup + args.seconds
+        n = 0
+        next_at = started
+        while True:
+            now = time.perf_counter()
+            if now >= end:
+                break
+            if now < next_at:
+                await asyncio.sleep(next_at - now)
+            next_at += interval
+            room = n % args.rooms
+            side = (n // args.rooms) % 2
+            ws = sockets[room * 2 + side]
+            n += 1
+            if ws is None:
+                continue
+            message_id = f"{n}"
+            sent_at = time.perf_counter()
+            pending[message_id] = sent_at
+            if sent_at >= warm_until:
+                result.sent += 1
+            with contextlib.suppress(Exception):
+                await ws.send(json.dumps({"id": message_id, "from": side, "body": "x" * 40}))
+        # Let the last messages arrive.
+        await asyncio.sleep(min(2.0, args.seconds))
+        result.seconds = time.perf_counter() - started
+        result.cpu_seconds = process_cpu(server.pid) - cpu_before
+        stop_reading.set()
+        for task in readers:
+            task.cancel()
+    finally:
+        await asyncio.gather(
+            *(ws.close() for ws in sockets if ws is not None), return_exceptions=True
+        )
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    return result
+
+
+def report(results: list[Result], args) -> str:
+    base = next((r for r in results if r.target == "none" and r.latencies), None)
+    lines = [
+        f"{args.rooms} rooms ({args.rooms * 2} sockets), {args.rate} msg/s for {args.seconds:g} s "
+        f"after {args.warmup:g} s warm-up, one uvicorn process, loopback",
+        "",
+        f"{'layer':<26}{'recv/sent':>12}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
+        f"{'p50 x':>8}{'p99 x':>8}{'cpu s':>8}",
+    ]
+    for r in results:
+        if r.note and not r.latencies:
+            lines.append(f"{LABELS[r.target]:<26}  {r.note}")
+            continue
+        p50, p99 = r.percentile(0.50) * 1000, r.percentile(0.99) * 1000
+        top = max(r.latencies) * 1000 if r.latencies else float("nan")
+        if base is not None:
+            x50 = f"{p50 / (base.percentile(0.5) * 1000):.2f}"
+            x99 = f"{p99 / (base.percentile(0.99) * 1000):.2f}"
+        else:
+            x50 = x99 = "-"
+        lines.append(
+            f"{LABELS[r.target]:<26}{f'{r.received}/{r.sent}':>12}{p50:>9.2f}{p99:>9.2f}"
+            f"{top:>9.1f}{x50:>8}{x99:>8}{r.cpu_seconds:>8.1f}"
+        )
+        if r.note:
+            lines.append(f"{'':<26}  {r.note}")
+    lines.append("")
+    lines.append("p50 x / p99 x: ratio to the baseline measured in this run.")
+    return "\n".join(lines)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rooms", type=int, default=200, help="chat rooms (2 sockets each)")
+    parser.add_argument("--rate", type=float, default=200, help="messages per second, in all")
+    parser.add_argument("--seconds", type=float, default=10, help="measured seconds per target")
+    parser.add_argument("--warmup", type=float, default=2, help="unmeasured seconds first")
+    parser.add_argument("--targets", default=",".join(TARGETS), help=", ".join(TARGETS))
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    )
+    args = parser.parse_args(argv)
+    args.targets = [t.strip() for t in args.targets.split(",") if t.strip()]
+    unknown = set(args.targets) - set(TARGETS)
+    if unknown:
+        parser.error(f"unknown targets: {', '.join(sorted(unknown))}")
+    if not 1 <= args.rooms <= 5000 or not 0 < args.rate <= 5000 or not 0 < args.seconds <= 120:
+        parser.error("keep it bounded: 1-5000 rooms, up to 5000 msg/s, up to 120 s")
+    return args
+
+
+async def run(args) -> list[Result]:
+    results = []
+    redis_ok = redis_answers(args.redis_url)
+    for target in args.targets:
+        if target in ("redis", "pubsub") and not redis_ok:
+            results.append(Result(target, note=f"skipped: no Redis at {args.redis_url}"))
+            continue
+        print(f"measuring {LABELS[target]}...", file=sys.stderr, flush=True)
+        results.append(await run_target(target, args))
+    return results
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    results = asyncio.run(run(args))
+    print(report(results, args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
