@@ -276,7 +276,10 @@ class SessionConsumer(LivechatConsumer):
         while True:
             try:
                 access, batch = await db(messaging.history)(
-                    caller=self.caller, session_id=self.session_id, after_seq=last_seq
+                    caller=self.caller,
+                    session_id=self.session_id,
+                    after_seq=last_seq,
+                    limit=messaging.PAGE_SIZE,
                 )
             except NotFound:
                 raise AccessLost() from None

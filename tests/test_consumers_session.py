@@ -345,12 +345,22 @@ async def test_resume_frame_replays_after_a_seq(chat):
 
 async def test_long_chats_replay_in_pages(chat, monkeypatch):
     monkeypatch.setattr(messaging, "PAGE_SIZE", 3)
+    real_history = messaging.history
+    pages = []
+
+    def history(**kwargs):
+        access, batch = real_history(**kwargs)
+        pages.append([message.seq for message in batch])
+        return access, batch
+
+    monkeypatch.setattr(messaging, "history", history)
     for _n in range(7):
         await db(MessageFactory)(session=chat)
 
     visitor, greeting = await join_chat(chat.pk, user=chat.visitor, after_seq=1)
 
     assert seqs(greeting) == [2, 3, 4, 5, 6, 7]
+    assert pages == [[2, 3, 4], [5, 6, 7], []]
     await visitor.close()
 
 
