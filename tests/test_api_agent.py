@@ -334,3 +334,16 @@ def test_a_helper_lists_their_chats_and_colleagues_online(api_client, queue):
             "free": 1,
         }
     ]
+
+
+@pytest.mark.parametrize("waiting", [5, 50])
+def test_taking_the_next_chat_costs_the_same_however_long_the_line(
+    api_client, queue, django_assert_num_queries, waiting
+):
+    helper = online_helper()
+    waiting_chats(queue, waiting)
+    client = api_client(helper)
+    client.get("agent/status")
+    with django_assert_num_queries(23):
+        response = client.post("agent/claim", {})
+    assert response.status_code == 200

@@ -690,3 +690,21 @@ def test_hand_off_refusals_change_nothing(api_client, queue, visitor):
     assert not Question.objects.exists()
     missed.refresh_from_db()
     assert missed.followup_email == ""
+
+
+# --- Cost -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("waiting", [5, 50])
+def test_requesting_costs_the_same_however_long_the_line(
+    api_client, open_queue, django_assert_num_queries, waiting
+):
+    open_queue.full_multiplier = 100
+    open_queue.save()
+    ChatSessionFactory.create_batch(waiting, queue=open_queue)
+    article = DocumentFactory()
+    client = api_client(UserFactory())
+    client.get("availability", article=article.pk)
+    with django_assert_num_queries(22):
+        response = client.post("sessions", chat_form(article))
+    assert response.json()["position"] == waiting + 1

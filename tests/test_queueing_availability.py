@@ -240,16 +240,13 @@ def test_position_and_wait_move_as_chats_are_taken_and_helpers_come_and_go(api_c
     assert position == 2 and wait == pytest.approx(240, abs=4)
 
 
-def test_waiting_status_matches_what_the_visitor_reads(api_client, queue):
+def test_the_socket_reading_matches_what_the_visitor_reads(api_client, queue):
+    """Waiting visitors' sockets push ``position_and_wait`` when the line moves."""
     online_helper()
     _first, second = ChatSessionFactory.create_batch(2, queue=queue)
-    position, wait = position_and_wait(api_client, second)
-    assert position == 2
-    assert queueing.waiting_status(second) == {"position": position, "wait_seconds": wait}
-    assert queueing.waiting_status(ActiveChatFactory(queue=queue)) == {
-        "position": None,
-        "wait_seconds": None,
-    }
+    assert queueing.position_and_wait(second) == position_and_wait(api_client, second)
+    assert queueing.position_and_wait(second)[0] == 2
+    assert queueing.position_and_wait(ActiveChatFactory(queue=queue)) == (None, None)
 
 
 # --- Cost -------------------------------------------------------------------------------------

@@ -442,12 +442,6 @@ def position_and_wait(
     return position, line.estimate(position, session.locale)
 
 
-def waiting_status(session: ChatSession) -> dict[str, Any]:
-    """Position, wait and helpers online for a waiting visitor's ``status`` push."""
-    position, wait = position_and_wait(session)
-    return {"position": position, "wait_seconds": wait}
-
-
 def _helpers(session: ChatSession) -> list[dict[str, str]]:
     from .participants import visible_people
 
