@@ -100,7 +100,12 @@ REDIS_URL = os.environ.get("REDIS_URL")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # LIVECHAT_CHANNEL_LAYER=pubsub picks RedisPubSubChannelLayer (compare with bench/).
+            "BACKEND": (
+                "channels_redis.pubsub.RedisPubSubChannelLayer"
+                if os.environ.get("LIVECHAT_CHANNEL_LAYER") == "pubsub"
+                else "channels_redis.core.RedisChannelLayer"
+            ),
             # redis-py's asyncio pool caps at 100 connections by default; a burst of
             # WebSocket connects needs more (see DESIGN.md, Scale).
             # Processes that share a prefix (LIVECHAT_CHANNEL_PREFIX) hear each other.

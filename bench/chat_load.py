@@ -1,0 +1,267 @@
+"""Message latency through the whole chat stack: the app's consumers, PostgreSQL and Redis.
+
+Where ``ws_load.py`` measures the channel layers alone, this sends real ``message.send`` frames
+to ``/ws/livechat/session/<id>/`` on the example site, so every message is checked against the
+access gate, stored with its seq in PostgreSQL and broadcast after commit. It makes a scratch
+database (``livechat_bench_<random>``, dropped afterwards), migrates it, creates N active chats
+with a logged-in visitor and helper each, then for each Redis layer starts one uvicorn process on
+loopback and sends messages at a fixed rate from alternating sides. The latency is from sending
+to the other side receiving. The same run measures the bare relay baseline of ``ws_load.py`` and
+reports ratios to it. Bounded: fixed duration, fixed number of sockets, loopback only.
+
+    python bench/chat_load.py --rooms 100 --rate 100 --seconds 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from websockets.asyncio.client import connect
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from ws_load import (  # noqa: E402
+    LABELS,
+    Result,
+    free_port,
+    process_cpu,
+    redis_answers,
+    report,
+    run_target,
+    wait_listening,
+)
+
+LAYERS = {"redis": "core", "pubsub": "pubsub"}
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def admin(url: str, statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(statement)
+
+
+def prepare(args, bench_url: str) -> list[dict]:
+    env = {**os.environ, "DATABASE_URL": bench_url, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env.pop("REDIS_URL", None)
+    subprocess.run(
+        [sys.executable, str(ROOT / "example_site" / "manage.py"), "migrate", "--noinput", "-v0"],
+        env=env,
+        check=True,
+    )
+    out = subprocess.run(
+        [sys.executable, str(HERE / "chat_fixtures.py"), str(args.rooms)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out)
+
+
+def start_site(layer: str, port: int, args, bench_url: str) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_CONN_MAX_AGE": "600",
+        "DATABASE_URL": bench_url,
+        "REDIS_URL": args.redis_url,
+        "LIVECHAT_CHANNEL_LAYER": LAYERS[layer],
+        "LIVECHAT_CHANNEL_PREFIX": f"livechat-bench-{uuid.uuid4().hex[:8]}",
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "example_site")]),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "config.asgi:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--lifespan",
+        "off",
+        "--log-level",
+        "warning",
+    ]
+    return subprocess.Popen(command, env=env, cwd=ROOT)
+
+
+async def open_chat(port: int, session: str, cookie: str):
+    ws = await connect(
+        f"ws://127.0.0.1:{port}/ws/livechat/session/{session}/",
+        origin=f"http://127.0.0.1:{port}",
+        additional_headers={"Cookie": f"sessionid={cookie}"},
+        open_timeout=60,
+        max_queue=None,
+        compression=None,
+    )
+    while json.loads(await ws.recv())["type"] != "status":
+        pass
+    return ws
+
+
+async def run_layer(layer: str, chats: list[dict], args, bench_url: str) -> Result:
+    result = Result(layer)
+    port = free_port()
+    server = start_site(layer, port, args, bench_url)
+    sockets: list = []
+    try:
+        await wait_listening(port, server)
+        for start in range(0, len(chats), 25):
+            batch = []
+            for chat in chats[start : start + 25]:
+                batch += [
+                    open_chat(port, chat["session"], chat["visitor"]),
+                    open_chat(port, chat["session"], chat["helper"]),
+                ]
+            for item in await asyncio.gather(*batch, return_exceptions=True):
+                if isinstance(item, BaseException):
+                    result.connect_errors += 1
+                    sockets.append(None)
+                else:
+                    sockets.append(item)
+        if result.connect_errors:
+            result.note = f"{result.connect_errors} sockets failed to connect"
+
+        pending: dict[str, tuple[float, int]] = {}
+        errors = 0
+        warm_until = time.perf_counter() + args.warmup
+
+        async def reader(ws, side: int) -> None:
+            nonlocal errors
+            with contextlib.suppress(Exception):
+                async for text in ws:
+                    frame = json.loads(text)
+                    if frame["type"] == "error":
+                        errors += 1
+                    if frame["type"] != "message" or not frame.get("client_msg_id"):
+                        continue
+                    sent = pending.get(frame["client_msg_id"])
+                    if sent is None or sent[1] == side:
+                        continue  # one's own echo
+                    del pending[frame["client_msg_id"]]
+                    if sent[0] >= warm_until:
+                        result.latencies.append(time.perf_counter() - sent[0])
+
+        readers = [
+            asyncio.create_task(reader(ws, index % 2))
+            for index, ws in enumerate(sockets)
+            if ws is not None
+        ]
+        cpu_before = process_cpu(server.pid)
+        started = time.perf_counter()
+        interval, n, next_at = 1.0 / args.rate, 0, started
+        end = started + args.warmup + args.seconds
+        while (now := time.perf_counter()) < end:
+            if now < next_at:
+                await asyncio.sleep(next_at - now)
+            next_at += interval
+            room, side = n % len(chats), (n // len(chats)) % 2
+            n += 1
+            ws = sockets[room * 2 + side]
+            if ws is None:
+                continue
+            client_msg_id = uuid.uuid4().hex
+            sent_at = time.perf_counter()
+            pending[client_msg_id] = (sent_at, side)
+            if sent_at >= warm_until:
+                result.sent += 1
+            with contextlib.suppress(Exception):
+                await ws.send(
+                    json.dumps(
+                        {"type": "message.send", "body": "x" * 40, "client_msg_id": client_msg_id}
+                    )
+                )
+        await asyncio.sleep(min(3.0, args.seconds))
+        result.seconds = time.perf_counter() - started
+        result.cpu_seconds = process_cpu(server.pid) - cpu_before
+        if errors:
+            result.note = (result.note + "; " if result.note else "") + f"{errors} error frames"
+        for task in readers:
+            task.cancel()
+    finally:
+        await asyncio.gather(
+            *(ws.close() for ws in sockets if ws is not None), return_exceptions=True
+        )
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    return result
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rooms", type=int, default=100, help="chats (2 sockets each)")
+    parser.add_argument("--rate", type=float, default=100, help="messages per second, in all")
+    parser.add_argument("--seconds", type=float, default=10, help="measured seconds per layer")
+    parser.add_argument("--warmup", type=float, default=2, help="unmeasured seconds first")
+    parser.add_argument("--layers", default="redis,pubsub", help="redis, pubsub")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+        help="a PostgreSQL server where a scratch database may be created",
+    )
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    )
+    args = parser.parse_args(argv)
+    args.layers = [layer.strip() for layer in args.layers.split(",") if layer.strip()]
+    if set(args.layers) - set(LAYERS):
+        parser.error("layers are redis and pubsub")
+    if not 1 <= args.rooms <= 2000 or not 0 < args.rate <= 2000 or not 0 < args.seconds <= 120:
+        parser.error("keep it bounded: 1-2000 chats, up to 2000 msg/s, up to 120 s")
+    return args
+
+
+async def run(args) -> list[Result]:
+    if not redis_answers(args.redis_url):
+        raise SystemExit(f"no Redis at {args.redis_url}")
+    name = f"livechat_bench_{uuid.uuid4().hex[:8]}"
+    bench_url = with_database(args.database_url, name)
+    admin(args.database_url, f'CREATE DATABASE "{name}"')
+    try:
+        print(f"preparing {args.rooms} chats in {name}...", file=sys.stderr, flush=True)
+        chats = await asyncio.to_thread(prepare, args, bench_url)
+        print(f"measuring {LABELS['none']}...", file=sys.stderr, flush=True)
+        results = [await run_target("none", args)]
+        for layer in args.layers:
+            print(f"measuring the chat stack on {LABELS[layer]}...", file=sys.stderr, flush=True)
+            results.append(await run_layer(layer, chats, args, bench_url))
+    finally:
+        admin(args.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return results
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    results = asyncio.run(run(args))
+    for result in results[1:]:
+        LABELS[result.target] = f"chat stack, {LABELS[result.target].replace('ChannelLayer', '')}"
+    print(report(results, args))
+    print("Chat stack: SessionConsumer, access gate, PostgreSQL insert, broadcast after commit.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
