@@ -137,7 +137,8 @@ def test_the_queue_lists_the_chats_a_helper_may_take_oldest_first(api_client, qu
     german = QueueFactory(slug="de", locale="de", auto_assign=False)
     row = AgentStatusFactory(locales=["en-US"])
     row.queues.add(queue)
-    oldest, newest = waiting_chats(queue, 2)
+    oldest, newest = waiting_chats(queue, 2, preferred_helper=None)
+    ChatSession.objects.filter(pk=newest.pk).update(preferred_helper=row.user)
     ChatSessionFactory(queue=german, locale="de")
     ChatSessionFactory(queue=queue, locale="de")
     ChatSessionFactory(queue=queue, visitor=row.user)
@@ -155,6 +156,7 @@ def test_the_queue_lists_the_chats_a_helper_may_take_oldest_first(api_client, qu
     assert item["queue"] == "general" and item["locale"] == "en-US"
     assert item["waited_seconds"] >= 120
     assert item["long_wait"] is True
+    assert [chat["preferred"] for chat in body["chats"]] == [False, True]
     assert body["agent"]["status"] == "online"
 
 

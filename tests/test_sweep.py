@@ -32,7 +32,7 @@ def minutes_ago(minutes: float):
 
 @pytest.fixture
 def queue(db):
-    return DefaultQueueFactory(auto_assign=False, missed_timeout=600)
+    return DefaultQueueFactory(auto_assign=False, missed_timeout=600, long_wait=0)
 
 
 @pytest.mark.django_db
@@ -41,7 +41,7 @@ def test_chats_nobody_answered_in_time_are_missed(
 ):
     overdue = ChatSessionFactory(queue=queue, created=minutes_ago(11))
     recent = ChatSessionFactory(queue=queue, created=minutes_ago(9))
-    patient = QueueFactory(slug="patient", auto_assign=False, missed_timeout=0)
+    patient = QueueFactory(slug="patient", auto_assign=False, missed_timeout=0, long_wait=0)
     never = ChatSessionFactory(queue=patient, created=minutes_ago(600))
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -112,6 +112,32 @@ def test_silent_helpers_go_offline_and_get_no_new_chats(queue):
 
 
 @pytest.mark.django_db
+def test_consoles_are_alerted_again_when_a_chat_waits_long(
+    queue, published, django_capture_on_commit_callbacks
+):
+    Queue.objects.filter(pk=queue.pk).update(long_wait=120)
+    now = timezone.now()
+    slow = ChatSessionFactory(queue=queue, created=now - timedelta(seconds=150))
+    later = ChatSessionFactory(queue=queue, created=now - timedelta(seconds=60))
+
+    def alerts(at):
+        published.frames.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            count = queueing.sweep(now=at)["long_waits"]
+        frames = published.of_type("livechat.queue", "queue")
+        assert len(frames) == count
+        return [(f["change"], f["session"]["id"], f["notify"]) for f in frames]
+
+    assert alerts(now) == [("waiting_long", str(slow.pk), True)]
+    assert alerts(now + timedelta(seconds=30)) == []
+    # 250 s: the slow chat's second alert; 160 s: the later chat's first.
+    assert alerts(now + timedelta(seconds=100)) == [
+        ("waiting_long", str(slow.pk), True),
+        ("waiting_long", str(later.pk), True),
+    ]
+
+
+@pytest.mark.django_db
 def test_the_management_command_reports_what_it_did(queue):
     ChatSessionFactory(queue=queue, created=minutes_ago(30))
     AgentStatusFactory(last_seen=minutes_ago(30))
@@ -119,7 +145,10 @@ def test_the_management_command_reports_what_it_did(queue):
 
     call_command("livechat_sweep", "--no-karma", stdout=out)
 
-    assert "Missed 1 chat(s); set 1 helper(s) offline; assigned 0 chat(s)." in out.getvalue()
+    assert (
+        "Missed 1 chat(s); set 1 helper(s) offline; assigned 0 chat(s); alerted 0 long wait(s)."
+        in out.getvalue()
+    )
     out = StringIO()
     call_command("livechat_sweep", stdout=out)
     assert out.getvalue().startswith("Missed 0 chat(s); set 0 helper(s) offline")

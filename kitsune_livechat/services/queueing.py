@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -503,8 +504,13 @@ def session_json(access: SessionAccess, *, token: str | None = None) -> dict[str
     return data
 
 
-def queue_item_json(session: ChatSession, *, now: datetime | None = None) -> dict[str, Any]:
-    """A waiting chat as the helpers' queue lists it: what they need to pick one."""
+def queue_item_json(
+    session: ChatSession, *, now: datetime | None = None, viewer_id: int | None = None
+) -> dict[str, Any]:
+    """A waiting chat as the helpers' queue lists it: what they need to pick one.
+
+    ``preferred`` tells the viewing helper that the visitor asked for them by name.
+    """
     now = now or timezone.now()
     waited = max(int((now - session.created).total_seconds()), 0)
     return {
@@ -527,7 +533,7 @@ def queue_item_json(session: ChatSession, *, now: datetime | None = None) -> dic
         "created": session.created.isoformat(),
         "waited_seconds": waited,
         "long_wait": waited >= session.queue.long_wait,
-        "preferred": session.preferred_helper_id is not None,
+        "preferred": viewer_id is not None and session.preferred_helper_id == viewer_id,
     }
 
 
@@ -542,7 +548,7 @@ def helper_queue(*, user, limit: int = 100) -> dict[str, Any]:
     count = len(chats) if len(chats) < limit else eligible.count()
     now = timezone.now()
     return {
-        "chats": [queue_item_json(session, now=now) for session in chats],
+        "chats": [queue_item_json(session, now=now, viewer_id=user.pk) for session in chats],
         "count": count,
         "agent": agent_json(row),
     }
@@ -913,8 +919,37 @@ def expire_helpers(*, now: datetime | None = None) -> int:
     return expired
 
 
+def alert_long_waits(*, now: datetime | None = None) -> int:
+    """Ring the consoles again for chats waiting past their queue's ``long_wait``, and again
+    at every further multiple of it (``queue`` frames with ``change: waiting_long``).
+
+    Each alert is claimed once in the cache (``cache.add`` is atomic on shared caches), so
+    sweeps running side by side alert once; a per-process cache may let one through twice.
+    """
+    now = now or timezone.now()
+    alerted = 0
+    for queue in Queue.objects.filter(is_active=True, long_wait__gt=0):
+        overdue = (
+            ChatSession.objects.filter(
+                queue=queue,
+                status=Status.WAITING,
+                created__lte=now - timedelta(seconds=queue.long_wait),
+            )
+            .select_related("queue")
+            .order_by("created")
+        )
+        for session in overdue[:SWEEP_BATCH]:
+            rounds = int((now - session.created).total_seconds() // queue.long_wait)
+            key = f"livechat:waiting_long:{session.pk.hex}:{rounds}"
+            if cache.add(key, True, timeout=queue.long_wait * 2):
+                realtime.queue_changed(session, change="waiting_long")
+                alerted += 1
+    return alerted
+
+
 def sweep(*, now: datetime | None = None) -> dict[str, int]:
-    """Apply timeouts: missed chats, vanished helpers, then hand out what can be assigned.
+    """Apply timeouts: missed chats, vanished helpers, long waits, then hand out what can be
+    assigned.
 
     Run it every minute or so (``livechat_sweep`` from cron, or this function from a Celery
     beat task). Safe to run from two places at once: every change is a conditional UPDATE, so
@@ -924,4 +959,10 @@ def sweep(*, now: datetime | None = None) -> dict[str, int]:
     missed = mark_missed(now=now)
     expired = expire_helpers(now=now)
     assigned = len(auto_assign())
-    return {"missed": missed, "helpers_offline": expired, "assigned": assigned}
+    long_waits = alert_long_waits(now=now)
+    return {
+        "missed": missed,
+        "helpers_offline": expired,
+        "assigned": assigned,
+        "long_waits": long_waits,
+    }

@@ -1,4 +1,4 @@
-"""Apply live chat timeouts: missed chats, helpers whose console went silent, pending routing.
+"""Apply live chat timeouts: missed chats, silent helpers, long waits, pending routing.
 
 Run it every minute from cron (or call ``kitsune_livechat.services.queueing.sweep`` from a Celery
 beat task). Running it from two places at once is safe: each chat is missed, and each helper
@@ -42,7 +42,8 @@ class Command(BaseCommand):
         result = queueing.sweep()
         line = (
             f"Missed {result['missed']} chat(s); set {result['helpers_offline']} helper(s) "
-            f"offline; assigned {result['assigned']} chat(s)."
+            f"offline; assigned {result['assigned']} chat(s); alerted {result['long_waits']} "
+            "long wait(s)."
         )
         if karma_too:
             credited = karma.refresh()
