@@ -169,15 +169,15 @@ def stats_page(request: HttpRequest) -> HttpResponse:
         ],
         x_header=_("Day"),
     )
-    queue_days = figures["queue_days"]
     wait_chart = line_chart(
         title=_("Wait until a helper took the chat (seconds)"),
-        x_labels=[f"{_day_label(r['day'])} {r['queue_name']}" for r in queue_days],
+        description=_("Chats answered that day, all queues in the filter."),
+        x_labels=[_day_label(d["day"]) for d in days],
         series=[
-            (_("Median"), [r["wait_p50"] for r in queue_days]),
-            (_("90th percentile"), [r["wait_p90"] for r in queue_days]),
+            (_("Median"), [d["wait_p50"] for d in days]),
+            (_("90th percentile"), [d["wait_p90"] for d in days]),
         ],
-        x_header=_("Day and queue"),
+        x_header=_("Day"),
     )
     helpers_chart = bar_chart(
         title=_("Chats handled per helper"),
@@ -216,7 +216,7 @@ def focus(request: HttpRequest, focus_id: int) -> HttpResponse:
         for answer in question["answers"]:
             answer["outcome_counts"] = [answer["outcomes"][key] for key in result["outcomes"]]
         question["chart"] = bar_chart(
-            title=question["label"],
+            title=_("Chats per answer"),
             items=[(a["label"], a["count"]) for a in question["answers"]],
             label_header=_("Answer"),
             value_label=_("Chats"),

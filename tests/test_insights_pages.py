@@ -229,6 +229,8 @@ def test_insights_api_returns_the_figures(api_client, editor, article):
         "answered": 5,
         "abandoned": 0,
         "missed": 0,
+        "wait_p50": 20.0,  # every chat was taken 20 s after it was requested
+        "wait_p90": 20.0,
     }
     response = client.get("insights/stats", **{"from": "2024-13-01"})
     assert (response.status_code, response.json()["code"]) == (400, "invalid_date")

@@ -66,7 +66,7 @@ def _truncate(text: str, limit: int) -> str:
 
 def _svg_open(chart_id: str, width: int, height: int, title: str, description: str) -> str:
     return format_html(
-        '<svg class="lc-chart" viewBox="0 0 {w} {h}" width="100%" role="img" '
+        '<svg class="lc-chart" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
         'aria-labelledby="{id}-t {id}-d" xmlns="http://www.w3.org/2000/svg" '
         'preserveAspectRatio="xMinYMin meet">'
         '<title id="{id}-t">{title}</title><desc id="{id}-d">{desc}</desc>',
@@ -156,11 +156,11 @@ def line_chart(
     x_header: str = "",
     description: str = "",
     width: int = 640,
-    height: int = 260,
+    height: int = 290,
 ) -> Chart:
     """One line per series over shared x labels (dates); gaps where a value is None."""
     chart_id = f"lc-chart-{next(_ids)}"
-    left, right, top_pad, bottom = 48, 16, 12, 64
+    left, right, top_pad, bottom = 64, 16, 12, 96
     plot_w, plot_h = width - left - right, height - top_pad - bottom
     peak = max((v for _, vals in series for v in vals if v is not None), default=0)
     top = nice_max(peak)
@@ -238,7 +238,7 @@ def line_chart(
                 )
             )
         parts.append("</g>")
-    legend_y = height - 10
+    legend_y = height - 8
     parts.append(
         format_html_join(
             "",

@@ -230,15 +230,11 @@ def require_operator(caller: Caller) -> None:
 
 def list_focuses(*, caller: Caller):
     """Every focus, newest first, with ``chats`` and ``collected`` counts and its articles."""
+    from .stats import focus_overview
+
     require_operator(caller)
-    return (
-        Focus.objects.annotate(
-            chats=Count("sessions"),
-            collected=Count("sessions", filter=~Q(sessions__status__in=UNCOLLECTED_STATUSES)),
-        )
-        .prefetch_related("articles")
-        .order_by("-created", "-pk")
-    )
+    return focus_overview().prefetch_related("articles")
+
 
 KEY_RE = re.compile(r"^[a-z0-9_]{1,50}$")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from typing import Any
@@ -41,6 +41,7 @@ from ..conf import livechat_settings
 from ..exceptions import Forbidden, InvalidInput, NotAuthenticated
 from ..host import get_host_adapter
 from ..models import ArticleFeedback, ChatSession, Focus, Rating
+from .focus import UNCOLLECTED_STATUSES
 
 Status = ChatSession.Status
 Outcome = ArticleFeedback.Outcome
@@ -349,11 +350,12 @@ def totals(filters: Filters) -> dict:
 
 
 def daily_series(filters: Filters) -> list[dict]:
-    """Requested/answered/abandoned/missed per day across queues, every day of the range."""
+    """Requested/answered/abandoned/missed and wait p50/p90 per day across queues, every day
+    of the range (days without chats as zeros, without waits as None)."""
+    sessions = filters.sessions()
     by_day = {
         row["day"]: row
-        for row in filters.sessions()
-        .annotate(day=TruncDate("created"))
+        for row in sessions.annotate(day=TruncDate("created"))
         .values("day")
         .annotate(
             requested=Count("pk"),
@@ -363,9 +365,13 @@ def daily_series(filters: Filters) -> list[dict]:
         )
         .order_by("day")
     }
+    waits = percentiles(sessions, wait_seconds(), group_by={"_day": TruncDate("created")})
     empty = {"requested": 0, "answered": 0, "abandoned": 0, "missed": 0}
-    days = filters.days() or sorted(by_day)
-    return [{"day": day, **{**empty, **by_day.get(day, {}), "day": day}} for day in days]
+    series = []
+    for day in filters.days() or sorted(by_day):
+        row = {**empty, **by_day.get(day, {}), "day": day}
+        series.append(_with_percentiles(row, waits.get((day,))))
+    return series
 
 
 def _display_names(user_ids: list[int]) -> dict[int, str]:
@@ -588,13 +594,20 @@ def trend(filters: Filters, *, article_id: int | None = None, period: str = "") 
         .annotate(**_article_figures())
         .order_by("period_start")
     )
-    series = []
+    by_start = {}
     for row in rows:
         start = row.pop("period_start")
         if isinstance(start, datetime):
             start = timezone.localtime(start).date() if timezone.is_aware(start) else start.date()
-        series.append({"period": period, "start": start, **row})
-    return series
+        by_start[start] = row
+    starts = sorted(by_start)
+    if filters.start and filters.end:
+        # Every period of the range, so a chart's x axis is evenly spaced in time.
+        step = timedelta(days=1 if period == "day" else 7)
+        first = filters.start - timedelta(days=0 if period == "day" else filters.start.weekday())
+        starts = [first + step * n for n in range((filters.end - first) // step + 1)]
+    empty = dict.fromkeys(_article_figures(), 0)
+    return [{"period": period, "start": s, **by_start.get(s, empty)} for s in starts]
 
 
 def article_insight(filters: Filters, article_id: int) -> dict:
@@ -731,15 +744,8 @@ def focus_overview() -> QuerySet[Focus]:
     """Every focus, newest first, with ``chats`` and ``collected`` (not abandoned or missed)."""
     return Focus.objects.annotate(
         chats=Count("sessions"),
-        collected=Count(
-            "sessions", filter=~Q(sessions__status__in=(Status.ABANDONED, Status.MISSED))
-        ),
+        collected=Count("sessions", filter=~Q(sessions__status__in=UNCOLLECTED_STATUSES)),
     ).order_by("-created", "-pk")
-
-
-def narrowed(filters: Filters, **changes: Any) -> Filters:
-    """A copy of the filters with some values changed (links between pages)."""
-    return replace(filters, **changes)
 
 
 def require_insights(caller: Any) -> None:
