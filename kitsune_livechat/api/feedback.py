@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.responses import Status
 
@@ -199,7 +200,7 @@ def read_feedback(request: HttpRequest, session_id: UUID):
     """The chat's article feedback, for its helpers (404 ``no_feedback`` before it is filed)."""
     feedback = feedback_service.feedback_for(caller=caller_of(request), session_id=session_id)
     if feedback is None:
-        raise NotFound("No feedback was filed for this chat yet.", code="no_feedback")
+        raise NotFound(_("No feedback was filed for this chat yet."), code="no_feedback")
     return feedback_json(feedback)
 
 

@@ -7,6 +7,7 @@ Everything here needs ``livechat.view_insights``; filters are the query paramete
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router
 
 from ..conf import livechat_settings
@@ -49,7 +50,7 @@ def article_insight(request: HttpRequest, article_id: int):
     adapter = get_host_adapter()
     article = adapter.get_article(article_id)
     if article is None:
-        raise NotFound("No such article.", code="unknown_article")
+        raise NotFound(_("No such article."), code="unknown_article")
     info = adapter.article_info(article)
     return {
         "article": {"id": info.id, "title": info.title, "url": info.url, "locale": info.locale},
@@ -65,5 +66,5 @@ def focus_insight(request: HttpRequest, focus_id: int):
     filters = _filters(request, default_days=None)
     focus = Focus.objects.filter(pk=focus_id).first()
     if focus is None:
-        raise NotFound("No such focus.", code="unknown_focus")
+        raise NotFound(_("No such focus."), code="unknown_focus")
     return {"filters": filters.as_params(), **stats.focus_answers(focus, filters)}
