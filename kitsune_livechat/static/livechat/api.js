@@ -2,7 +2,7 @@
 // in, the signed visitor token for anonymous visitors. Errors become ApiError {status, code,
 // detail} so screens can show the server's own words.
 
-import { t } from "./dom.js";
+import { gettext } from "./dom.js";
 
 export class ApiError extends Error {
   constructor(status, code, detail, body = null) {
@@ -56,7 +56,7 @@ export class Api {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch {
-      throw new ApiError(0, "network", t("Could not reach the server. Check your connection."));
+      throw new ApiError(0, "network", gettext("Could not reach the server. Check your connection."));
     }
     const text = await response.text();
     let data = null;
@@ -66,7 +66,7 @@ export class Api {
       data = null;
     }
     if (!response.ok) {
-      const detail = data?.detail || t("Something went wrong. Please try again.");
+      const detail = data?.detail || gettext("Something went wrong. Please try again.");
       throw new ApiError(response.status, data?.code || `http_${response.status}`, detail, data);
     }
     return data;
@@ -90,7 +90,7 @@ export class Api {
       credentials: "same-origin",
       headers: this.headers(),
     });
-    if (!response.ok) throw new ApiError(response.status, "download", t("Download failed."));
+    if (!response.ok) throw new ApiError(response.status, "download", gettext("Download failed."));
     const blob = await response.blob();
     const link = document.createElement("a");
     link.href = URL.createObjectURL(blob);

@@ -2,7 +2,7 @@
 // chat, or the fallbacks (the forum, or an email follow-up) with the same question form.
 
 import { Api } from "./api.js";
-import { $, fill, fmt, h, nt, show, t } from "./dom.js";
+import { $, fill, fmt, gettext, h, ngettext, show } from "./dom.js";
 
 const REFRESH_EVERY = 60_000;
 
@@ -10,32 +10,32 @@ function describe(availability) {
   const { state, wait_seconds: wait, online, reason } = availability;
   if (state === "open") {
     const who = online
-      ? fmt(nt("%(n)s volunteer online", "%(n)s volunteers online", online), { n: online })
-      : t("Volunteers are online");
+      ? fmt(ngettext("%(n)s volunteer online", "%(n)s volunteers online", online), { n: online })
+      : gettext("Volunteers are online");
     const minutes = Math.max(1, Math.round((wait || 0) / 60));
     const eta =
       wait > 30
-        ? fmt(nt("about %(n)s minute wait", "about %(n)s minutes wait", minutes), { n: minutes })
-        : t("no wait right now");
+        ? fmt(ngettext("about %(n)s minute wait", "about %(n)s minutes wait", minutes), { n: minutes })
+        : gettext("no wait right now");
     return [h("span", { class: "lc-dot lc-dot--open", "aria-hidden": "true" }), h("strong", {}, who), ` · ${eta}`];
   }
   if (state === "full") {
     return [
       h("span", { class: "lc-dot lc-dot--full", "aria-hidden": "true" }),
-      h("strong", {}, t("All volunteers are busy.")),
+      h("strong", {}, gettext("All volunteers are busy.")),
       " ",
-      t("Try again in a few minutes, or ask in the forum."),
+      gettext("Try again in a few minutes, or ask in the forum."),
     ];
   }
   const why =
     reason === "after_hours"
-      ? t("Live chat is closed at this hour.")
-      : t("No volunteers are online right now.");
+      ? gettext("Live chat is closed at this hour.")
+      : gettext("No volunteers are online right now.");
   return [
     h("span", { class: "lc-dot lc-dot--closed", "aria-hidden": "true" }),
     h("strong", {}, why),
     " ",
-    t("Ask in the forum, or leave your email and a volunteer will get back to you."),
+    gettext("Ask in the forum, or leave your email and a volunteer will get back to you."),
   ];
 }
 

@@ -1,16 +1,16 @@
 // One conversation on screen: messages in seq order, pending sends, read marks, typing.
 // Shared by the visitor window and every console tab.
 
-import { fmt, formatClock, h, linkify, t } from "./dom.js";
+import { fmt, formatClock, gettext, h, linkify } from "./dom.js";
 
 const TYPING_SHOWN_FOR = 6000;
 
 function roleLabel(role) {
   return (
     {
-      visitor: t("Visitor"),
-      helper: t("Volunteer"),
-      observer: t("Observer"),
+      visitor: gettext("Visitor"),
+      helper: gettext("Volunteer"),
+      observer: gettext("Observer"),
       system: "",
     }[role] ?? ""
   );
@@ -69,6 +69,7 @@ export class ChatLog {
   add(message) {
     if (this.bySeq.has(message.seq)) return null;
     const mine = this.isMine(message);
+    if (mine && message.author) this.ownName = message.author;
     const el = this.render(message, { mine });
     this.bySeq.set(message.seq, el);
     const pending = message.client_msg_id && this.pendingById.get(message.client_msg_id);
@@ -88,12 +89,16 @@ export class ChatLog {
     this.mine.add(item.client_msg_id);
     if (this.pendingById.has(item.client_msg_id)) return;
     const el = this.render(
-      { ...item, author: this.selfName(), role: this.viewer === "visitor" ? "visitor" : "helper" },
+      {
+        ...item,
+        author: this.ownName || this.selfName(),
+        role: this.viewer === "visitor" ? "visitor" : "helper",
+      },
       { mine: true, pending: true },
     );
     el.querySelector(".lc-msg__status").textContent = offline
-      ? t("Waiting for the connection…")
-      : t("Sending…");
+      ? gettext("Waiting for the connection…")
+      : gettext("Sending…");
     this.pendingById.set(item.client_msg_id, el);
     this.list.append(el);
     this.scrollDown(true);
@@ -103,8 +108,8 @@ export class ChatLog {
   setPendingState(offline) {
     for (const el of this.pendingById.values()) {
       el.querySelector(".lc-msg__status").textContent = offline
-        ? t("Waiting for the connection…")
-        : t("Sending…");
+        ? gettext("Waiting for the connection…")
+        : gettext("Sending…");
     }
   }
 
@@ -114,7 +119,7 @@ export class ChatLog {
     this.pendingById.delete(clientMsgId);
     el.classList.remove("is-pending");
     el.classList.add("is-failed");
-    el.querySelector(".lc-msg__status").textContent = fmt(t("Not sent: %(reason)s"), {
+    el.querySelector(".lc-msg__status").textContent = fmt(gettext("Not sent: %(reason)s"), {
       reason: detail,
     });
   }
@@ -147,7 +152,7 @@ export class ChatLog {
     if (!this.typingEl) return;
     const names = [...this.typers.keys()];
     this.typingEl.textContent = names.length
-      ? fmt(t("%(name)s is typing…"), { name: names.join(", ") })
+      ? fmt(gettext("%(name)s is typing…"), { name: names.join(", ") })
       : "";
   }
 
@@ -167,11 +172,11 @@ export class ChatLog {
     }
     const staffLabel =
       kind === "whisper"
-        ? t("Whisper: only helpers see this")
+        ? gettext("Whisper: only helpers see this")
         : kind === "note"
-          ? t("Note: only helpers see this")
+          ? gettext("Note: only helpers see this")
           : kind === "draft"
-            ? t("Draft awaiting approval")
+            ? gettext("Draft awaiting approval")
             : "";
     return h(
       "li",
@@ -197,7 +202,7 @@ export class ChatLog {
       staffLabel ? h("p", { class: "lc-msg__label" }, staffLabel) : null,
       h("div", { class: "lc-msg__body" }, linkify(message.body || "")),
       h("p", { class: "lc-msg__status", "aria-live": "off" }),
-      h("p", { class: "lc-msg__read", hidden: true }, t("Read")),
+      h("p", { class: "lc-msg__read", hidden: true }, gettext("Read")),
     );
   }
 

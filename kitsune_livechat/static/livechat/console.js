@@ -17,7 +17,7 @@ import {
   h,
   show,
   store,
-  t,
+  gettext,
 } from "./dom.js";
 import { ChatSocket } from "./socket.js";
 
@@ -45,23 +45,23 @@ let prefs = store.get(PREFS_KEY, { sound: false, notify: false });
 
 const LABELS = {
   started_when: {
-    today: t("Today"),
-    this_week: t("This week"),
-    after_update: t("After an update"),
-    longer: t("Longer ago"),
+    today: gettext("Today"),
+    this_week: gettext("This week"),
+    after_update: gettext("After an update"),
+    longer: gettext("Longer ago"),
   },
   frequency: {
-    always: t("Every time"),
-    often: t("Often"),
-    sometimes: t("Sometimes"),
-    once: t("It happened once"),
+    always: gettext("Every time"),
+    often: gettext("Often"),
+    sometimes: gettext("Sometimes"),
+    once: gettext("It happened once"),
   },
   status: {
-    waiting: t("Waiting"),
-    active: t("In progress"),
-    ended: t("Ended"),
-    abandoned: t("Left"),
-    missed: t("Missed"),
+    waiting: gettext("Waiting"),
+    active: gettext("In progress"),
+    ended: gettext("Ended"),
+    abandoned: gettext("Left"),
+    missed: gettext("Missed"),
   },
 };
 
@@ -142,7 +142,7 @@ function toast(text, { actions = [], error = false, timeout = 6000 } = {}) {
 }
 
 function failed(error) {
-  toast(error?.detail || t("Something went wrong. Please try again."), { error: true });
+  toast(error?.detail || gettext("Something went wrong. Please try again."), { error: true });
 }
 
 function updateTitle() {
@@ -165,8 +165,8 @@ function renderPresence() {
       agent.status === "online"
         ? ""
         : agent.status === "away"
-          ? t("You are away: no new chats are given to you.")
-          : t("You are offline. Go online to take chats.");
+          ? gettext("You are away: no new chats are given to you.")
+          : gettext("You are offline. Go online to take chats.");
     show(note, agent.status !== "online");
   }
 }
@@ -176,7 +176,7 @@ async function setPresence(status) {
   try {
     const result = await api.put("agent/status", { status, capacity });
     agent = { status: result.status, capacity: result.capacity };
-    announce(announcer, fmt(t("Your status: %(status)s"), { status: statusName(result.status) }));
+    announce(announcer, fmt(gettext("Your status: %(status)s"), { status: statusName(result.status) }));
   } catch (error) {
     failed(error);
   }
@@ -185,7 +185,7 @@ async function setPresence(status) {
 }
 
 function statusName(status) {
-  return { online: t("Online"), away: t("Away"), offline: t("Offline") }[status] || status;
+  return { online: gettext("Online"), away: gettext("Away"), offline: gettext("Offline") }[status] || status;
 }
 
 // --- The queue ---------------------------------------------------------------------------------
@@ -241,15 +241,15 @@ function renderQueue() {
             { class: "lc-tags" },
             h("span", { class: "lc-tag lc-tag--locale" }, item.locale),
             item.product ? h("span", { class: "lc-tag lc-tag--product" }, productName(item.product)) : null,
-            item.preferred ? h("span", { class: "lc-tag lc-tag--focus" }, t("Asked for you")) : null,
+            item.preferred ? h("span", { class: "lc-tag lc-tag--focus" }, gettext("Asked for you")) : null,
           ),
         ),
         h("p", { class: "lc-qitem__problem" }, item.problem),
         h(
           "div",
           { class: "lc-qitem__article" },
-          h("span", { class: "lc-sr-only" }, `${t("Article")}: `),
-          item.article?.title || t("No article"),
+          h("span", { class: "lc-sr-only" }, `${gettext("Article")}: `),
+          item.article?.title || gettext("No article"),
         ),
         h(
           "div",
@@ -267,9 +267,9 @@ function renderQueue() {
               type: "button",
               class: "lc-btn lc-btn--small",
               dataset: { take: item.id },
-              "aria-label": fmt(t("Take this chat: %(problem)s"), { problem: item.problem.slice(0, 80) }),
+              "aria-label": fmt(gettext("Take this chat: %(problem)s"), { problem: item.problem.slice(0, 80) }),
             },
-            t("Take this"),
+            gettext("Take this"),
           ),
         ),
       ),
@@ -317,19 +317,19 @@ async function loadLive() {
     live.map((item) => {
       const label =
         item.access === "in_chat"
-          ? t("Open")
+          ? gettext("Open")
           : item.access === "knocking"
-            ? t("Knocking…")
+            ? gettext("Knocking…")
             : item.access === "observer"
-              ? t("Observe")
-              : t("Knock");
+              ? gettext("Observe")
+              : gettext("Knock");
       return h(
         "li",
         { class: "lc-qitem", dataset: { id: item.id } },
         h(
           "div",
           { class: "lc-qitem__top" },
-          h("strong", {}, item.helper || t("Helper")),
+          h("strong", {}, item.helper || gettext("Helper")),
           h(
             "span",
             { class: "lc-tags" },
@@ -480,7 +480,7 @@ class ChatTab {
         tabindex: "-1",
         dataset: { chat: this.id },
       },
-      h("span", { class: "lc-tab__label" }, t("Loading…")),
+      h("span", { class: "lc-tab__label" }, gettext("Loading…")),
       h("span", { class: "lc-tab__badge", hidden: true }),
     );
     bind("tabs").append(this.tab);
@@ -538,19 +538,19 @@ class ChatTab {
     show(bind("knock-panel", panel), knocking);
     show(bind("log", panel), !knocking);
     const label = knocking
-      ? t("Knock to observe")
-      : session?.visitor?.display_name || t("Visitor");
+      ? gettext("Knock to observe")
+      : session?.visitor?.display_name || gettext("Visitor");
     this.tab.querySelector(".lc-tab__label").textContent = label;
     this.tab.title = session?.article?.title || "";
     bind("heading", panel).textContent = knocking
-      ? t("A chat in progress")
-      : fmt(t("%(name)s · %(article)s"), {
-          name: session?.visitor?.display_name || t("Visitor"),
-          article: session?.article?.title || t("No article"),
+      ? gettext("A chat in progress")
+      : fmt(gettext("%(name)s · %(article)s"), {
+          name: session?.visitor?.display_name || gettext("Visitor"),
+          article: session?.article?.title || gettext("No article"),
         });
     const status = session?.status || "";
     const stateTag = bind("state", panel);
-    stateTag.textContent = knocking ? "" : this.mode === "observer" ? `${LABELS.status[status] || status} · ${t("observing")}` : LABELS.status[status] || status;
+    stateTag.textContent = knocking ? "" : this.mode === "observer" ? `${LABELS.status[status] || status} · ${gettext("observing")}` : LABELS.status[status] || status;
     show(stateTag, Boolean(stateTag.textContent));
     const ended = status && status !== "active" && status !== "waiting";
     this.tab.classList.toggle("is-ended", Boolean(ended));
@@ -590,10 +590,10 @@ class ChatTab {
     const textarea = $("textarea", composer);
     textarea.placeholder =
       kind === "whisper"
-        ? t("Whisper to the helpers (the visitor never sees it)…")
+        ? gettext("Whisper to the helpers (the visitor never sees it)…")
         : kind === "note"
-          ? t("Note for the chat's record (the visitor never sees it)…")
-          : t("Write to the visitor…");
+          ? gettext("Note for the chat's record (the visitor never sees it)…")
+          : gettext("Write to the visitor…");
   }
 
   renderSide() {
@@ -602,31 +602,31 @@ class ChatTab {
     const form = session.form || {};
     bind("problem", panel).textContent = form.problem || "";
     const facts = [];
-    if (form.started_when) facts.push([t("Started"), LABELS.started_when[form.started_when] || form.started_when]);
-    if (form.frequency) facts.push([t("How often"), LABELS.frequency[form.frequency] || form.frequency]);
+    if (form.started_when) facts.push([gettext("Started"), LABELS.started_when[form.started_when] || form.started_when]);
+    if (form.frequency) facts.push([gettext("How often"), LABELS.frequency[form.frequency] || form.frequency]);
     if (form.on_affected_computer !== null && form.on_affected_computer !== undefined) {
-      facts.push([t("On that computer"), form.on_affected_computer ? t("Yes") : t("No")]);
+      facts.push([gettext("On that computer"), form.on_affected_computer ? gettext("Yes") : gettext("No")]);
     }
     for (const [key, value] of Object.entries(form.answers || {})) facts.push([key, String(value)]);
-    if (session.focus) facts.push([t("Focus"), session.focus]);
+    if (session.focus) facts.push([gettext("Focus"), session.focus]);
     fillFacts(bind("form-facts", panel), facts);
 
     const link = bind("article", panel);
-    link.textContent = session.article?.title || t("No article");
+    link.textContent = session.article?.title || gettext("No article");
     if (session.article?.url) link.href = session.article.url;
     else link.removeAttribute("href");
     fillFacts(bind("article-facts", panel), [
-      [t("Product"), session.product ? productName(session.product) : "–"],
-      [t("Language"), session.locale],
-      [t("Revision"), session.article?.revision_id ? `#${session.article.revision_id}` : "–"],
+      [gettext("Product"), session.product ? productName(session.product) : "–"],
+      [gettext("Language"), session.locale],
+      [gettext("Revision"), session.article?.revision_id ? `#${session.article.revision_id}` : "–"],
     ]);
     const browser = session.browser || {};
     fillFacts(
       bind("browser-facts", panel),
       [
-        [t("Browser"), [browser.browser, browser.version].filter(Boolean).join(" ") || "–"],
-        [t("System"), browser.os || "–"],
-        form.user_agent ? [t("User agent"), form.user_agent] : null,
+        [gettext("Browser"), [browser.browser, browser.version].filter(Boolean).join(" ") || "–"],
+        [gettext("System"), browser.os || "–"],
+        form.user_agent ? [gettext("User agent"), form.user_agent] : null,
       ].filter(Boolean),
     );
     this.renderPeople();
@@ -640,13 +640,13 @@ class ChatTab {
       ? this.people
       : (this.session?.helpers || []).map((person) => ({ ...person, state: "active" }));
     const roleNames = {
-      assigned: t("Helper in charge"),
-      helper: t("Invited helper"),
-      monitor: t("Monitor"),
-      trainee: t("Trainee"),
-      mentor: t("Mentor"),
+      assigned: gettext("Helper in charge"),
+      helper: gettext("Invited helper"),
+      monitor: gettext("Monitor"),
+      trainee: gettext("Trainee"),
+      mentor: gettext("Mentor"),
     };
-    const stateNames = { invited: t("invited"), knocking: t("knocking"), active: "" };
+    const stateNames = { invited: gettext("invited"), knocking: gettext("knocking"), active: "" };
     fill(
       list,
       people.map((person) =>
@@ -661,7 +661,7 @@ class ChatTab {
             h(
               "span",
               { class: "lc-hint" },
-              [roleNames[person.role] || person.role, stateNames[person.state] || "", person.visible === false ? t("hidden from the visitor") : ""]
+              [roleNames[person.role] || person.role, stateNames[person.state] || "", person.visible === false ? gettext("hidden from the visitor") : ""]
                 .filter(Boolean)
                 .join(" · "),
             ),
@@ -673,12 +673,12 @@ class ChatTab {
                 h(
                   "button",
                   { type: "button", class: "lc-btn lc-btn--small lc-btn--primary", dataset: { admit: person.username } },
-                  t("Let in"),
+                  gettext("Let in"),
                 ),
                 h(
                   "button",
                   { type: "button", class: "lc-btn lc-btn--small", dataset: { turnAway: person.username } },
-                  t("Turn away"),
+                  gettext("Turn away"),
                 ),
               )
             : null,
@@ -708,14 +708,14 @@ class ChatTab {
       this.log.markFailed(event.detail.item.client_msg_id, event.detail.detail),
     );
     this.socket.addEventListener("error", (event) => toast(event.detail.detail, { error: true }));
-    this.socket.addEventListener("refused", () => this.gone(t("You are no longer in this chat.")));
+    this.socket.addEventListener("refused", () => this.gone(gettext("You are no longer in this chat.")));
     this.socket.addEventListener("state", (event) => {
       const state = event.detail.state;
       const banner = bind("banner", this.panel);
       if (state === "reconnecting" || state === "offline") {
         banner.className = "lc-banner";
         banner.textContent =
-          state === "offline" ? t("You are offline. Messages will be sent when you are back.") : t("Connection lost. Reconnecting…");
+          state === "offline" ? gettext("You are offline. Messages will be sent when you are back.") : gettext("Connection lost. Reconnecting…");
         show(banner, true);
         this.log.setPendingState(true);
       } else if (state === "open") {
@@ -743,7 +743,7 @@ class ChatTab {
       const watching = activeId === this.id && document.visibilityState === "visible" && document.hasFocus();
       if (!watching) {
         this.unread += 1;
-        alertUser(fmt(t("%(name)s wrote"), { name: message.author || t("Visitor") }), message.body.slice(0, 120), () =>
+        alertUser(fmt(gettext("%(name)s wrote"), { name: message.author || gettext("Visitor") }), message.body.slice(0, 120), () =>
           selectChat(this.id, { focus: true }),
         );
       }
@@ -763,7 +763,7 @@ class ChatTab {
           this.socket = null;
         }
         this.render();
-        if (frame.status === "ended") announce(announcer, fmt(t("The chat with %(name)s ended."), { name: this.session.visitor?.display_name || t("Visitor") }));
+        if (frame.status === "ended") announce(announcer, fmt(gettext("The chat with %(name)s ended."), { name: this.session.visitor?.display_name || gettext("Visitor") }));
       } else {
         this.renderPeople();
       }
@@ -797,7 +797,7 @@ class ChatTab {
     show(badge, showBadge);
     this.tab.setAttribute(
       "aria-label",
-      [this.tab.querySelector(".lc-tab__label").textContent, unanswered ? t("waiting for your answer") : "", showBadge ? fmt(t("%(n)s new"), { n: this.unread }) : ""]
+      [this.tab.querySelector(".lc-tab__label").textContent, unanswered ? gettext("waiting for your answer") : "", showBadge ? fmt(gettext("%(n)s new"), { n: this.unread }) : ""]
         .filter(Boolean)
         .join(", "),
     );
@@ -928,11 +928,11 @@ class ChatTab {
       return;
     }
     if (name === "kb" && !query.trim()) {
-      fill(list, h("li", { class: "lc-hint" }, t("Type words from the article's title.")));
+      fill(list, h("li", { class: "lc-hint" }, gettext("Type words from the article's title.")));
       return;
     }
     if (!items.length) {
-      fill(list, h("li", { class: "lc-hint" }, t("Nothing found.")));
+      fill(list, h("li", { class: "lc-hint" }, gettext("Nothing found.")));
       return;
     }
     fill(
@@ -989,25 +989,25 @@ class ChatTab {
         h(
           "option",
           { value: `helper:${helper.username}` },
-          fmt(t("%(name)s (%(free)s free of %(capacity)s)"), {
+          fmt(gettext("%(name)s (%(free)s free of %(capacity)s)"), {
             name: helper.display_name,
             free: helper.free,
             capacity: helper.capacity,
           }),
         ),
       );
-    if (kind === "transfer") options.push(h("option", { value: "queue:" }, t("Back to the queue (the next helper)")));
+    if (kind === "transfer") options.push(h("option", { value: "queue:" }, gettext("Back to the queue (the next helper)")));
     if (!options.length) {
-      toast(t("No other helper is online right now."), { error: true });
+      toast(gettext("No other helper is online right now."), { error: true });
       return;
     }
     fill(select, options);
-    bind("people-title", dialog).textContent = kind === "transfer" ? t("Transfer the chat") : t("Invite a helper");
+    bind("people-title", dialog).textContent = kind === "transfer" ? gettext("Transfer the chat") : gettext("Invite a helper");
     bind("people-text", dialog).textContent =
       kind === "transfer"
-        ? t("The chat, its history and the question move to them. You leave the chat.")
-        : t("They join the chat beside you; the visitor sees them.");
-    bind("people-submit", dialog).textContent = kind === "transfer" ? t("Transfer") : t("Invite");
+        ? gettext("The chat, its history and the question move to them. You leave the chat.")
+        : gettext("They join the chat beside you; the visitor sees them.");
+    bind("people-submit", dialog).textContent = kind === "transfer" ? gettext("Transfer") : gettext("Invite");
     show(bind("people-note", dialog), kind === "transfer");
     $("[name=note]", dialog).value = "";
     if (!(await confirmDialog(dialog))) return;
@@ -1015,12 +1015,12 @@ class ChatTab {
     try {
       if (kind === "invite") {
         await api.post(`sessions/${this.id}/invite`, { user: value });
-        toast(t("Invitation sent."));
+        toast(gettext("Invitation sent."));
       } else {
         const body = type === "helper" ? { helper: value } : { queue: value || null };
         body.note = $("[name=note]", dialog).value;
         await api.post(`sessions/${this.id}/transfer`, body);
-        this.gone(t("You transferred this chat."));
+        this.gone(gettext("You transferred this chat."));
       }
     } catch (error) {
       failed(error);
@@ -1031,10 +1031,10 @@ class ChatTab {
     try {
       if (action === "join") {
         await api.post(`sessions/${this.id}/join`, {});
-        toast(t("You joined as a monitor. The visitor does not see you until you write to them."));
+        toast(gettext("You joined as a monitor. The visitor does not see you until you write to them."));
       } else if (action === "knock") {
         await api.post(`sessions/${this.id}/knock`, {});
-        bind("knock-text", this.panel).textContent = t("You knocked. Waiting for the helper to let you in…");
+        bind("knock-text", this.panel).textContent = gettext("You knocked. Waiting for the helper to let you in…");
         $('[data-action="knock"]', this.panel).disabled = true;
       } else if (action === "leave") {
         await api.post(`sessions/${this.id}/leave`, {});
@@ -1055,7 +1055,7 @@ class ChatTab {
     const values = formData(form);
     const error = bind("feedback-error", this.panel);
     if (!values.outcome) {
-      error.textContent = t("Choose an outcome.");
+      error.textContent = gettext("Choose an outcome.");
       $("input[name=outcome]", form).focus();
       return;
     }
@@ -1154,9 +1154,9 @@ function onAgentFrame(frame) {
   if (frame.type === "queue") {
     refreshQueue();
     if (frame.notify && agent.status === "online" && frame.session) {
-      const title = frame.change === "waiting_long" ? t("A visitor has been waiting a while") : t("New chat waiting");
+      const title = frame.change === "waiting_long" ? gettext("A visitor has been waiting a while") : gettext("New chat waiting");
       alertUser(title, frame.session.problem || "");
-      if (frame.change === "new") announce(announcer, t("A new chat is waiting."));
+      if (frame.change === "new") announce(announcer, gettext("A new chat is waiting."));
     }
     if (data.role !== "helper") loadLiveSoon();
   } else if (frame.type === "chat") {
@@ -1165,14 +1165,14 @@ function onAgentFrame(frame) {
     if (["assigned", "transferred_in", "joined"].includes(frame.change)) {
       const chat = openChat(id, { mode: frame.change === "joined" ? "observer" : "helper" });
       if (frame.change !== "joined") {
-        alertUser(t("A chat was given to you"), frame.session.problem || "", () => selectChat(id, { focus: true }));
-        announce(announcer, t("A chat was given to you."));
+        alertUser(gettext("A chat was given to you"), frame.session.problem || "", () => selectChat(id, { focus: true }));
+        announce(announcer, gettext("A chat was given to you."));
       }
       if (chat.mode === "knock") chat.load();
     } else if (frame.change === "transferred_out") {
-      chats.get(id)?.gone(t("This chat was transferred."));
+      chats.get(id)?.gone(gettext("This chat was transferred."));
     } else if (frame.change === "left") {
-      chats.get(id)?.gone(t("You left this chat."));
+      chats.get(id)?.gone(gettext("You left this chat."));
     }
     refreshQueue();
     if (data.role !== "helper") loadLiveSoon();
@@ -1182,12 +1182,12 @@ function onAgentFrame(frame) {
   } else if (frame.type === "invitation") {
     const session = frame.session || {};
     if (frame.change === "invited") {
-      alertUser(t("You are invited to a chat"), session.problem || "");
-      toast(fmt(t("%(name)s invites you to a chat: %(problem)s"), { name: frame.by, problem: (session.problem || "").slice(0, 80) }), {
+      alertUser(gettext("You are invited to a chat"), session.problem || "");
+      toast(fmt(gettext("%(name)s invites you to a chat: %(problem)s"), { name: frame.by, problem: (session.problem || "").slice(0, 80) }), {
         timeout: 0,
         actions: [
           {
-            label: t("Join"),
+            label: gettext("Join"),
             primary: true,
             run: async () => {
               try {
@@ -1199,32 +1199,32 @@ function onAgentFrame(frame) {
             },
           },
           {
-            label: t("Decline"),
+            label: gettext("Decline"),
             run: () => api.post(`invitations/${session.id}/decline`, {}).catch(failed),
           },
         ],
       });
     } else if (frame.change === "declined") {
-      toast(fmt(t("%(name)s declined your invitation."), { name: frame.by }));
+      toast(fmt(gettext("%(name)s declined your invitation."), { name: frame.by }));
     } else if (frame.change === "accepted") {
-      toast(fmt(t("%(name)s joined your chat."), { name: frame.by }));
+      toast(fmt(gettext("%(name)s joined your chat."), { name: frame.by }));
     }
   } else if (frame.type === "knock") {
     const session = frame.session || {};
     if (frame.change === "knocking") {
-      alertUser(t("Someone asks to observe"), fmt(t("%(name)s knocks on your chat."), { name: frame.by }));
-      toast(fmt(t("%(name)s asks to observe your chat."), { name: frame.by }), {
-        actions: [{ label: t("Show"), primary: true, run: () => selectChat(session.id, { focus: true }) }],
+      alertUser(gettext("Someone asks to observe"), fmt(gettext("%(name)s knocks on your chat."), { name: frame.by }));
+      toast(fmt(gettext("%(name)s asks to observe your chat."), { name: frame.by }), {
+        actions: [{ label: gettext("Show"), primary: true, run: () => selectChat(session.id, { focus: true }) }],
       });
     } else if (frame.change === "admitted") {
-      toast(fmt(t("%(name)s let you in."), { name: frame.by }));
+      toast(fmt(gettext("%(name)s let you in."), { name: frame.by }));
       const chat = chats.get(session.id) || openChat(session.id, { mode: "knock", select: true });
       chat.mode = "observer";
       chat.load();
     } else if (frame.change === "turned_away") {
       const chat = chats.get(session.id);
       if (chat) {
-        bind("knock-text", chat.panel).textContent = t("The helper did not let you in this time.");
+        bind("knock-text", chat.panel).textContent = gettext("The helper did not let you in this time.");
         $('[data-action="knock"]', chat.panel).disabled = false;
       }
     }
@@ -1247,7 +1247,7 @@ function connectAgent() {
       if (data.role !== "helper") loadLiveSoon();
     }
   });
-  socket.addEventListener("refused", () => toast(t("The console lost its connection. Reload the page."), { error: true, timeout: 0 }));
+  socket.addEventListener("refused", () => toast(gettext("The console lost its connection. Reload the page."), { error: true, timeout: 0 }));
   socket.start();
 }
 
@@ -1296,7 +1296,7 @@ root.addEventListener("change", (event) => {
           target.checked = false;
           prefs = { ...prefs, notify: false };
           store.set(PREFS_KEY, prefs);
-          toast(t("The browser does not allow notifications for this site."), { error: true });
+          toast(gettext("The browser does not allow notifications for this site."), { error: true });
         }
       });
     }

@@ -2,11 +2,11 @@
 // with user text: everything a person typed goes into text nodes.
 
 /** Translate through the page's Django JavaScript catalogue (falls back to the English). */
-export function t(text) {
+export function gettext(text) {
   return typeof window.gettext === "function" ? window.gettext(text) : text;
 }
 
-export function nt(singular, plural, count) {
+export function ngettext(singular, plural, count) {
   if (typeof window.ngettext === "function") return window.ngettext(singular, plural, count);
   return count === 1 ? singular : plural;
 }
@@ -78,8 +78,8 @@ export function linkify(text) {
 export function formatWait(seconds) {
   if (seconds === null || seconds === undefined) return "";
   const minutes = Math.round(seconds / 60);
-  if (minutes < 1) return t("less than a minute");
-  return fmt(nt("about %(n)s minute", "about %(n)s minutes", minutes), { n: minutes });
+  if (minutes < 1) return gettext("less than a minute");
+  return fmt(ngettext("about %(n)s minute", "about %(n)s minutes", minutes), { n: minutes });
 }
 
 /** "0:42", "12:05", "1:02:09": how long something has been waiting. */

@@ -16,7 +16,7 @@ import {
   h,
   show,
   store,
-  t,
+  gettext,
 } from "./dom.js";
 import { ChatSocket } from "./socket.js";
 
@@ -124,13 +124,13 @@ function renderFocus(focus) {
       const required = question.required ? { required: true, "aria-required": "true" } : {};
       const optional = question.required
         ? null
-        : h("span", { class: "lc-optional" }, ` ${t("(optional)")}`);
+        : h("span", { class: "lc-optional" }, ` ${gettext("(optional)")}`);
       if (question.type === "choice" || question.type === "yesno") {
         const choices =
           question.type === "yesno"
             ? [
-                { value: "yes", label: t("Yes") },
-                { value: "no", label: t("No") },
+                { value: "yes", label: gettext("Yes") },
+                { value: "no", label: gettext("No") },
               ]
             : (question.choices || []).map((c) =>
                 typeof c === "object" ? { value: c.value, label: c.label } : { value: c, label: c },
@@ -172,15 +172,15 @@ function renderAvailability() {
     const wait = availability.wait_seconds;
     text =
       wait > 30
-        ? fmt(t("Volunteers are online. Expected wait: %(wait)s."), { wait: formatWait(wait) })
-        : t("Volunteers are online. You should be helped right away.");
+        ? fmt(gettext("Volunteers are online. Expected wait: %(wait)s."), { wait: formatWait(wait) })
+        : gettext("Volunteers are online. You should be helped right away.");
   } else if (state === "full") {
-    text = t("All volunteers are busy right now. Ask in the forum, or leave your email.");
+    text = gettext("All volunteers are busy right now. Ask in the forum, or leave your email.");
   } else {
     text =
       availability?.reason === "after_hours"
-        ? t("Live chat is closed at this hour. Ask in the forum, or leave your email.")
-        : t("No volunteers are online right now. Ask in the forum, or leave your email.");
+        ? gettext("Live chat is closed at this hour. Ask in the forum, or leave your email.")
+        : gettext("No volunteers are online right now. Ask in the forum, or leave your email.");
   }
   fill(
     line,
@@ -200,13 +200,13 @@ function renderAvailability() {
   buttons.forum.className = `lc-btn${mode === "forum" || (mode === "fallback" && state !== "open") ? " lc-btn--primary" : ""}`;
   buttons.email.className = `lc-btn${mode === "email" ? " lc-btn--primary" : ""}`;
   if (data.mode === "forum") {
-    bind("form-title").textContent = t("Ask in the forum");
-    bind("form-lead").textContent = t(
+    bind("form-title").textContent = gettext("Ask in the forum");
+    bind("form-lead").textContent = gettext(
       "Your question goes to the support forum, where volunteers answer when they can.",
     );
   } else if (data.mode === "email") {
-    bind("form-title").textContent = t("Leave your email");
-    bind("form-lead").textContent = t(
+    bind("form-title").textContent = gettext("Leave your email");
+    bind("form-lead").textContent = gettext(
       "Describe the problem and a volunteer will get back to you by email.",
     );
   }
@@ -251,11 +251,11 @@ async function submitRequest(event) {
   const values = formData(form);
   const problem = $("#lc-problem");
   if (!(values.problem || "").trim()) {
-    formError(t("Tell us what the problem is."), problem);
+    formError(gettext("Tell us what the problem is."), problem);
     return;
   }
   if (kind === "email" && !(values.visitor_email || "").trim()) {
-    formError(t("Enter the email address to follow up on."), $("#lc-email"));
+    formError(gettext("Enter the email address to follow up on."), $("#lc-email"));
     return;
   }
   for (const field of form.querySelectorAll("[data-focus-questions] [required]")) {
@@ -264,7 +264,7 @@ async function submitRequest(event) {
         ? form.querySelector(`[name="${CSS.escape(field.name)}"]:checked`)
         : field.value.trim();
     if (!filled) {
-      formError(t("Please answer the required questions."), field);
+      formError(gettext("Please answer the required questions."), field);
       return;
     }
   }
@@ -287,7 +287,7 @@ async function submitRequest(event) {
       showScreen("login");
       return;
     }
-    formError(error.detail || t("Something went wrong. Please try again."));
+    formError(error.detail || gettext("Something went wrong. Please try again."));
   } finally {
     for (const button of buttons) button.disabled = false;
   }
@@ -317,10 +317,10 @@ function renderPosition(status) {
   const position = status.position;
   bind("position").textContent = position ? String(position) : "–";
   bind("position-label").textContent =
-    position === 1 ? t("You are next in line") : t("Your place in line");
+    position === 1 ? gettext("You are next in line") : gettext("Your place in line");
   bind("eta").textContent =
     status.wait_seconds !== null && status.wait_seconds !== undefined
-      ? fmt(t("Estimated wait: %(wait)s"), { wait: formatWait(status.wait_seconds) })
+      ? fmt(gettext("Estimated wait: %(wait)s"), { wait: formatWait(status.wait_seconds) })
       : "";
 }
 
@@ -346,9 +346,9 @@ async function loadSuggestions() {
             type: "button",
             class: "lc-btn lc-btn--small",
             dataset: { solved: article.id },
-            "aria-label": fmt(t("“%(title)s” solved my problem"), { title: article.title }),
+            "aria-label": fmt(gettext("“%(title)s” solved my problem"), { title: article.title }),
           },
-          t("This solved it"),
+          gettext("This solved it"),
         ),
       ),
     ),
@@ -371,7 +371,7 @@ function ensureLog() {
   if (log) return log;
   log = new ChatLog($("[data-log]", root), {
     viewer: "visitor",
-    selfName: () => session?.visitor?.display_name || "",
+    selfName: () => $("#lc-name").value.trim() || gettext("You"),
     typing: bind("typing"),
   });
   return log;
@@ -382,7 +382,7 @@ function setHelpers(helpers) {
   if (!names.length) return;
   bind("title").textContent = names.join(", ");
   bind("subtitle").textContent =
-    names.length > 1 ? t("Volunteers helping you") : t("Volunteer helping you");
+    names.length > 1 ? gettext("Volunteers helping you") : gettext("Volunteer helping you");
   const avatar = bind("avatar");
   avatar.className = "lc-avatar";
   avatar.textContent = names[0].slice(0, 1).toUpperCase();
@@ -427,7 +427,7 @@ function connect() {
   });
   socket.addEventListener("error", (event) => announce(announcer, event.detail.detail));
   socket.addEventListener("refused", () => {
-    banner(t("This chat is no longer available."));
+    banner(gettext("This chat is no longer available."));
     store.remove(CURRENT_KEY);
   });
   let wasDown = false;
@@ -435,16 +435,16 @@ function connect() {
     const state = event.detail.state;
     if (state === "offline") {
       wasDown = true;
-      banner(t("You are offline. Your messages will be sent when the connection is back."));
+      banner(gettext("You are offline. Your messages will be sent when the connection is back."));
       log.setPendingState(true);
     } else if (state === "reconnecting") {
       wasDown = true;
-      banner(t("Connection lost. Reconnecting…"));
+      banner(gettext("Connection lost. Reconnecting…"));
       log.setPendingState(true);
     } else if (state === "open") {
       log.setPendingState(false);
       if (wasDown) {
-        banner(t("Reconnected."), "ok");
+        banner(gettext("Reconnected."), "ok");
         window.setTimeout(() => {
           if (socket?.state === "open") banner("");
         }, 2500);
@@ -536,6 +536,7 @@ async function endChat() {
 }
 
 function finish(reason) {
+  banner("");
   if (socket) {
     socket.stop();
     socket = null;
@@ -546,32 +547,33 @@ function finish(reason) {
   const link = bind("done-link");
   show(link, false);
   if (reason === "solved") {
-    title.textContent = t("Glad that article solved it!");
-    text.textContent = t("You left the line. Thanks for letting us know which article helped.");
+    title.textContent = gettext("Glad that article solved it!");
+    text.textContent = gettext("You left the line. Thanks for letting us know which article helped.");
   } else if (reason === "forum") {
-    title.textContent = t("Your question is in the forum");
-    text.textContent = t("Volunteers answer forum questions when they can. You'll be notified of answers.");
+    title.textContent = gettext("Your question is in the forum");
+    text.textContent = gettext("Volunteers answer forum questions when they can. You'll be notified of answers.");
     if (session.handoff?.url) {
       link.href = session.handoff.url;
-      link.textContent = t("Open your question");
+      link.textContent = gettext("Open your question");
       show(link, true);
     }
   } else if (reason === "email") {
-    title.textContent = t("We'll get back to you");
-    text.textContent = fmt(t("A volunteer will write to %(email)s."), {
-      email: session.handoff?.followup_email || t("your email address"),
+    title.textContent = gettext("We'll get back to you");
+    text.textContent = fmt(gettext("A volunteer will write to %(email)s."), {
+      email: session.handoff?.followup_email || gettext("your email address"),
     });
   } else if (reason === "missed") {
-    title.textContent = t("Sorry, no volunteer could take your chat");
-    text.textContent = t("You can still ask in the forum: your question is kept.");
+    title.textContent = gettext("Sorry, no volunteer could take your chat");
+    text.textContent = gettext("You can still ask in the forum: your question is kept.");
   } else {
-    title.textContent = t("You left the line");
-    text.textContent = t("Come back any time. What you wrote is kept for the next time.");
+    title.textContent = gettext("You left the line");
+    text.textContent = gettext("Come back any time. What you wrote is kept for the next time.");
   }
   showScreen("done");
 }
 
 function showEnded() {
+  banner("");
   if (socket) {
     socket.stop();
     socket = null;
@@ -591,7 +593,7 @@ async function submitRating(event) {
   event.preventDefault();
   const values = formData(event.target);
   if (!values.score) {
-    bind("rating-error").textContent = t("Choose from 1 to 5 stars.");
+    bind("rating-error").textContent = gettext("Choose from 1 to 5 stars.");
     $("#lc-score-5").focus();
     return;
   }
@@ -656,7 +658,7 @@ function route() {
       showScreen("chat", { focus: false });
       messageField.value = messageField.value || store.get(`livechat.composer.${session.id}`, "");
       messageField.focus();
-      announce(announcer, t("A volunteer joined the chat."));
+      announce(announcer, gettext("A volunteer joined the chat."));
     }
     return;
   }
@@ -691,7 +693,7 @@ async function start() {
       if (data.sessionId) {
         fill(
           bind("done-title"),
-          error.status === 404 ? t("This chat does not exist") : t("Could not load the chat"),
+          error.status === 404 ? gettext("This chat does not exist") : gettext("Could not load the chat"),
         );
         bind("done-text").textContent = error.detail;
         showScreen("done");
