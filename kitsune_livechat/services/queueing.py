@@ -726,7 +726,7 @@ def transfer_chat(
                 raise InvalidInput(_("They already have this chat."), code="same_helper")
             if target.pk == session.visitor_id:
                 raise InvalidInput(_("They are the visitor of this chat."), code="same_helper")
-            check_seat(lock_helper_or_conflict(target.pk), now=now, target=True)
+            check_seat(_lock_target(target.pk), now=now, target=True)
         else:
             queue = _queue_by_slug(to_queue) if to_queue else session.queue
         if previous is not None:
@@ -775,7 +775,7 @@ def transfer_chat(
     return access
 
 
-def lock_helper_or_conflict(user_id: int) -> AgentStatus:
+def _lock_target(user_id: int) -> AgentStatus:
     try:
         return lock_helper(user_id)
     except Conflict:
