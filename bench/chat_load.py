@@ -226,6 +226,7 @@ def parse_args(argv=None):
         "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     )
     args = parser.parse_args(argv)
+    args.capacity = 0  # the site's own settings decide
     args.layers = [layer.strip() for layer in args.layers.split(",") if layer.strip()]
     if set(args.layers) - set(LAYERS):
         parser.error("layers are redis and pubsub")

@@ -32,6 +32,13 @@ BACKENDS = {
                 # redis-py's asyncio pools stop at 100 connections unless told otherwise.
                 "hosts": [{"address": REDIS_URL, "max_connections": 1000}],
                 "prefix": PREFIX,
+                # All of a process's channels share one Redis list of this length (default 100):
+                # past it, group_send drops messages silently.
+                **(
+                    {"capacity": int(os.environ["BENCH_CAPACITY"])}
+                    if "BENCH_CAPACITY" in os.environ
+                    else {}
+                ),
             },
         }
     },

@@ -88,13 +88,15 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
-def start_server(target: str, port: int, redis_url: str) -> subprocess.Popen:
+def start_server(target: str, port: int, redis_url: str, capacity: int = 0) -> subprocess.Popen:
     env = {
         **os.environ,
         "BENCH_LAYER": target,
         "BENCH_REDIS_URL": redis_url,
         "BENCH_PREFIX": f"livechat-bench-{uuid.uuid4().hex[:8]}",
     }
+    if capacity:
+        env["BENCH_CAPACITY"] = str(capacity)
     env.pop("DJANGO_SETTINGS_MODULE", None)
     command = [
         sys.executable,
@@ -135,7 +137,7 @@ async def wait_listening(port: int, process: subprocess.Popen) -> None:
 async def run_target(target: str, args) -> Result:
     result = Result(target)
     port = free_port()
-    server = start_server(target, port, args.redis_url)
+    server = start_server(target, port, args.redis_url, args.capacity)
     sockets = []
     try:
         await wait_listening(port, server)
@@ -226,7 +228,8 @@ def report(results: list[Result], args) -> str:
     base = next((r for r in results if r.target == "none" and r.latencies), None)
     lines = [
         f"{args.rooms} rooms ({args.rooms * 2} sockets), {args.rate} msg/s for {args.seconds:g} s "
-        f"after {args.warmup:g} s warm-up, one uvicorn process, loopback",
+        f"after {args.warmup:g} s warm-up, one uvicorn process, loopback"
+        + (f", RedisChannelLayer capacity {args.capacity}" if args.capacity else ""),
         "",
         f"{'layer':<26}{'recv/sent':>12}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
         f"{'p50 x':>8}{'p99 x':>8}{'cpu s':>8}",
@@ -262,6 +265,13 @@ def parse_args(argv=None):
     parser.add_argument("--targets", default=",".join(TARGETS), help=", ".join(TARGETS))
     parser.add_argument(
         "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    )
+    parser.add_argument(
+        "--capacity",
+        type=int,
+        default=0,
+        help="RedisChannelLayer capacity (0: its default, 100, shared by all of a process's "
+        "sockets; past it messages are dropped)",
     )
     args = parser.parse_args(argv)
     args.targets = [t.strip() for t in args.targets.split(",") if t.strip()]

@@ -112,6 +112,14 @@ if REDIS_URL:
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, "max_connections": 1000}],
                 "prefix": os.environ.get("LIVECHAT_CHANNEL_PREFIX", "asgi"),
+                # RedisChannelLayer keeps all of one process's sockets in one Redis list of
+                # this length and drops what does not fit (its default, 100, loses messages
+                # under a burst: bench/ws_load.py --capacity shows it).
+                **(
+                    {}
+                    if os.environ.get("LIVECHAT_CHANNEL_LAYER") == "pubsub"
+                    else {"capacity": 2000}
+                ),
             },
         }
     }
