@@ -540,8 +540,13 @@ class ChatTab {
     const label = knocking
       ? gettext("Knock to observe")
       : session?.visitor?.display_name || gettext("Visitor");
-    this.tab.querySelector(".lc-tab__label").textContent = label;
-    this.tab.title = session?.article?.title || "";
+    const detail = knocking ? "" : (session?.form?.problem || session?.article?.title || "").slice(0, 60);
+    fill(
+      this.tab.querySelector(".lc-tab__label"),
+      h("strong", {}, label),
+      detail ? h("small", {}, detail) : null,
+    );
+    this.tab.title = [session?.article?.title, session?.form?.problem].filter(Boolean).join(" — ");
     bind("heading", panel).textContent = knocking
       ? gettext("A chat in progress")
       : fmt(gettext("%(name)s · %(article)s"), {
@@ -797,7 +802,7 @@ class ChatTab {
     show(badge, showBadge);
     this.tab.setAttribute(
       "aria-label",
-      [this.tab.querySelector(".lc-tab__label").textContent, unanswered ? gettext("waiting for your answer") : "", showBadge ? fmt(gettext("%(n)s new"), { n: this.unread }) : ""]
+      [this.tab.querySelector(".lc-tab__label strong")?.textContent || "", this.tab.querySelector(".lc-tab__label small")?.textContent || "", unanswered ? gettext("waiting for your answer") : "", showBadge ? fmt(gettext("%(n)s new"), { n: this.unread }) : ""]
         .filter(Boolean)
         .join(", "),
     );
