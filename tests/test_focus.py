@@ -59,9 +59,7 @@ def test_focus_on_articles_matches_only_those_articles():
 
 
 def test_product_locale_and_browser_targets_all_have_to_match():
-    focus = make_focus(
-        products=["firefox"], locales=["de", "fr"], browser_versions=["Firefox 120"]
-    )
+    focus = make_focus(products=["firefox"], locales=["de", "fr"], browser_versions=["Firefox 120"])
     visitor = {"product": "firefox", "locale": "de", "browser": "Firefox"}
     assert match_focus(**visitor, browser_version="120.0.1") == focus
     assert match_focus(**visitor, browser_version="120") == focus
