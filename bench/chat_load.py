@@ -43,7 +43,7 @@ from ws_load import (  # noqa: E402
     wait_listening,
 )
 
-LAYERS = {"redis": "core", "pubsub": "pubsub"}
+LAYERS = {"redis": "core", "pubsub": "pubsub"}  # LIVECHAT_CHANNEL_LAYER of the site
 
 
 def with_database(url: str, name: str) -> str:

@@ -97,14 +97,17 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL")
+# Redis pub/sub by default: in bench/ (ws_load.py, chat_load.py) it kept latency near the
+# no-layer baseline where RedisChannelLayer fell behind and dropped messages at a few hundred
+# sockets per process. LIVECHAT_CHANNEL_LAYER=core picks RedisChannelLayer.
+CHANNEL_LAYER = os.environ.get("LIVECHAT_CHANNEL_LAYER", "pubsub")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            # LIVECHAT_CHANNEL_LAYER=pubsub picks RedisPubSubChannelLayer (compare with bench/).
             "BACKEND": (
-                "channels_redis.pubsub.RedisPubSubChannelLayer"
-                if os.environ.get("LIVECHAT_CHANNEL_LAYER") == "pubsub"
-                else "channels_redis.core.RedisChannelLayer"
+                "channels_redis.core.RedisChannelLayer"
+                if CHANNEL_LAYER == "core"
+                else "channels_redis.pubsub.RedisPubSubChannelLayer"
             ),
             # redis-py's asyncio pool caps at 100 connections by default; a burst of
             # WebSocket connects needs more (see DESIGN.md, Scale).
@@ -115,11 +118,7 @@ if REDIS_URL:
                 # RedisChannelLayer keeps all of one process's sockets in one Redis list of
                 # this length and drops what does not fit (its default, 100, loses messages
                 # under a burst: bench/ws_load.py --capacity shows it).
-                **(
-                    {}
-                    if os.environ.get("LIVECHAT_CHANNEL_LAYER") == "pubsub"
-                    else {"capacity": 2000}
-                ),
+                **({"capacity": 2000} if CHANNEL_LAYER == "core" else {}),
             },
         }
     }
