@@ -1,8 +1,12 @@
 """The contributor console socket: live queue, own chats, invitations, knocks, presence."""
 
+from datetime import timedelta
+
 import pytest
 from channels.db import database_sync_to_async as db
 from django.contrib.auth.models import Permission
+from django.core.cache import cache
+from django.utils import timezone
 
 from kitsune_livechat.models import AgentStatus, Trainee
 from kitsune_livechat.services import participants, queueing, routing
@@ -10,6 +14,7 @@ from kitsune_livechat.services.access import Caller
 from tests.factories import (
     ActiveChatFactory,
     AgentStatusFactory,
+    ChatSessionFactory,
     DefaultQueueFactory,
     DocumentFactory,
     HelperFactory,
@@ -224,4 +229,18 @@ async def test_bad_frames_on_the_console_get_errors():
     assert (await socket.receive())["code"] == "unknown_type"
     await socket.send("ping")
     assert (await socket.receive())["type"] == "pong"
+    await socket.close()
+
+
+async def test_a_chat_waiting_too_long_rings_the_consoles_again():
+    await db(cache.clear)()
+    chat = await db(ChatSessionFactory)(created=timezone.now() - timedelta(minutes=5))
+    socket, greeting = await console(await db(HelperFactory)())
+    assert greeting["counts"]["waiting"] == 1
+
+    await db(queueing.alert_long_waits)()
+
+    frame = await socket.receive()
+    assert (frame["type"], frame["change"], frame["notify"]) == ("queue", "waiting_long", True)
+    assert frame["session"]["id"] == str(chat.pk)
     await socket.close()
