@@ -30,7 +30,7 @@ REDIS_URL = os.environ.get("LIVECHAT_TEST_REDIS_URL")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, "max_connections": 1000}],
                 "prefix": f"livechat-test-{RUN_ID}",

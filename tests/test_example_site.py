@@ -280,7 +280,7 @@ def test_settings_switch_to_postgresql_and_redis_from_the_environment():
             "REDIS_URL": "redis://localhost:6379/0",
             "DJANGO_DEBUG": "0",
         }
-    ) == ("django.db.backends.postgresql channels_redis.core.RedisChannelLayer False")
+    ) == ("django.db.backends.postgresql channels_redis.pubsub.RedisPubSubChannelLayer False")
 
 
 @pytest.fixture

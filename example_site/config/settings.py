@@ -97,10 +97,10 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL")
-# LIVECHAT_CHANNEL_LAYER=pubsub picks RedisPubSubChannelLayer, which in bench/ (ws_load.py,
-# chat_load.py) kept latency near the no-layer baseline where RedisChannelLayer fell behind at a
-# few hundred sockets per process.
-CHANNEL_LAYER = os.environ.get("LIVECHAT_CHANNEL_LAYER", "core")
+# RedisPubSubChannelLayer is the default: in bench/ (ws_load.py, chat_load.py) it kept latency
+# near the no-layer baseline where RedisChannelLayer fell behind at a few hundred sockets per
+# process. LIVECHAT_CHANNEL_LAYER=core picks RedisChannelLayer instead.
+CHANNEL_LAYER = os.environ.get("LIVECHAT_CHANNEL_LAYER", "pubsub")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
