@@ -39,3 +39,10 @@ def test_wheel_ships_every_template_and_static_file(wheel):
         for path in (package / folder).rglob("*"):
             if path.is_file() and "__pycache__" not in path.parts:
                 assert str(path.relative_to(ROOT)) in names
+
+
+def test_readme_documents_every_setting():
+    from kitsune_livechat.conf import DEFAULTS
+
+    readme = (ROOT / "README.md").read_text()
+    assert [name for name in DEFAULTS if f"`LIVECHAT_{name}`" not in readme] == []
