@@ -149,7 +149,7 @@ def current_status(session, *, change: str = "") -> dict[str, Any]:
 
     Sent to a socket when it connects and, coalesced, to waiting visitors when the line moves.
     """
-    from .services.queueing import position_and_wait
+    from .services.availability import position_and_wait
 
     position, wait_seconds = position_and_wait(session)
     return status_frame(session, change=change, position=position, wait_seconds=wait_seconds)

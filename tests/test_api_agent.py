@@ -122,9 +122,9 @@ def test_a_helper_back_from_a_silence_gets_waiting_chats():
     queue = DefaultQueueFactory()
     row = AgentStatusFactory(last_seen=timezone.now() - timedelta(minutes=10))
     chat = ChatSessionFactory(queue=queue)
-    from kitsune_livechat.services import queueing
+    from kitsune_livechat.services import routing
 
-    queueing.heartbeat(user=row.user)
+    routing.heartbeat(user=row.user)
 
     chat.refresh_from_db()
     assert chat.helper == row.user

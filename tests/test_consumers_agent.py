@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from kitsune_livechat.models import AgentStatus, Trainee
-from kitsune_livechat.services import participants, queueing, routing
+from kitsune_livechat.services import participants, queueing, routing, sweep
 from kitsune_livechat.services.access import Caller
 from tests.factories import (
     ActiveChatFactory,
@@ -238,7 +238,7 @@ async def test_a_chat_waiting_too_long_rings_the_consoles_again():
     socket, greeting = await console(await db(HelperFactory)())
     assert greeting["counts"]["waiting"] == 1
 
-    await db(queueing.alert_long_waits)()
+    await db(sweep.alert_long_waits)()
 
     frame = await socket.receive()
     assert (frame["type"], frame["change"], frame["notify"]) == ("queue", "waiting_long", True)

@@ -9,7 +9,7 @@ from django.test.utils import override_settings
 
 from kitsune_livechat import realtime
 from kitsune_livechat.models import Message, Participant, Trainee
-from kitsune_livechat.services import messaging, participants, queueing
+from kitsune_livechat.services import messaging, participants, queueing, routing, transfer
 from kitsune_livechat.services.access import Caller, make_visitor_token, new_anonymous_key
 from tests.factories import (
     ActiveChatFactory,
@@ -428,7 +428,7 @@ async def test_assigned_visitor_gets_no_stale_position():
     visitor, _ = await join_chat(chat.pk, user=chat.visitor)
 
     await db(realtime.line_moved)(chat.queue_id)
-    await db(queueing.claim_chat)(user=helper, session_id=chat.pk)
+    await db(routing.claim_chat)(user=helper, session_id=chat.pk)
 
     frames = await visitor.receive_until("status")
     while frames[-1].get("change") != "assigned":
@@ -449,7 +449,7 @@ async def test_helper_transferred_away_stops_receiving_at_once(chat):
     visitor, _ = await join_chat(chat.pk, user=chat.visitor)
     old, _ = await join_chat(chat.pk, user=chat.helper)
 
-    await db(queueing.transfer_chat)(
+    await db(transfer.transfer_chat)(
         caller=Caller(user=chat.helper), session_id=chat.pk, to_helper=successor.username
     )
 

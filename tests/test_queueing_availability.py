@@ -7,7 +7,8 @@ import pytest
 from django.utils import timezone
 
 from kitsune_livechat.models import AgentStatus, ChatSession, Focus, Queue
-from kitsune_livechat.services import queueing
+from kitsune_livechat.services import availability as lines
+from kitsune_livechat.services import placement
 from kitsune_livechat.services.availability import within_hours
 from tests.factories import (
     ActiveChatFactory,
@@ -244,9 +245,9 @@ def test_the_socket_reading_matches_what_the_visitor_reads(api_client, queue):
     """Waiting visitors' sockets push ``position_and_wait`` when the line moves."""
     online_helper()
     _first, second = ChatSessionFactory.create_batch(2, queue=queue)
-    assert queueing.position_and_wait(second) == position_and_wait(api_client, second)
-    assert queueing.position_and_wait(second)[0] == 2
-    assert queueing.position_and_wait(ActiveChatFactory(queue=queue)) == (None, None)
+    assert lines.position_and_wait(second) == position_and_wait(api_client, second)
+    assert lines.position_and_wait(second)[0] == 2
+    assert lines.position_and_wait(ActiveChatFactory(queue=queue)) == (None, None)
 
 
 # --- Cost -------------------------------------------------------------------------------------
@@ -283,4 +284,4 @@ def test_reading_a_waiting_chat_costs_the_same_however_long_the_line(
 def test_a_helper_on_the_preferred_list_is_only_a_helper(queue):
     """Helpers by permission only: a user without answer_chats never counts as online."""
     AgentStatusFactory(user=HelperFactory(perms=[]))
-    assert queueing.check_availability(article_id=DocumentFactory().pk).online == 0
+    assert placement.check_availability(article_id=DocumentFactory().pk).online == 0

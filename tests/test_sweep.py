@@ -12,7 +12,7 @@ from django.utils import timezone
 from questions.models import Question
 
 from kitsune_livechat.models import AgentStatus, ChatSession, Message, Queue
-from kitsune_livechat.services import queueing
+from kitsune_livechat.services.sweep import sweep
 from tests import queueing_support as support
 from tests.factories import (
     AgentStatusFactory,
@@ -45,7 +45,7 @@ def test_chats_nobody_answered_in_time_are_missed(
     never = ChatSessionFactory(queue=patient, created=minutes_ago(600))
 
     with django_capture_on_commit_callbacks(execute=True):
-        result = queueing.sweep()
+        result = sweep()
 
     assert result["missed"] == 1
     overdue.refresh_from_db()
@@ -63,14 +63,14 @@ def test_chats_nobody_answered_in_time_are_missed(
         ("chat_missed", overdue.pk)
     ]
 
-    assert queueing.sweep()["missed"] == 0
+    assert sweep()["missed"] == 0
     assert Message.objects.filter(session=overdue).count() == 1
 
 
 @pytest.mark.django_db
 def test_a_missed_chat_offers_the_forum_and_becomes_a_question(api_client, queue):
     session = ChatSessionFactory(queue=queue, created=minutes_ago(20), product="")
-    queueing.sweep()
+    sweep()
 
     visitor = api_client(session.visitor)
     body = visitor.get(f"sessions/{session.pk}").json()
@@ -100,7 +100,7 @@ def test_silent_helpers_go_offline_and_get_no_new_chats(queue):
     fresh = AgentStatusFactory()
     chat = ChatSessionFactory(queue=queue)
 
-    result = queueing.sweep()
+    result = sweep()
 
     assert result["helpers_offline"] == 2
     assert AgentStatus.objects.get(pk=silent.pk).status == AgentStatus.Status.OFFLINE
@@ -108,7 +108,7 @@ def test_silent_helpers_go_offline_and_get_no_new_chats(queue):
     assert AgentStatus.objects.get(pk=fresh.pk).status == AgentStatus.Status.ONLINE
     chat.refresh_from_db()
     assert chat.helper == fresh.user
-    assert queueing.sweep()["helpers_offline"] == 0
+    assert sweep()["helpers_offline"] == 0
 
 
 @pytest.mark.django_db
@@ -123,7 +123,7 @@ def test_consoles_are_alerted_again_when_a_chat_waits_long(
     def alerts(at):
         published.frames.clear()
         with django_capture_on_commit_callbacks(execute=True):
-            count = queueing.sweep(now=at)["long_waits"]
+            count = sweep(now=at)["long_waits"]
         frames = published.of_type("livechat.queue", "queue")
         assert len(frames) == count
         return [(f["change"], f["session"]["id"], f["notify"]) for f in frames]
@@ -166,16 +166,16 @@ def test_two_sweeps_at_once_miss_each_chat_once():
     start = threading.Barrier(3)
     results, failures = [], []
 
-    def sweep():
+    def sweep_in_thread():
         try:
             start.wait()
-            results.append(queueing.sweep())
+            results.append(sweep())
         except Exception as error:
             failures.append(repr(error))
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=sweep) for _ in range(3)]
+    threads = [threading.Thread(target=sweep_in_thread) for _ in range(3)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -1,5 +1,6 @@
 """Visitor-side routes: availability, requesting a chat, reading, ending, transferring and
-handing it off (DESIGN.md §5). Thin doors over ``services.queueing``.
+handing it off (DESIGN.md §5). Thin doors over ``services.placement``, ``queueing`` and
+``transfer``.
 
 A waiting visitor leaves the queue with ``POST sessions/{id}/end`` (the chat becomes
 abandoned); ``POST sessions/{id}/solved`` says a suggested article solved the problem.
@@ -10,8 +11,10 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
-from ..services import queueing
+from ..services import placement, queueing
 from ..services.access import ChatRole, SessionAccess
+from ..services.presenters import session_json
+from ..services.transfer import transfer_chat
 from .auth import caller_of, chat_auth, new_visitor_auth
 
 router = Router(tags=["sessions"])
@@ -155,7 +158,7 @@ class HandoffIn(Schema):
 @router.get("availability", auth=None, response=AvailabilityOut, summary="Chat availability")
 def availability(request: HttpRequest, query: Query[AvailabilityQuery]):
     """Open, full or closed for an article's queue, the expected wait and helpers online."""
-    result = queueing.check_availability(
+    result = placement.check_availability(
         article_id=query.article,
         locale=query.locale,
         product=query.product,
@@ -196,13 +199,13 @@ def request_chat(request: HttpRequest, payload: SessionIn):
         title=payload.title,
     )
     access = SessionAccess(result.session, ChatRole.VISITOR)
-    return Status(201 if result.created else 200, queueing.session_json(access, token=result.token))
+    return Status(201 if result.created else 200, session_json(access, token=result.token))
 
 
 @router.get("sessions/{session_id}", auth=chat_auth, response=SessionOut, summary="A chat")
 def get_session(request: HttpRequest, session_id: str):
     access = queueing.get_session(caller=caller_of(request), session_id=session_id)
-    return queueing.session_json(access)
+    return session_json(access)
 
 
 @router.post("sessions/{session_id}/end", auth=chat_auth, response=SessionOut, summary="End")
@@ -211,7 +214,7 @@ def end_chat(request: HttpRequest, session_id: str, payload: EndIn):
     access = queueing.end_chat(
         caller=caller_of(request), session_id=session_id, reason=payload.reason
     )
-    return queueing.session_json(access)
+    return session_json(access)
 
 
 @router.post("sessions/{session_id}/solved", auth=chat_auth, response=SessionOut, summary="Solved")
@@ -220,7 +223,7 @@ def solved(request: HttpRequest, session_id: str, payload: SolvedIn):
     access = queueing.mark_solved(
         caller=caller_of(request), session_id=session_id, article_id=payload.article
     )
-    return queueing.session_json(access)
+    return session_json(access)
 
 
 @router.post(
@@ -229,14 +232,14 @@ def solved(request: HttpRequest, session_id: str, payload: SolvedIn):
 def transfer(request: HttpRequest, session_id: str, payload: TransferIn):
     """To another helper (``helper``: username) or back to a queue (``queue``: slug, or none
     for the chat's own queue)."""
-    access = queueing.transfer_chat(
+    access = transfer_chat(
         caller=caller_of(request),
         session_id=session_id,
         to_helper=payload.helper,
         to_queue=payload.queue,
         note=payload.note,
     )
-    return queueing.session_json(access)
+    return session_json(access)
 
 
 @router.post(
@@ -251,4 +254,4 @@ def handoff(request: HttpRequest, session_id: str, payload: HandoffIn):
         email=payload.email,
         title=payload.title,
     )
-    return queueing.session_json(access)
+    return session_json(access)

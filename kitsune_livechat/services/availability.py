@@ -305,6 +305,18 @@ def position_in_line(session: ChatSession) -> int:
     return ahead.count() + 1
 
 
+def position_and_wait(
+    session: ChatSession, line: Line | None = None
+) -> tuple[int | None, int | None]:
+    """A waiting chat's place in line (1 = next) and estimated seconds until a helper takes it;
+    (None, None) once it is not waiting. Four queries however long the line."""
+    if session.status != Status.WAITING:
+        return None, None
+    position = position_in_line(session)
+    line = line or read_line(session.queue)
+    return position, line.estimate(position, session.locale)
+
+
 # --- Which queue serves a visitor -------------------------------------------------------------
 
 

@@ -14,6 +14,10 @@ from django.utils.translation import gettext as _
 from ..host import get_host_adapter
 from ..models import ChatSession, Message
 
+# Where a visitor can follow up when no chat happens (offered in availability and session JSON).
+FORUM, EMAIL = "forum", "email"
+FALLBACKS = (FORUM, EMAIL)
+
 TITLE_LENGTH = 150
 TRANSCRIPT_KINDS = (Message.Kind.TEXT, Message.Kind.SYSTEM)
 

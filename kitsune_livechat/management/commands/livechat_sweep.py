@@ -1,6 +1,6 @@
 """Apply live chat timeouts: missed chats, silent helpers, long waits, pending routing.
 
-Run it every minute from cron (or call ``kitsune_livechat.services.queueing.sweep`` from a Celery
+Run it every minute from cron (or call ``kitsune_livechat.services.sweep.sweep`` from a Celery
 beat task). Running it from two places at once is safe: each chat is missed, and each helper
 set offline, exactly once. ``--every N`` keeps it running, sweeping every N seconds.
 """
@@ -9,7 +9,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kitsune_livechat.services import karma, queueing
+from kitsune_livechat.services import karma
+from kitsune_livechat.services.sweep import sweep
 
 
 class Command(BaseCommand):
@@ -39,7 +40,7 @@ class Command(BaseCommand):
             time.sleep(every)
 
     def sweep_once(self, *, karma_too: bool) -> None:
-        result = queueing.sweep()
+        result = sweep()
         line = (
             f"Missed {result['missed']} chat(s); set {result['helpers_offline']} helper(s) "
             f"offline; assigned {result['assigned']} chat(s); alerted {result['long_waits']} "

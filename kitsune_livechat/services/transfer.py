@@ -1,0 +1,147 @@
+"""Passing an active chat to another helper, or putting it back in line.
+
+Its own module because a transfer touches both sides of routing (the target's seat, the queue's
+line) and the chat's history (the previous helper stays listed as having left).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import realtime
+from ..exceptions import Conflict, Forbidden, InvalidInput
+from ..host import get_host_adapter
+from ..models import AgentStatus, ChatSession, Participant, Queue
+from ..signals import chat_transferred, send_on_commit
+from .access import Caller, SessionAccess, get_session_for
+from .availability import position_and_wait
+from .cleaning import clean_text
+from .messaging import post_system_message
+from .routing import auto_assign, check_seat, helper_by_username, lock_helper, require_helper
+
+Status = ChatSession.Status
+
+
+def _queue_by_slug(slug: str) -> Queue:
+    queue = Queue.objects.filter(slug=str(slug), is_active=True).first()
+    if queue is None:
+        raise InvalidInput(
+            _("There is no queue “%(slug)s”.") % {"slug": slug}, code="unknown_queue"
+        )
+    return queue
+
+
+def _step_out(session: ChatSession, user_id: int, now: datetime) -> None:
+    """Keep the previous helper in the chat's history, without access to it any more."""
+    Participant.objects.update_or_create(
+        session=session,
+        user_id=user_id,
+        defaults={
+            "role": Participant.Role.HELPER,
+            "state": Participant.State.LEFT,
+            "left_at": now,
+        },
+        create_defaults={
+            "role": Participant.Role.HELPER,
+            "state": Participant.State.LEFT,
+            "joined_at": session.assigned_at,
+            "left_at": now,
+            "created": session.assigned_at or now,
+        },
+    )
+
+
+def transfer_chat(
+    *,
+    caller: Caller,
+    session_id: Any,
+    to_helper: str | None = None,
+    to_queue: str | None = None,
+    note: str = "",
+) -> SessionAccess:
+    """Pass an active chat to another online helper with a free seat (``to_helper``, a
+    username), or put it back in line (``to_queue``, a queue slug, or the same queue).
+
+    The chat keeps its place in line (its request time), its messages and its history: the
+    previous helper stays listed as having left, and a system message tells everyone.
+    """
+    require_helper(caller.user if caller.is_authenticated else None)
+    note = clean_text(note, _("The note"), 200)
+    if to_helper and to_queue:
+        raise InvalidInput(_("Transfer to a helper or to a queue, not both."), code="invalid")
+    now = timezone.now()
+    adapter = get_host_adapter()
+    with transaction.atomic():
+        access = get_session_for(caller, session_id, for_update=True)
+        session = access.session
+        if session.status != Status.ACTIVE:
+            raise Conflict(_("Only a chat in progress can be transferred."), code="chat_not_active")
+        if session.helper_id != caller.user_id and not caller.has_perm("supervise_chats"):
+            raise Forbidden(_("Only the chat's helper can transfer it."), code="not_owner")
+        previous = session.helper
+        target = queue = None
+        if to_helper:
+            target = helper_by_username(to_helper)
+            if target.pk == session.helper_id:
+                raise InvalidInput(_("They already have this chat."), code="same_helper")
+            if target.pk == session.visitor_id:
+                raise InvalidInput(_("They are the visitor of this chat."), code="same_helper")
+            check_seat(_lock_target(target.pk), now=now, target=True)
+        else:
+            queue = _queue_by_slug(to_queue) if to_queue else session.queue
+        if previous is not None:
+            _step_out(session, previous.pk, now)
+        who = adapter.display_name(caller.user)
+        if target is not None:
+            ChatSession.objects.filter(pk=session.pk).update(helper=target, assigned_at=now)
+            session.helper, session.assigned_at = target, now
+            AgentStatus.objects.filter(user=target).update(last_assigned=now)
+            text = _("%(who)s transferred the chat to %(name)s.") % {
+                "who": who,
+                "name": adapter.display_name(target),
+            }
+        else:
+            ChatSession.objects.filter(pk=session.pk).update(
+                status=Status.WAITING, helper=None, assigned_at=None, queue=queue
+            )
+            session.status, session.helper, session.assigned_at = Status.WAITING, None, None
+            session.queue = queue
+            text = _("%(who)s put the chat back in the queue; the next volunteer will join.") % {
+                "who": who
+            }
+        post_system_message(session, f"{text} {note}".strip() if note else text)
+        position, wait = position_and_wait(session)
+        realtime.session_status_changed(
+            session, change="transferred", position=position, wait_seconds=wait
+        )
+        if previous is not None:
+            realtime.agent_chat_changed(previous.pk, session, change="transferred_out")
+        if target is not None:
+            realtime.agent_chat_changed(target.pk, session, change="transferred_in")
+        else:
+            realtime.queue_changed(session, change="requeued")
+            realtime.line_moved(session.queue_id)
+        send_on_commit(
+            chat_transferred,
+            ChatSession,
+            session=session,
+            from_helper=previous,
+            to_helper=target,
+            to_queue=queue,
+            by=caller.user,
+        )
+    auto_assign()
+    session.refresh_from_db(fields=["status", "helper", "assigned_at"])
+    return access
+
+
+def _lock_target(user_id: int) -> AgentStatus:
+    try:
+        return lock_helper(user_id)
+    except Conflict:
+        raise Conflict(_("That helper is not online."), code="helper_unavailable") from None
