@@ -11,14 +11,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
 
 from ..exceptions import Forbidden, InvalidInput, NotAuthenticated
 from ..host import get_host_adapter
 from ..models import CannedResponse, ChatSession, Participant, Trainee
 from .access import Caller, ChatRole, get_session_for
+from .people import display_names
 
 MAX_QUERY = 200
 MAX_RESULTS = 50
@@ -127,20 +126,6 @@ def suggestions_for(*, caller: Caller, session_id) -> list:
 IN_PROGRESS_LIMIT = 100
 
 
-def _display_names(user_ids: set[int]) -> dict[int, str]:
-    """Display names in one query: the host's profile is joined when there is one."""
-    User = get_user_model()
-    users = User._default_manager.filter(pk__in=user_ids)
-    try:
-        User._meta.get_field("profile")
-    except FieldDoesNotExist:
-        pass
-    else:
-        users = users.select_related("profile")
-    adapter = get_host_adapter()
-    return {user.pk: adapter.display_name(user) for user in users}
-
-
 def chats_in_progress(*, caller: Caller, limit: int = IN_PROGRESS_LIMIT) -> list[dict]:
     """Active chats for supervisors to observe and trainees to knock on, oldest first.
 
@@ -162,7 +147,7 @@ def chats_in_progress(*, caller: Caller, limit: int = IN_PROGRESS_LIMIT) -> list
             state__in=(Participant.State.ACTIVE, Participant.State.KNOCKING),
         ).values_list("session_id", "state")
     )
-    names = _display_names({s.helper_id for s in sessions if s.helper_id})
+    names = display_names({s.helper_id for s in sessions if s.helper_id})
     supervisor = caller.has_perm("supervise_chats")
     chats = []
     for session in sessions:

@@ -24,6 +24,7 @@ from ..models import ArticleFeedback, ChatSession, KarmaAward, Rating
 from ..signals import article_feedback_submitted, send_on_commit
 from . import karma
 from .access import Caller, ChatRole, get_session_for
+from .cleaning import clean_text
 
 Outcome = ArticleFeedback.Outcome
 
@@ -90,17 +91,6 @@ def clean_tags(tags: Any) -> list[str]:
     if len(cleaned) > MAX_TAGS:
         raise InvalidInput(_("At most %(max)d tags.") % {"max": MAX_TAGS}, code="invalid_tags")
     return cleaned
-
-
-def _clean_text(value: Any, label: str) -> str:
-    text = "" if value is None else str(value).strip()
-    if len(text) > MAX_TEXT:
-        raise InvalidInput(
-            _("%(field)s is too long (at most %(max)d characters).")
-            % {"field": label, "max": MAX_TEXT},
-            code="too_long",
-        )
-    return text
 
 
 def _clean_outcome(outcome: Any) -> str:
@@ -202,7 +192,7 @@ def submit_feedback(
                 _("Feedback for this chat was already filed; edit it instead."),
                 code="feedback_exists",
             )
-        missing = _clean_text(missing, _("What was missing"))
+        missing = clean_text(missing, _("What was missing"), MAX_TEXT)
         feedback = ArticleFeedback(
             session=session,
             author=caller.user,
@@ -212,7 +202,7 @@ def submit_feedback(
             solved_by_id=_clean_solved_by(solved_by, session),
             missing=missing,
             terms=extract_terms(missing),
-            suggested_change=_clean_text(suggested_change, _("The suggested change")),
+            suggested_change=clean_text(suggested_change, _("The suggested change"), MAX_TEXT),
             tags=clean_tags(tags),
         )
         try:
@@ -259,10 +249,12 @@ def edit_feedback(
         if solved_by is not _UNSET:
             feedback.solved_by_id = _clean_solved_by(solved_by, session)
         if missing is not _UNSET:
-            feedback.missing = _clean_text(missing, _("What was missing"))
+            feedback.missing = clean_text(missing, _("What was missing"), MAX_TEXT)
             feedback.terms = extract_terms(feedback.missing)
         if suggested_change is not _UNSET:
-            feedback.suggested_change = _clean_text(suggested_change, _("The suggested change"))
+            feedback.suggested_change = clean_text(
+                suggested_change, _("The suggested change"), MAX_TEXT
+            )
         if tags is not _UNSET:
             feedback.tags = clean_tags(tags)
         feedback.save()

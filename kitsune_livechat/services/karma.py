@@ -11,7 +11,6 @@ from functools import lru_cache
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.core.exceptions import FieldDoesNotExist
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, Q, Sum
 from django.db.models.functions import Coalesce
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 from ..conf import livechat_settings
 from ..exceptions import InvalidInput
 from ..models import ArticleFeedback, ChatSession, KarmaAward, Message, Rating
+from .people import users_for_display
 
 logger = logging.getLogger(__name__)
 
@@ -390,20 +390,6 @@ def leaderboard(*, period: str = "all", locale: str | None = None, limit: int = 
     ]
 
 
-def _users_for_display(ids) -> dict:
-    """Users by id, with the host's profile joined when there is one, so that display names
-    and profile links cost no query per person."""
-    User = get_user_model()
-    users = User._default_manager.filter(pk__in=ids)
-    try:
-        User._meta.get_field("profile")
-    except FieldDoesNotExist:
-        pass
-    else:
-        users = users.select_related("profile")
-    return users.in_bulk()
-
-
 def leaderboard_entries(
     *, period: str = "all", locale: str | None = None, limit: int = 10
 ) -> list[dict]:
@@ -411,7 +397,7 @@ def leaderboard_entries(
     from ..host import get_host_adapter
 
     rows = leaderboard(period=period, locale=locale, limit=limit)
-    users = _users_for_display([row["user_id"] for row in rows])
+    users = users_for_display([row["user_id"] for row in rows])
     adapter = get_host_adapter()
     entries = []
     for rank, row in enumerate(rows, start=1):

@@ -16,7 +16,6 @@ from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -42,6 +41,7 @@ from ..exceptions import Forbidden, InvalidInput, NotAuthenticated
 from ..host import get_host_adapter
 from ..models import ArticleFeedback, ChatSession, Focus, Rating
 from .focus import UNCOLLECTED_STATUSES
+from .people import display_names
 
 Status = ChatSession.Status
 Outcome = ArticleFeedback.Outcome
@@ -374,15 +374,6 @@ def daily_series(filters: Filters) -> list[dict]:
     return series
 
 
-def _display_names(user_ids: list[int]) -> dict[int, str]:
-    User = get_user_model()
-    users = User._default_manager.filter(pk__in=user_ids)
-    if any(f.name == "profile" and f.one_to_one for f in User._meta.get_fields()):
-        users = users.select_related("profile")
-    adapter = get_host_adapter()
-    return {user.pk: adapter.display_name(user) for user in users}
-
-
 def helpers(filters: Filters, *, limit: int = 100) -> list[dict]:
     """Per helper who owned chats in the range: chats handled and how they went."""
     rows = list(
@@ -401,7 +392,7 @@ def helpers(filters: Filters, *, limit: int = 100) -> list[dict]:
         )
         .order_by("-chats", "helper")[:limit]
     )
-    names = _display_names([row["helper"] for row in rows])
+    names = display_names([row["helper"] for row in rows])
     for row in rows:
         row["name"] = names.get(row["helper"], "")
         _shape(row)
