@@ -12,7 +12,7 @@ import django
 def seed() -> dict:
     from django.contrib.auth.models import Permission
 
-    from kitsune_livechat.models import CannedResponse, Queue
+    from kitsune_livechat.models import CannedResponse, Queue, Trainee
     from tests.factories import DocumentFactory, ProductFactory, UserFactory
 
     firefox = ProductFactory(slug="firefox", title="Firefox")
@@ -56,11 +56,18 @@ def seed() -> dict:
     Queue.objects.create(name="General", slug="general", is_default=True, auto_assign=False)
 
     answer = Permission.objects.get(content_type__app_label="livechat", codename="answer_chats")
+    supervise = Permission.objects.get(
+        content_type__app_label="livechat", codename="supervise_chats"
+    )
     people = {}
+    users = {}
     for username, name, perms in [
         ("visitor", "Vera Visitor", []),
         ("helper1", "Priya Helper", [answer]),
         ("helper2", "Hans Helfer", [answer]),
+        ("helper3", "Ana Ayuda", [answer]),
+        ("mentor", "Maya Mentor", [answer, supervise]),
+        ("trainee", "Tom Trainee", []),
     ]:
         user = UserFactory(username=username)
         user.set_password("secret")
@@ -71,6 +78,10 @@ def seed() -> dict:
             profile.name = name
             profile.save()
         people[username] = name
+        users[username] = user
+    Trainee.objects.create(
+        user=users["trainee"], stage=Trainee.Stage.TRAINING, mentor=users["mentor"]
+    )
     return {
         "article": {"id": article.pk, "url": article.get_absolute_url(), "title": article.title},
         "german": {"id": german.pk, "url": german.get_absolute_url(), "title": german.title},

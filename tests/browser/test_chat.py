@@ -199,7 +199,8 @@ def test_full_chat_from_article_to_feedback(site, new_context):
     # What was stored: each message once, the whisper kept from the visitor, the verdicts.
     stored = site.python(
         "from kitsune_livechat.models import ChatSession\n"
-        "s = ChatSession.objects.get(visitor__username='visitor')\n"
+        "s = ChatSession.objects.filter(visitor__username='visitor', status='ended')"
+        ".latest('created')\n"
         "result = {'status': s.status, 'score': s.rating.score,\n"
         "  'helped': s.rating.article_helped, 'outcome': s.feedback.outcome,\n"
         "  'tags': s.feedback.tags, 'bodies': [m.body for m in s.messages.order_by('seq')],\n"

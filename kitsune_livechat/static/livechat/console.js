@@ -171,17 +171,46 @@ function renderPresence() {
   }
 }
 
+// Local changes win over answers to requests sent before them (a queue reload in flight
+// must not flip the switch back).
+let presenceEdits = 0;
+let presencePending = 0;
+let presenceQuietUntil = 0;
+
 async function setPresence(status) {
+  const edit = ++presenceEdits;
+  presencePending += 1;
   const capacity = Number($("[data-capacity]", root)?.value) || agent.capacity;
+  agent = { status, capacity };
+  renderPresence();
   try {
     const result = await api.put("agent/status", { status, capacity });
-    agent = { status: result.status, capacity: result.capacity };
-    announce(announcer, fmt(gettext("Your status: %(status)s"), { status: statusName(result.status) }));
+    if (edit === presenceEdits) agent = { status: result.status, capacity: result.capacity };
+    announce(
+      announcer,
+      fmt(gettext("Your status: %(status)s"), { status: statusName(result.status) }),
+    );
   } catch (error) {
     failed(error);
+    if (edit === presenceEdits) await loadPresence();
+  } finally {
+    presencePending -= 1;
+    // The echoes of this console's own changes may still be on their way.
+    presenceQuietUntil = Date.now() + 2000;
   }
   renderPresence();
   refreshQueue();
+}
+
+async function loadPresence() {
+  const edit = presenceEdits;
+  try {
+    const status = await api.get("agent/status");
+    if (edit === presenceEdits) agent = { status: status.status, capacity: status.capacity };
+  } catch {
+    /* shown as it was */
+  }
+  renderPresence();
 }
 
 function statusName(status) {
@@ -199,11 +228,12 @@ function refreshQueue() {
 }
 
 async function loadQueue() {
+  const edit = presenceEdits;
   try {
     const result = await api.get("agent/queue");
     queue = result.chats;
     queueFetched = Date.now();
-    if (result.agent) {
+    if (result.agent && edit === presenceEdits) {
       agent = { status: result.agent.status, capacity: result.agent.capacity };
       renderPresence();
     }
@@ -466,6 +496,7 @@ class ChatTab {
     $('[data-action="canned"]', panel).setAttribute("aria-controls", `lc-canned-picker-${this.id}`);
     $('[data-action="kb"]', panel).setAttribute("aria-controls", `lc-kb-picker-${this.id}`);
     this.panel = panel;
+    show(bind("compose", panel), false); // until the chat is loaded
     $("#lc-main").append(panel);
 
     this.tab = h(
@@ -509,7 +540,6 @@ class ChatTab {
       }
     }
     this.setSession(session);
-    this.connect();
   }
 
   setSession(session) {
@@ -519,6 +549,7 @@ class ChatTab {
     if (this.mode === "knock") this.mode = session.role === "helper" ? "helper" : "observer";
     this.render();
     saveTabs();
+    this.connect();
   }
 
   get isOwner() {
@@ -574,7 +605,9 @@ class ChatTab {
     show(bind("compose", panel), canWrite);
     const kinds = this.allowedKinds();
     for (const label of $$(".lc-mode label", panel)) show(label, kinds.includes(label.dataset.kind));
-    if (!kinds.includes(this.kind)) this.setKind(kinds[0]);
+    // Observers start on whispers: writing to the visitor is a deliberate choice.
+    if (this.kindFor !== this.mode || !kinds.includes(this.kind)) this.setKind(kinds[0]);
+    this.kindFor = this.mode;
 
     if (session) this.renderSide();
     if (ended) this.onEnded();
@@ -791,7 +824,7 @@ class ChatTab {
         if (kind !== "text" || (role !== "visitor" && role !== "helper")) continue;
         if (!last || Number(seq) > last.seq) last = { seq: Number(seq), role };
       }
-      unanswered = !last || last.role === "visitor";
+      unanswered = this.fresh || !last || last.role === "visitor";
     }
     const changed = unanswered !== this.unanswered;
     this.unanswered = unanswered;
@@ -844,9 +877,13 @@ class ChatTab {
     saveTabs();
   }
 
-  gone(text) {
+  /** The caller is out of the chat. ``final`` words (from their own action) win over the
+   * generic ones that the socket or the console hear in any order. */
+  gone(text, { final = false } = {}) {
     this.socket?.stop();
     this.socket = null;
+    if (this.goneFinal && !final) return;
+    this.goneFinal = this.goneFinal || final;
     const banner = bind("banner", this.panel);
     banner.className = "lc-banner";
     banner.textContent = text;
@@ -867,6 +904,7 @@ class ChatTab {
     const body = textarea.value.trim();
     if (!body || !this.socket) return;
     const item = this.socket.sendMessage({ body, kind: this.kind });
+    if (this.kind === "text") this.fresh = false;
     this.log.addPending(item, { offline: !this.socket.isReady() });
     textarea.value = "";
     this.stopTyping();
@@ -1025,7 +1063,7 @@ class ChatTab {
         const body = type === "helper" ? { helper: value } : { queue: value || null };
         body.note = $("[name=note]", dialog).value;
         await api.post(`sessions/${this.id}/transfer`, body);
-        this.gone(gettext("You transferred this chat."));
+        this.gone(gettext("You transferred this chat."), { final: true });
       }
     } catch (error) {
       failed(error);
@@ -1169,6 +1207,11 @@ function onAgentFrame(frame) {
     if (!id) return;
     if (["assigned", "transferred_in", "joined"].includes(frame.change)) {
       const chat = openChat(id, { mode: frame.change === "joined" ? "observer" : "helper" });
+      // Handed over by someone else: new to this helper until they write.
+      if (frame.change === "transferred_in") {
+        chat.fresh = true;
+        chat.updateUnanswered();
+      }
       if (frame.change !== "joined") {
         alertUser(gettext("A chat was given to you"), frame.session.problem || "", () => selectChat(id, { focus: true }));
         announce(announcer, gettext("A chat was given to you."));
@@ -1182,6 +1225,9 @@ function onAgentFrame(frame) {
     refreshQueue();
     if (data.role !== "helper") loadLiveSoon();
   } else if (frame.type === "presence") {
+    // Another console of the same person changed it. This console's own changes are echoed
+    // too, possibly after a newer one: those are ignored.
+    if (presencePending || Date.now() < presenceQuietUntil) return;
     agent = { status: frame.status, capacity: frame.capacity };
     renderPresence();
   } else if (frame.type === "invitation") {
@@ -1218,8 +1264,13 @@ function onAgentFrame(frame) {
     const session = frame.session || {};
     if (frame.change === "knocking") {
       alertUser(gettext("Someone asks to observe"), fmt(gettext("%(name)s knocks on your chat."), { name: frame.by }));
+      const reveal = () => {
+        selectChat(session.id);
+        const chat = chats.get(session.id);
+        $("[data-admit]", chat?.panel || root)?.focus();
+      };
       toast(fmt(gettext("%(name)s asks to observe your chat."), { name: frame.by }), {
-        actions: [{ label: gettext("Show"), primary: true, run: () => selectChat(session.id, { focus: true }) }],
+        actions: [{ label: gettext("Show"), primary: true, run: reveal }],
       });
     } else if (frame.change === "admitted") {
       toast(fmt(gettext("%(name)s let you in."), { name: frame.by }));
@@ -1262,13 +1313,7 @@ async function start() {
   updateLayout();
   for (const input of $$("[data-pref]", root)) input.checked = Boolean(prefs[input.dataset.pref]);
   if (isHelper) {
-    try {
-      const status = await api.get("agent/status");
-      agent = { status: status.status, capacity: status.capacity };
-    } catch {
-      /* shown as offline */
-    }
-    renderPresence();
+    await loadPresence();
     try {
       for (const session of await api.get("agent/chats")) openChat(session.id, { session });
     } catch (error) {

@@ -188,16 +188,19 @@ function renderAvailability() {
     h("span", {}, text),
   );
 
+  // chat: open, chat first; fallback: not open, forum or email; forum/email: asked for one.
   const mode = data.mode || (state === "open" ? "chat" : "fallback");
   const buttons = {
     chat: $('[data-submit="chat"]', form),
     forum: $('[data-submit="forum"]', form),
     email: $('[data-submit="email"]', form),
   };
-  show(buttons.chat, mode === "chat" && state === "open");
-  show(buttons.forum, mode === "forum" || mode === "fallback" || mode === "chat");
+  show(buttons.chat, mode === "chat");
+  show(buttons.forum, mode !== "email");
   show(buttons.email, mode === "email" || mode === "fallback");
-  buttons.forum.className = `lc-btn${mode === "forum" || (mode === "fallback" && state !== "open") ? " lc-btn--primary" : ""}`;
+  buttons.forum.className = `lc-btn${mode === "chat" ? "" : " lc-btn--primary"}`;
+  buttons.forum.textContent =
+    mode === "chat" ? gettext("Ask in the forum instead") : gettext("Post to the forum");
   buttons.email.className = `lc-btn${mode === "email" ? " lc-btn--primary" : ""}`;
   if (data.mode === "forum") {
     bind("form-title").textContent = gettext("Ask in the forum");

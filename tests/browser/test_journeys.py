@@ -1,0 +1,210 @@
+"""The other ways through: chat closed (forum question or email), a suggestion that solves it
+while waiting, and the people around a chat (a monitor who whispers, a trainee who knocks, a
+transfer, and the opt-in alerts of the console)."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import shoot, sign_in
+from tests.browser.test_chat import go_online, messages
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+
+# Records desktop notifications and sounds instead of playing them.
+ALERT_RECORDER = """
+window.__notes = [];
+window.__beeps = 0;
+window.Notification = class {
+  static permission = "granted";
+  static requestPermission() { return Promise.resolve("granted"); }
+  constructor(title, options) { window.__notes.push({ title, body: options && options.body }); }
+  close() {}
+};
+const RealAudioContext = window.AudioContext;
+window.AudioContext = class extends RealAudioContext {
+  createOscillator() { window.__beeps += 1; return super.createOscillator(); }
+};
+"""
+
+
+def open_chat_window(context, url: str, button: str):
+    page = context.new_page()
+    page.goto(url)
+    with context.expect_page() as opened:
+        page.get_by_role("link", name=button).click()
+    chat = opened.value
+    chat.set_viewport_size({"width": 1280, "height": 800})
+    return page, chat
+
+
+def test_closed_chat_offers_the_forum_and_an_email_follow_up(site, new_context):
+    site.python(
+        "from kitsune_livechat.models import AgentStatus\n"
+        "result = AgentStatus.objects.update(status='offline')"
+    )
+    article_url = site.data["article"]["url"]
+
+    # Signed in: the question goes to the forum, made from the same form.
+    context = new_context()
+    page = context.new_page()
+    sign_in(page, site, "visitor", article_url)
+    expect(page.get_by_text("No volunteers are online right now.")).to_be_visible()
+    expect(page.get_by_role("link", name="Chat with a volunteer")).to_be_hidden()
+    shoot(page, "article-chat-closed", full_page=True)
+    with context.expect_page() as opened:
+        page.get_by_role("link", name="Ask in the forum").click()
+    chat = opened.value
+    chat.set_viewport_size({"width": 1280, "height": 800})
+    expect(chat.get_by_role("heading", name="Ask in the forum")).to_be_visible()
+    expect(chat.get_by_role("button", name="Start chat")).to_be_hidden()
+    chat.get_by_label("What's the problem?").fill("Pages load slowly since yesterday evening.")
+    chat.get_by_label("How often does it happen?").select_option("sometimes")
+    shoot(chat, "visitor-form-forum", full_page=True)
+    chat.get_by_role("button", name="Post to the forum").click()
+    expect(chat.get_by_role("heading", name="Your question is in the forum")).to_be_visible()
+    shoot(chat, "visitor-forum-posted")
+    with context.expect_page() as opened:
+        chat.get_by_role("link", name="Open your question").click()
+    question = opened.value
+    question.wait_for_url(re.compile(r"/questions/\d+"))
+    expect(question.get_by_role("heading", name="Pages load slowly")).to_be_visible()
+
+    # Anonymous: an email address for a volunteer to follow up on.
+    anonymous = new_context()
+    _, chat = open_chat_window(anonymous, article_url, "Leave your email")
+    expect(chat.get_by_role("heading", name="Leave your email")).to_be_visible()
+    chat.get_by_label("What's the problem?").fill("Videos have no sound.")
+    chat.get_by_role("button", name="Email me when a volunteer can help").click()
+    expect(chat.get_by_role("alert")).to_have_text("Enter the email address to follow up on.")
+    chat.get_by_role("textbox", name="Email").fill("sam@example.com")
+    chat.get_by_role("button", name="Email me when a volunteer can help").click()
+    expect(chat.get_by_role("heading", name="We'll get back to you")).to_be_visible()
+    expect(chat.get_by_text("A volunteer will write to sam@example.com.")).to_be_visible()
+
+    stored = site.python(
+        "from kitsune_livechat.models import ChatSession\n"
+        "result = sorted((s.status, bool(s.handoff_question_id), s.followup_email)\n"
+        "  for s in ChatSession.objects.filter(status='missed'))"
+    )
+    assert ["missed", False, "sam@example.com"] in stored
+    assert ["missed", True, ""] in stored
+
+
+def test_a_suggested_article_solves_it_while_waiting(site, new_context):
+    helper = new_context().new_page()
+    sign_in(helper, site, "helper3", "/livechat/console/")
+    go_online(helper)
+
+    visitor = new_context()
+    _, chat = open_chat_window(visitor, site.data["article"]["url"], "Chat with a volunteer")
+    chat.get_by_label("What's the problem?").fill("Firefox crashes at startup after the update")
+    chat.get_by_role("button", name="Start chat").click()
+    expect(helper.locator(".lc-qitem", has_text="crashes at startup")).to_be_visible()
+    suggestion = chat.get_by_role("button", name="“Firefox crashes at startup” solved my problem")
+    suggestion.click()
+    expect(chat.get_by_role("heading", name="Glad that article solved it!")).to_be_visible()
+    shoot(chat, "visitor-solved-by-article")
+    expect(helper.locator(".lc-qitem", has_text="crashes at startup")).to_have_count(0)
+    solved = site.python(
+        "from kitsune_livechat.models import ChatSession\n"
+        "s = ChatSession.objects.filter(problem__contains='crashes at startup').get()\n"
+        "result = [s.status, s.solved_by_suggestion.title]"
+    )
+    assert solved == ["ended", "Firefox crashes at startup"]
+
+
+def test_monitor_whispers_trainee_knocks_and_the_chat_is_transferred(site, new_context):
+    # Hans opted in to sound and desktop alerts and has the console in the background.
+    hans_context = new_context()
+    hans_context.add_init_script(ALERT_RECORDER)
+    hans = hans_context.new_page()
+    sign_in(hans, site, "helper2", "/livechat/console/")
+    hans.get_by_label("Sound").check()
+    hans.get_by_label("Desktop alerts").check()
+    go_online(hans)
+    hans.evaluate("document.hasFocus = () => false")
+
+    priya = new_context().new_page()
+    sign_in(priya, site, "helper1", "/livechat/console/")
+    go_online(priya)
+
+    visitor = new_context()
+    _, chat = open_chat_window(visitor, site.data["article"]["url"], "Chat with a volunteer")
+    chat.get_by_label("What's the problem?").fill("All my add-ons disappeared.")
+    chat.get_by_role("button", name="Start chat").click()
+
+    # The new chat rings Hans's console.
+    hans.wait_for_function("window.__notes.some(n => n.title === 'New chat waiting')")
+    assert hans.evaluate("window.__beeps") > 0
+
+    priya.get_by_role("button", name=re.compile("Take this chat: All my add-ons")).click()
+    priya_panel = priya.get_by_role("tabpanel")
+    priya_panel.get_by_label("Your message").fill("Hello from Priya! Which add-ons?")
+    priya_panel.get_by_label("Your message").press("Enter")
+    expect(messages(chat).filter(has_text="Hello from Priya")).to_be_visible()
+
+    # A supervisor finds the chat in progress, watches it unseen and whispers to Priya.
+    mentor = new_context().new_page()
+    sign_in(mentor, site, "mentor", "/livechat/console/")
+    live = mentor.locator(".lc-qitem", has_text="All my add-ons disappeared.")
+    expect(live).to_contain_text("Priya Helper")
+    live.get_by_role("button", name="Observe").click()
+    mentor_panel = mentor.get_by_role("tabpanel")
+    expect(messages(mentor_panel).filter(has_text="Hello from Priya")).to_be_visible()
+    expect(mentor_panel.get_by_text("observing")).to_be_visible()
+    expect(mentor_panel.get_by_label("Whisper to helpers")).to_be_checked()
+    mentor_panel.get_by_label("Your message").fill("Ask whether they use Sync.")
+    mentor_panel.get_by_label("Your message").press("Enter")
+    whisper = messages(priya_panel).filter(has_text="Ask whether they use Sync.")
+    expect(whisper).to_contain_text("only helpers see this")
+    expect(whisper).to_contain_text("Maya Mentor")
+    shoot(mentor, "console-observing")
+
+    # A trainee knocks; Priya lets them in; they may only whisper.
+    trainee = new_context().new_page()
+    sign_in(trainee, site, "trainee", "/livechat/console/")
+    trainee.locator(".lc-qitem", has_text="Priya Helper").get_by_role(
+        "button", name="Knock"
+    ).click()
+    trainee_panel = trainee.get_by_role("tabpanel")
+    expect(trainee_panel.get_by_role("heading", name="You are not in this chat")).to_be_visible()
+    trainee_panel.get_by_role("button", name="Knock to join").click()
+    expect(trainee_panel.get_by_text("You knocked.")).to_be_visible()
+    shoot(trainee, "console-trainee-knocking")
+    people = priya_panel.locator("[data-bind=people]")
+    expect(people).to_contain_text("Tom Trainee")
+    expect(people).to_contain_text("knocking")
+    shoot(priya, "console-knock-to-admit")
+    people.get_by_role("button", name="Let in").click()
+    expect(messages(trainee_panel).filter(has_text="Hello from Priya")).to_be_visible()
+    expect(trainee_panel.get_by_label("Message to the visitor")).to_be_hidden()
+    expect(trainee_panel.get_by_label("Whisper to helpers")).to_be_checked()
+
+    # Priya transfers the chat to Hans, who gets it with its history (and an alert).
+    priya_panel.get_by_role("button", name="Transfer").click()
+    dialog = priya.get_by_role("dialog", name="Transfer the chat")
+    dialog.get_by_label("To whom").select_option("helper:helper2")
+    expect(dialog.get_by_label("To whom")).to_contain_text("Hans Helfer")
+    dialog.get_by_label("Note for the next helper").fill("Add-ons vanished after an update.")
+    shoot(priya, "console-transfer")
+    dialog.get_by_role("button", name="Transfer").click()
+    expect(priya_panel.get_by_text("You transferred this chat.")).to_be_visible()
+    # Hans already had a chat open: the new one waits in its own tab, red until he writes.
+    new_tab = hans.get_by_role("tab", name=re.compile("All my add-ons"))
+    expect(new_tab).to_have_class(re.compile("is-unanswered"))
+    new_tab.click()
+    hans_panel = hans.get_by_role("tabpanel")
+    expect(messages(hans_panel).filter(has_text="Hello from Priya")).to_be_visible()
+    expect(
+        messages(hans_panel).filter(has_text="Add-ons vanished after an update.")
+    ).to_be_visible()
+    hans.wait_for_function("window.__notes.some(n => n.title === 'A chat was given to you')")
+    expect(chat.get_by_role("heading", name="Hans Helfer")).to_be_visible()
+    hans_panel.get_by_label("Your message").fill("Hi, I'm Hans and I'll take it from here.")
+    hans_panel.get_by_label("Your message").press("Enter")
+    expect(messages(chat).filter(has_text="I'll take it from here")).to_be_visible()
+    # Whispers never reached the visitor.
+    expect(messages(chat).filter(has_text="Sync")).to_have_count(0)
+    shoot(hans, "console-transferred-in")
