@@ -5,6 +5,7 @@ import pytest
 from django.test import Client
 
 from tests.factories import DefaultQueueFactory
+from tests.queueing_support import host_signals, published  # noqa: F401  (fixtures for all tests)
 
 API = "/livechat/api/"
 CSRF = "k" * 32  # an unmasked CSRF secret, valid as both cookie and header

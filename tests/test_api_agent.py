@@ -6,7 +6,6 @@ import pytest
 from django.utils import timezone
 
 from kitsune_livechat.models import AgentStatus, ChatSession, Message
-from tests import queueing_support as support
 from tests.factories import (
     ActiveChatFactory,
     AgentStatusFactory,
@@ -19,7 +18,6 @@ from tests.factories import (
 from tests.queueing_support import online_helper
 
 pytestmark = pytest.mark.django_db
-published, host_signals = support.published, support.host_signals
 
 Status = ChatSession.Status
 

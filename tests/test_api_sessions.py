@@ -9,7 +9,6 @@ from questions.models import Question
 
 from kitsune_livechat.models import Ban, ChatSession, Focus, Message, Participant
 from kitsune_livechat.services.access import make_visitor_token
-from tests import queueing_support as support
 from tests.factories import (
     ActiveChatFactory,
     ChatSessionFactory,
@@ -24,7 +23,6 @@ from tests.factories import (
 from tests.queueing_support import FIREFOX_UA, chat_form, online_helper
 
 pytestmark = pytest.mark.django_db
-published, host_signals = support.published, support.host_signals
 
 Status = ChatSession.Status
 

@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from kitsune_livechat.models import AgentStatus, ChatSession
 from kitsune_livechat.services import routing
-from tests import queueing_support as support
 from tests.factories import (
     ActiveChatFactory,
     AgentStatusFactory,
@@ -20,7 +19,6 @@ from tests.factories import (
 from tests.queueing_support import chat_form, online_helper
 
 pytestmark = pytest.mark.django_db
-published, host_signals = support.published, support.host_signals
 
 Status = ChatSession.Status
 

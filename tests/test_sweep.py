@@ -13,15 +13,12 @@ from questions.models import Question
 
 from kitsune_livechat.models import AgentStatus, ChatSession, Message, Queue
 from kitsune_livechat.services.sweep import sweep
-from tests import queueing_support as support
 from tests.factories import (
     AgentStatusFactory,
     ChatSessionFactory,
     DefaultQueueFactory,
     QueueFactory,
 )
-
-published, host_signals = support.published, support.host_signals
 
 Status = ChatSession.Status
 
