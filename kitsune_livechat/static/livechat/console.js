@@ -37,6 +37,7 @@ const baseTitle = document.title;
 const isHelper = data.role === "helper" || data.role === "supervisor";
 
 const chats = new Map();
+const knockToasts = new Map();
 let activeId = null;
 let queue = [];
 let queueFetched = 0;
@@ -228,6 +229,7 @@ function refreshQueue() {
 }
 
 async function loadQueue() {
+  if (!isHelper) return;
   const edit = presenceEdits;
   try {
     const result = await api.get("agent/queue");
@@ -378,7 +380,12 @@ async function loadLive() {
             {
               type: "button",
               class: "lc-btn lc-btn--small",
-              dataset: { observe: item.id, access: item.access },
+              dataset: {
+                observe: item.id,
+                access: item.access,
+                helper: item.helper,
+                article: item.article?.title || "",
+              },
             },
             label,
           ),
@@ -399,10 +406,11 @@ function saveTabs() {
   );
 }
 
-function openChat(id, { session = null, select = false, mode = "helper" } = {}) {
+function openChat(id, { session = null, select = false, mode = "helper", hint = null } = {}) {
   let chat = chats.get(id);
   if (!chat) {
     chat = new ChatTab(id, mode);
+    chat.hint = hint;
     chats.set(id, chat);
     chat.mount();
     chat.load(session);
@@ -567,9 +575,14 @@ class ChatTab {
     const session = this.session;
     const knocking = this.mode === "knock";
     show(bind("knock-panel", panel), knocking);
-    show(bind("log", panel), !knocking);
+    for (const part of ["log", "typing"]) show(bind(part, panel), !knocking);
+    show($(".lc-side", panel), !knocking);
+    panel.classList.toggle("lc-tabpanel--knock", knocking);
+    const hint = this.hint || {};
     const label = knocking
-      ? gettext("Knock to observe")
+      ? hint.helper
+        ? fmt(gettext("%(name)s's chat"), { name: hint.helper })
+        : gettext("Knock to observe")
       : session?.visitor?.display_name || gettext("Visitor");
     const detail = knocking ? "" : (session?.form?.problem || session?.article?.title || "").slice(0, 60);
     fill(
@@ -579,7 +592,7 @@ class ChatTab {
     );
     this.tab.title = [session?.article?.title, session?.form?.problem].filter(Boolean).join(" — ");
     bind("heading", panel).textContent = knocking
-      ? gettext("A chat in progress")
+      ? hint.article || gettext("A chat in progress")
       : fmt(gettext("%(name)s · %(article)s"), {
           name: session?.visitor?.display_name || gettext("Visitor"),
           article: session?.article?.title || gettext("No article"),
@@ -807,6 +820,10 @@ class ChatTab {
       }
     } else if (frame.type === "participants") {
       this.people = frame.participants || [];
+      if (!this.people.some((person) => person.state === "knocking")) {
+        knockToasts.get(this.id)?.remove();
+        knockToasts.delete(this.id);
+      }
       this.render();
     } else if (frame.type === "typing") {
       if (frame.author !== data.me) this.log.setTyping(frame.author, frame.active);
@@ -1269,9 +1286,13 @@ function onAgentFrame(frame) {
         const chat = chats.get(session.id);
         $("[data-admit]", chat?.panel || root)?.focus();
       };
-      toast(fmt(gettext("%(name)s asks to observe your chat."), { name: frame.by }), {
-        actions: [{ label: gettext("Show"), primary: true, run: reveal }],
-      });
+      knockToasts.get(session.id)?.remove();
+      knockToasts.set(
+        session.id,
+        toast(fmt(gettext("%(name)s asks to observe your chat."), { name: frame.by }), {
+          actions: [{ label: gettext("Show"), primary: true, run: reveal }],
+        }),
+      );
     } else if (frame.change === "admitted") {
       toast(fmt(gettext("%(name)s let you in."), { name: frame.by }));
       const chat = chats.get(session.id) || openChat(session.id, { mode: "knock", select: true });
@@ -1363,6 +1384,7 @@ root.addEventListener("click", (event) => {
     openChat(target.dataset.observe, {
       mode: access === "in_chat" ? "helper" : access === "observer" ? "observer" : "knock",
       select: true,
+      hint: { helper: target.dataset.helper, article: target.dataset.article },
     });
   } else if (target.dataset.action === "take-next") take();
   else if (target.dataset.action === "refresh-live") loadLive();
