@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 import uuid
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -36,10 +37,14 @@ from ws_load import (  # noqa: E402
     LABELS,
     Result,
     free_port,
+    open_sockets,
     process_cpu,
     redis_answers,
     report,
     run_target,
+    send_at_rate,
+    shut_down,
+    uvicorn_command,
     wait_listening,
 )
 
@@ -88,20 +93,7 @@ def start_site(layer: str, port: int, args, bench_url: str) -> subprocess.Popen:
         "LIVECHAT_CHANNEL_PREFIX": f"livechat-bench-{uuid.uuid4().hex[:8]}",
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "example_site")]),
     }
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "config.asgi:application",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--lifespan",
-        "off",
-        "--log-level",
-        "warning",
-    ]
+    command = uvicorn_command("config.asgi:application", port)
     return subprocess.Popen(command, env=env, cwd=ROOT)
 
 
@@ -126,21 +118,12 @@ async def run_layer(layer: str, chats: list[dict], args, bench_url: str) -> Resu
     sockets: list = []
     try:
         await wait_listening(port, server)
-        for start in range(0, len(chats), 25):
-            batch = []
-            for chat in chats[start : start + 25]:
-                batch += [
-                    open_chat(port, chat["session"], chat["visitor"]),
-                    open_chat(port, chat["session"], chat["helper"]),
-                ]
-            for item in await asyncio.gather(*batch, return_exceptions=True):
-                if isinstance(item, BaseException):
-                    result.connect_errors += 1
-                    sockets.append(None)
-                else:
-                    sockets.append(item)
-        if result.connect_errors:
-            result.note = f"{result.connect_errors} sockets failed to connect"
+        openers = [
+            partial(open_chat, port, chat["session"], chat[side])
+            for chat in chats
+            for side in ("visitor", "helper")
+        ]
+        sockets = await open_sockets(openers, result, batch=50)
 
         pending: dict[str, tuple[float, int]] = {}
         errors = 0
@@ -162,35 +145,20 @@ async def run_layer(layer: str, chats: list[dict], args, bench_url: str) -> Resu
                     if sent[0] >= warm_until:
                         result.latencies.append(time.perf_counter() - sent[0])
 
+        def message(side: int, sent_at: float) -> str:
+            client_msg_id = uuid.uuid4().hex
+            pending[client_msg_id] = (sent_at, side)
+            return json.dumps(
+                {"type": "message.send", "body": "x" * 40, "client_msg_id": client_msg_id}
+            )
+
         readers = [
             asyncio.create_task(reader(ws, index % 2))
             for index, ws in enumerate(sockets)
             if ws is not None
         ]
         cpu_before = process_cpu(server.pid)
-        started = time.perf_counter()
-        interval, n, next_at = 1.0 / args.rate, 0, started
-        end = started + args.warmup + args.seconds
-        while (now := time.perf_counter()) < end:
-            if now < next_at:
-                await asyncio.sleep(next_at - now)
-            next_at += interval
-            room, side = n % len(chats), (n // len(chats)) % 2
-            n += 1
-            ws = sockets[room * 2 + side]
-            if ws is None:
-                continue
-            client_msg_id = uuid.uuid4().hex
-            sent_at = time.perf_counter()
-            pending[client_msg_id] = (sent_at, side)
-            if sent_at >= warm_until:
-                result.sent += 1
-            with contextlib.suppress(Exception):
-                await ws.send(
-                    json.dumps(
-                        {"type": "message.send", "body": "x" * 40, "client_msg_id": client_msg_id}
-                    )
-                )
+        started = await send_at_rate(sockets, result, args, message, warm_until=warm_until)
         await asyncio.sleep(min(3.0, args.seconds))
         result.seconds = time.perf_counter() - started
         result.cpu_seconds = process_cpu(server.pid) - cpu_before
@@ -199,14 +167,7 @@ async def run_layer(layer: str, chats: list[dict], args, bench_url: str) -> Resu
         for task in readers:
             task.cancel()
     finally:
-        await asyncio.gather(
-            *(ws.close() for ws in sockets if ws is not None), return_exceptions=True
-        )
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        await shut_down(sockets, server)
     return result
 
 

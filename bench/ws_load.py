@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
 import os
 import socket
@@ -28,6 +29,7 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from websockets.asyncio.client import connect
@@ -88,6 +90,25 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+def uvicorn_command(app: str, port: int, *options: str) -> list[str]:
+    """One quiet uvicorn process serving ``app`` on loopback ``port``."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--lifespan",
+        "off",
+        "--log-level",
+        "warning",
+        *options,
+    ]
+
+
 def start_server(target: str, port: int, redis_url: str, capacity: int = 0) -> subprocess.Popen:
     env = {
         **os.environ,
@@ -98,24 +119,9 @@ def start_server(target: str, port: int, redis_url: str, capacity: int = 0) -> s
     if capacity:
         env["BENCH_CAPACITY"] = str(capacity)
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--app-dir",
-        str(HERE),
-        "relay_app:application",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--lifespan",
-        "off",
-        "--log-level",
-        "warning",
-        "--ws-max-queue",
-        "1024",
-    ]
+    command = uvicorn_command(
+        "relay_app:application", port, "--app-dir", str(HERE), "--ws-max-queue", "1024"
+    )
     return subprocess.Popen(command, env=env)
 
 
@@ -134,35 +140,82 @@ async def wait_listening(port: int, process: subprocess.Popen) -> None:
     raise RuntimeError(f"nothing listens on port {port}")
 
 
+async def open_sockets(openers: list, result: Result, batch: int) -> list:
+    """Open the sockets ``batch`` at a time, as real visitors arrive, not all in one instant;
+    a socket that fails counts in ``result.connect_errors`` and stands as None."""
+    sockets = []
+    for start in range(0, len(openers), batch):
+        opened = await asyncio.gather(
+            *(open_one() for open_one in openers[start : start + batch]), return_exceptions=True
+        )
+        for item in opened:
+            if isinstance(item, BaseException):
+                result.connect_errors += 1
+                sockets.append(None)
+            else:
+                sockets.append(item)
+    if result.connect_errors:
+        result.note = f"{result.connect_errors} sockets failed to connect"
+    return sockets
+
+
+async def send_at_rate(sockets: list, result: Result, args, frame, *, warm_until: float) -> float:
+    """Send ``args.rate`` messages a second for the warm-up and measured time, round-robin over
+    the rooms (sockets in pairs) from alternating sides; ``frame(side, sent_at)`` makes each.
+    Counts what is sent after ``warm_until``; returns when sending started."""
+    rooms = len(sockets) // 2
+    started = time.perf_counter()
+    interval, n, next_at = 1.0 / args.rate, 0, started
+    end = started + args.warmup + args.seconds
+    while (now := time.perf_counter()) < end:
+        if now < next_at:
+            await asyncio.sleep(next_at - now)
+        next_at += interval
+        room, side = n % rooms, (n // rooms) % 2
+        n += 1
+        ws = sockets[room * 2 + side]
+        if ws is None:
+            continue
+        sent_at = time.perf_counter()
+        text = frame(side, sent_at)
+        if sent_at >= warm_until:
+            result.sent += 1
+        with contextlib.suppress(Exception):
+            await ws.send(text)
+    return started
+
+
+async def shut_down(sockets: list, server: subprocess.Popen) -> None:
+    await asyncio.gather(*(ws.close() for ws in sockets if ws is not None), return_exceptions=True)
+    server.terminate()
+    try:
+        server.wait(10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
 async def run_target(target: str, args) -> Result:
     result = Result(target)
     port = free_port()
     server = start_server(target, port, args.redis_url, args.capacity)
-    sockets = []
+    sockets: list = []
     try:
         await wait_listening(port, server)
-        # Connect in small batches, as real visitors arrive, not all in one instant.
-        for start in range(0, args.rooms, 50):
-            batch = []
-            for room in range(start, min(start + 50, args.rooms)):
-                uri = f"ws://127.0.0.1:{port}/room/{room}/"
-                batch += [
-                    connect(uri, open_timeout=30, max_queue=None, compression=None),
-                    connect(uri, open_timeout=30, max_queue=None, compression=None),
-                ]
-            opened = await asyncio.gather(*batch, return_exceptions=True)
-            for item in opened:
-                if isinstance(item, BaseException):
-                    result.connect_errors += 1
-                    sockets.append(None)
-                else:
-                    sockets.append(item)
-        if result.connect_errors:
-            result.note = f"{result.connect_errors} sockets failed to connect"
+        openers = [
+            partial(
+                connect,
+                f"ws://127.0.0.1:{port}/room/{room}/",
+                open_timeout=30,
+                max_queue=None,
+                compression=None,
+            )
+            for room in range(args.rooms)
+            for _side in range(2)  # a visitor and a helper
+        ]
+        sockets = await open_sockets(openers, result, batch=100)
 
         pending: dict[str, float] = {}
         warm_until = time.perf_counter() + args.warmup
-        stop_reading = asyncio.Event()
 
         async def reader(ws, side: int) -> None:
             with contextlib.suppress(Exception):
@@ -174,53 +227,28 @@ async def run_target(target: str, args) -> Result:
                     if sent_at is not None and sent_at >= warm_until:
                         result.latencies.append(time.perf_counter() - sent_at)
 
+        ids = itertools.count()
+
+        def message(side: int, sent_at: float) -> str:
+            message_id = str(next(ids))
+            pending[message_id] = sent_at
+            return json.dumps({"id": message_id, "from": side, "body": "x" * 40})
+
         readers = [
             asyncio.create_task(reader(ws, index % 2))
             for index, ws in enumerate(sockets)
             if ws is not None
         ]
         cpu_before = process_cpu(server.pid)
-        started = time.perf_counter()
-        interval = 1.0 / args.rate
-        end = started + args.warmup + args.seconds
-        n = 0
-        next_at = started
-        while True:
-            now = time.perf_counter()
-            if now >= end:
-                break
-            if now < next_at:
-                await asyncio.sleep(next_at - now)
-            next_at += interval
-            room = n % args.rooms
-            side = (n // args.rooms) % 2
-            ws = sockets[room * 2 + side]
-            n += 1
-            if ws is None:
-                continue
-            message_id = f"{n}"
-            sent_at = time.perf_counter()
-            pending[message_id] = sent_at
-            if sent_at >= warm_until:
-                result.sent += 1
-            with contextlib.suppress(Exception):
-                await ws.send(json.dumps({"id": message_id, "from": side, "body": "x" * 40}))
+        started = await send_at_rate(sockets, result, args, message, warm_until=warm_until)
         # Let the last messages arrive.
         await asyncio.sleep(min(2.0, args.seconds))
         result.seconds = time.perf_counter() - started
         result.cpu_seconds = process_cpu(server.pid) - cpu_before
-        stop_reading.set()
         for task in readers:
             task.cancel()
     finally:
-        await asyncio.gather(
-            *(ws.close() for ws in sockets if ws is not None), return_exceptions=True
-        )
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        await shut_down(sockets, server)
     return result
 
 
