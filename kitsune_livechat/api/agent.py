@@ -65,8 +65,7 @@ class HelperOut(Schema):
 
 
 def _user(request: HttpRequest):
-    caller = caller_of(request)
-    return caller.user if caller.is_authenticated else None
+    return caller_of(request).account
 
 
 @router.get("agent/status", auth=chat_auth, response=AgentOut, summary="My status")

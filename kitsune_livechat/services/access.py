@@ -32,6 +32,11 @@ class Caller:
     def user_id(self) -> int | None:
         return self.user.pk if self.is_authenticated else None
 
+    @property
+    def account(self):
+        """The logged-in user, or None for an anonymous visitor (who acts by key)."""
+        return self.user if self.is_authenticated else None
+
     def has_perm(self, codename: str) -> bool:
         return self.is_authenticated and self.user.has_perm(f"livechat.{codename}")
 

@@ -249,7 +249,7 @@ def send_message(
                 body=body,
                 role=Message.Role(access.role.value),
                 kind=kind,
-                author=caller.user if caller.is_authenticated else None,
+                author=caller.account,
                 author_name=author_name(access, caller),
                 client_msg_id=client_msg_id,
                 first_response=access.role == ChatRole.HELPER and kind == Message.Kind.TEXT,

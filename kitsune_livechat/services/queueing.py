@@ -271,7 +271,7 @@ def helper_queue(*, user, limit: int = 100) -> dict[str, Any]:
     queries however long the line."""
     require_helper(user)
     row = agent_status_for(user)
-    eligible = eligible_waiting(row, queue_ids=list(row.queues.values_list("pk", flat=True)))
+    eligible = eligible_waiting(row)
     chats = list(eligible.select_related("queue")[:limit])
     count = len(chats) if len(chats) < limit else eligible.count()
     now = timezone.now()
@@ -322,7 +322,7 @@ def end_chat(*, caller: Caller, session_id: Any, reason: str = "") -> SessionAcc
         access = get_session_for(caller, session_id, for_update=True)
         session = access.session
         _require_open(session)
-        by = caller.user if caller.is_authenticated else None
+        by = caller.account
         if access.role == ChatRole.VISITOR:
             if session.status == Status.WAITING:
                 status, message = Status.ABANDONED, _("The visitor left the queue.")
@@ -368,7 +368,7 @@ def mark_solved(*, caller: Caller, session_id: Any, article_id: Any) -> SessionA
         access = _visitor_access(caller, session_id)
         session = access.session
         _require_waiting(session)
-        by = caller.user if caller.is_authenticated else None
+        by = caller.account
         session.solved_by_suggestion = article
         session.save(update_fields=["solved_by_suggestion"])
         _finish(session, status=Status.ENDED, by=by, reason=REASON_SOLVED, now=now)
@@ -431,7 +431,7 @@ def hand_off(
             raise Conflict(_("End the chat before following up."), code="chat_active")
         if to == FORUM and session.handoff_question_id:
             return access
-        user = caller.user if caller.is_authenticated else None
+        user = caller.account
         if session.status == Status.WAITING:
             if to == FORUM and user is None:
                 raise Forbidden(

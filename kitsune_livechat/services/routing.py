@@ -227,13 +227,6 @@ def eligible_waiting(status: AgentStatus, *, queue_ids: list[int] | None = None)
     return chats.order_by("created", "pk")
 
 
-def waiting_chats_for(*, user, limit: int = 100) -> list[ChatSession]:
-    """The waiting chats ``user`` may take, oldest first: three queries however long the line."""
-    require_helper(user)
-    status = agent_status_for(user)
-    return list(eligible_waiting(status).select_related("queue")[:limit])
-
-
 def chats_of(*, user) -> list[ChatSession]:
     """The open chats ``user`` holds, oldest first (the console's tabs)."""
     require_helper(user)

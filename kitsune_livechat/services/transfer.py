@@ -70,7 +70,7 @@ def transfer_chat(
     The chat keeps its place in line (its request time), its messages and its history: the
     previous helper stays listed as having left, and a system message tells everyone.
     """
-    require_helper(caller.user if caller.is_authenticated else None)
+    require_helper(caller.account)
     note = clean_text(note, _("The note"), 200)
     if to_helper and to_queue:
         raise InvalidInput(_("Transfer to a helper or to a queue, not both."), code="invalid")
