@@ -17,9 +17,7 @@ urlpatterns = [
     path("console/observe/<uuid:session_id>/", views.observe, name="observe"),
     path("jsi18n/<str:locale>/", views.javascript_catalog, name="jsi18n"),
     path("insights/", views_insights.ranking, name="insights"),
-    path(
-        "insights/articles/<int:article_id>/", views_insights.article, name="insights_article"
-    ),
+    path("insights/articles/<int:article_id>/", views_insights.article, name="insights_article"),
     path("insights/stats/", views_insights.stats_page, name="insights_stats"),
     path("insights/focuses/", views_insights.focuses, name="insights_focuses"),
     path("insights/focuses/<int:focus_id>/", views_insights.focus, name="insights_focus"),

@@ -7,7 +7,6 @@ parts; CI does both legs.
 import os
 
 import dj_database_url
-
 from config.settings import *  # noqa: F401,F403
 from config.settings import INSTALLED_APPS
 

@@ -30,7 +30,9 @@ def test_unknown_session_is_404_with_code(api_client):
 def test_validation_error_shape(api_client):
     from tests.factories import UserFactory
 
-    response = api_client(UserFactory()).post("sessions", {"article": ["not", "an", "id"], "problem": "help"})
+    response = api_client(UserFactory()).post(
+        "sessions", {"article": ["not", "an", "id"], "problem": "help"}
+    )
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "invalid"

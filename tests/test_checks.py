@@ -4,6 +4,7 @@ import pytest
 from django.core.checks import run_checks
 from django.test import override_settings
 
+
 def ids(**kwargs) -> set[str]:
     return {message.id for message in run_checks(**kwargs) if message.id.startswith("livechat.")}
 
