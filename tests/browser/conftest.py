@@ -200,16 +200,23 @@ def new_context(browser, site):
 
     expect.set_options(timeout=10_000)
     contexts = []
+    errors: list[str] = []
+
+    def watch(page):
+        page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
 
     def make(**options):
         context = browser.new_context(viewport=DESKTOP, base_url=site.base_url, **options)
         context.set_default_timeout(10_000)
+        context.on("page", watch)
         contexts.append(context)
         return context
 
     yield make
     for context in contexts:
         context.close()
+    # A script error is a failure even when the screen happened to look right.
+    assert not errors, "JavaScript errors:\n" + "\n".join(errors)
 
 
 def sign_in(page, site: Site, username: str, next_path: str = "/") -> None:

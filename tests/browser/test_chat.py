@@ -15,9 +15,18 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 
 def go_online(console, capacity: int = 3) -> None:
+    """Set the seats, then go online, and wait until the server has it."""
     console.get_by_label("Chats at once").fill(str(capacity))
     console.get_by_label("Chats at once").dispatch_event("change")
-    console.get_by_label("Online").check()
+    with console.expect_response(
+        lambda r: (
+            r.url.endswith("/agent/status")
+            and r.request.method == "PUT"
+            and '"online"' in (r.request.post_data or "")
+        )
+    ) as response:
+        console.get_by_label("Online").check()
+    assert response.value.json()["status"] == "online"
     expect(console.get_by_text("You are offline")).to_be_hidden()
 
 

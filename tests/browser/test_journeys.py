@@ -182,7 +182,24 @@ def test_monitor_whispers_trainee_knocks_and_the_chat_is_transferred(site, new_c
     expect(trainee_panel.get_by_label("Message to the visitor")).to_be_hidden()
     expect(trainee_panel.get_by_label("Whisper to helpers")).to_be_checked()
 
-    # Priya transfers the chat to Hans, who gets it with its history (and an alert).
+    # Priya invites Hans to help; he joins from the invitation and the visitor sees both.
+    priya_panel.get_by_role("button", name="Invite").click()
+    dialog = priya.get_by_role("dialog", name="Invite a helper")
+    dialog.get_by_label("To whom").select_option("helper:helper2")
+    dialog.get_by_role("button", name="Invite").click()
+    expect(priya.get_by_text("Invitation sent.")).to_be_visible()
+    hans.wait_for_function("window.__notes.some(n => n.title === 'You are invited to a chat')")
+    invitation = hans.locator(".lc-toast", has_text="Priya Helper invites you to a chat")
+    shoot(hans, "console-invitation")
+    invitation.get_by_role("button", name="Join").click()
+    invited_tab = hans.get_by_role("tab", name=re.compile("All my add-ons"))
+    expect(invited_tab).to_have_attribute("aria-selected", "true")
+    expect(
+        messages(hans.get_by_role("tabpanel")).filter(has_text="Hello from Priya")
+    ).to_be_visible()
+    expect(chat.get_by_role("heading", name="Priya Helper, Hans Helfer")).to_be_visible()
+
+    # Priya hands the chat over to Hans (with a note) and leaves it.
     priya_panel.get_by_role("button", name="Transfer").click()
     dialog = priya.get_by_role("dialog", name="Transfer the chat")
     dialog.get_by_label("To whom").select_option("helper:helper2")
@@ -191,11 +208,11 @@ def test_monitor_whispers_trainee_knocks_and_the_chat_is_transferred(site, new_c
     shoot(priya, "console-transfer")
     dialog.get_by_role("button", name="Transfer").click()
     expect(priya_panel.get_by_text("You transferred this chat.")).to_be_visible()
-    # Hans already had a chat open: the new one waits in its own tab, red until he writes.
-    new_tab = hans.get_by_role("tab", name=re.compile("All my add-ons"))
-    expect(new_tab).to_have_class(re.compile("is-unanswered"))
-    new_tab.click()
+    # Now his: red until he writes, and his console rang.
+    expect(invited_tab).to_have_class(re.compile("is-unanswered"))
     hans_panel = hans.get_by_role("tabpanel")
+    expect(hans_panel.get_by_role("button", name="Transfer")).to_be_visible()
+    expect(hans_panel.locator("[data-bind=people]")).to_contain_text("Hans Helfer Helper in charge")
     expect(messages(hans_panel).filter(has_text="Hello from Priya")).to_be_visible()
     expect(
         messages(hans_panel).filter(has_text="Add-ons vanished after an update.")

@@ -172,35 +172,39 @@ function renderPresence() {
   }
 }
 
-// Local changes win over answers to requests sent before them (a queue reload in flight
-// must not flip the switch back).
+// Changes are sent one at a time, newest state only, so the server ends where the switch is;
+// answers to requests sent before a newer change do not flip the switch back.
 let presenceEdits = 0;
 let presencePending = 0;
 let presenceQuietUntil = 0;
+let presenceChain = Promise.resolve();
 
-async function setPresence(status) {
+function setPresence(status) {
   const edit = ++presenceEdits;
-  presencePending += 1;
   const capacity = Number($("[data-capacity]", root)?.value) || agent.capacity;
   agent = { status, capacity };
   renderPresence();
-  try {
-    const result = await api.put("agent/status", { status, capacity });
-    if (edit === presenceEdits) agent = { status: result.status, capacity: result.capacity };
-    announce(
-      announcer,
-      fmt(gettext("Your status: %(status)s"), { status: statusName(result.status) }),
-    );
-  } catch (error) {
-    failed(error);
-    if (edit === presenceEdits) await loadPresence();
-  } finally {
-    presencePending -= 1;
-    // The echoes of this console's own changes may still be on their way.
-    presenceQuietUntil = Date.now() + 2000;
-  }
-  renderPresence();
-  refreshQueue();
+  presencePending += 1;
+  presenceChain = presenceChain.then(async () => {
+    try {
+      if (edit !== presenceEdits) return; // a newer change follows with the newest state
+      const result = await api.put("agent/status", { status, capacity });
+      if (edit === presenceEdits) agent = { status: result.status, capacity: result.capacity };
+      announce(
+        announcer,
+        fmt(gettext("Your status: %(status)s"), { status: statusName(result.status) }),
+      );
+    } catch (error) {
+      failed(error);
+      if (edit === presenceEdits) await loadPresence();
+    } finally {
+      presencePending -= 1;
+      // The echoes of this console's own changes may still be on their way.
+      presenceQuietUntil = Date.now() + 2000;
+      renderPresence();
+      refreshQueue();
+    }
+  });
 }
 
 async function loadPresence() {
@@ -808,6 +812,8 @@ class ChatTab {
       const was = this.session.status;
       this.session.status = frame.status;
       if (frame.helpers) this.session.helpers = frame.helpers;
+      // Who is in charge may have changed (a transfer): ask who is in the chat now.
+      if (frame.change === "transferred" || frame.change === "participants") this.refreshPeople();
       if (frame.status !== was) {
         if (frame.status !== "active" && frame.status !== "waiting") {
           this.socket?.stop();
@@ -830,6 +836,15 @@ class ChatTab {
     } else if (frame.type === "read") {
       if (frame.role === "visitor") this.log.markRead(frame.seq);
     }
+  }
+
+  async refreshPeople() {
+    try {
+      this.people = await api.get(`sessions/${this.id}/participants`);
+    } catch {
+      return; // no longer ours: the socket says so
+    }
+    this.render();
   }
 
   updateUnanswered() {
@@ -1228,6 +1243,7 @@ function onAgentFrame(frame) {
       if (frame.change === "transferred_in") {
         chat.fresh = true;
         chat.updateUnanswered();
+        chat.refreshPeople();
       }
       if (frame.change !== "joined") {
         alertUser(gettext("A chat was given to you"), frame.session.problem || "", () => selectChat(id, { focus: true }));
