@@ -225,3 +225,47 @@ def test_monitor_whispers_trainee_knocks_and_the_chat_is_transferred(site, new_c
     # Whispers never reached the visitor.
     expect(messages(chat).filter(has_text="Sync")).to_have_count(0)
     shoot(hans, "console-transferred-in")
+
+
+def test_mentor_hands_a_chat_to_a_supervised_trainee(site, new_context):
+    mentor = new_context().new_page()
+    sign_in(mentor, site, "mentor", "/livechat/console/")
+    go_online(mentor)
+    trainee = new_context().new_page()
+    sign_in(trainee, site, "trainee", "/livechat/console/")
+
+    visitor = new_context()
+    _, chat = open_chat_window(visitor, site.data["article"]["url"], "Chat with a volunteer")
+    chat.get_by_label("What's the problem?").fill("I cannot find my saved passwords.")
+    chat.get_by_role("button", name="Start chat").click()
+    mentor.get_by_role("button", name=re.compile("Take this chat: I cannot find")).click()
+    mentor_panel = mentor.get_by_role("tabpanel")
+    mentor_panel.get_by_label("Your message").fill("Hi! A colleague in training will help you.")
+    mentor_panel.get_by_label("Your message").press("Enter")
+
+    # The mentor hands the chat to their trainee, supervised.
+    mentor_panel.get_by_role("button", name="Hand to trainee").click()
+    dialog = mentor.get_by_role("dialog", name="Hand the chat to your trainee")
+    expect(dialog.get_by_label("To whom")).to_contain_text("Tom Trainee")
+    expect(dialog.get_by_label("Supervised")).to_be_checked()
+    shoot(mentor, "console-hand-over")
+    dialog.get_by_role("button", name="Hand over").click()
+    expect(chat.get_by_role("heading", name=re.compile("Tom Trainee"))).to_be_visible()
+
+    # The trainee's text waits as a draft until the mentor approves it.
+    trainee_panel = trainee.get_by_role("tabpanel")
+    expect(trainee.get_by_role("tab", name=re.compile("I cannot find"))).to_have_class(
+        re.compile("is-unanswered")
+    )
+    trainee_panel.get_by_label("Your message").fill("Open the menu, then Passwords.")
+    trainee_panel.get_by_label("Your message").press("Enter")
+    draft = messages(mentor_panel).filter(has_text="Open the menu, then Passwords.")
+    expect(draft).to_contain_text("Draft awaiting approval")
+    expect(messages(chat).filter(has_text="Open the menu")).to_have_count(0)
+    shoot(mentor, "console-draft-to-approve")
+    draft.get_by_role("button", name="Approve and send").click()
+    expect(messages(chat).filter(has_text="Open the menu, then Passwords.")).to_be_visible()
+    expect(
+        messages(trainee_panel).filter(has_text="Open the menu, then Passwords.").first
+    ).to_contain_text("Approved and sent")
+    shoot(trainee, "console-trainee-supervised")

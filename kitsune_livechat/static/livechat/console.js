@@ -37,6 +37,7 @@ const baseTitle = document.title;
 const isHelper = data.role === "helper" || data.role === "supervisor";
 
 const chats = new Map();
+let myTrainees = [];
 const knockToasts = new Map();
 let activeId = null;
 let queue = [];
@@ -570,6 +571,10 @@ class ChatTab {
     return this.mode === "helper" && (this.session?.helpers?.[0]?.display_name || "") === data.me;
   }
 
+  get isMentor() {
+    return this.people.some((person) => person.username === data.username && person.role === "mentor");
+  }
+
   get isParticipant() {
     return this.people.some((person) => person.username === data.username && person.role !== "assigned");
   }
@@ -610,6 +615,7 @@ class ChatTab {
 
     const visible = {
       helper: this.mode === "helper" && !ended && this.isOwner,
+      mentor: this.mode === "helper" && !ended && this.isOwner && myTrainees.length > 0,
       supervisor: this.mode === "observer" && data.role === "supervisor" && !ended && !this.isParticipant,
       knock: knocking,
       participant: !ended && this.isParticipant,
@@ -792,7 +798,8 @@ class ChatTab {
   }
 
   onMessage(message) {
-    this.log.add(message);
+    const el = this.log.add(message);
+    if (el && message.kind === "draft") this.decorateDraft(el, message.seq);
     const fromVisitor = message.role === "visitor";
     if (fromVisitor && this.socket?.resumed) {
       const watching = activeId === this.id && document.visibilityState === "visible" && document.hasFocus();
@@ -813,7 +820,7 @@ class ChatTab {
       this.session.status = frame.status;
       if (frame.helpers) this.session.helpers = frame.helpers;
       // Who is in charge may have changed (a transfer): ask who is in the chat now.
-      if (frame.change === "transferred" || frame.change === "participants") this.refreshPeople();
+      if (["transferred", "participants", "handed_over"].includes(frame.change)) this.refreshPeople();
       if (frame.status !== was) {
         if (frame.status !== "active" && frame.status !== "waiting") {
           this.socket?.stop();
@@ -824,8 +831,13 @@ class ChatTab {
       } else {
         this.renderPeople();
       }
+    } else if (frame.type === "draft.approved") {
+      this.markApproved(frame.draft_seq);
     } else if (frame.type === "participants") {
       this.people = frame.participants || [];
+      for (const [seq, el] of this.log.bySeq) {
+        if (el.dataset.kind === "draft") this.decorateDraft(el, seq);
+      }
       if (!this.people.some((person) => person.state === "knocking")) {
         knockToasts.get(this.id)?.remove();
         knockToasts.delete(this.id);
@@ -835,6 +847,36 @@ class ChatTab {
       if (frame.author !== data.me) this.log.setTyping(frame.author, frame.active);
     } else if (frame.type === "read") {
       if (frame.role === "visitor") this.log.markRead(frame.seq);
+    }
+  }
+
+  /** A trainee's draft: its mentor may publish it to the visitor. */
+  decorateDraft(el, seq) {
+    if (!this.isMentor || el.classList.contains("is-approved") || $(".lc-msg__approve", el)) return;
+    el.append(
+      h(
+        "button",
+        { type: "button", class: "lc-btn lc-btn--small lc-btn--primary lc-msg__approve", dataset: { approve: seq } },
+        gettext("Approve and send"),
+      ),
+    );
+  }
+
+  markApproved(draftSeq) {
+    const el = this.log.bySeq.get(Number(draftSeq));
+    if (!el) return;
+    el.classList.add("is-approved");
+    $(".lc-msg__approve", el)?.remove();
+    const status = $(".lc-msg__status", el);
+    status.textContent = gettext("Approved and sent");
+  }
+
+  async approve(seq) {
+    try {
+      await api.post(`sessions/${this.id}/drafts/${seq}/approve`, {});
+      this.markApproved(seq);
+    } catch (error) {
+      failed(error);
     }
   }
 
@@ -1048,49 +1090,82 @@ class ChatTab {
     }
   }
 
+  /** Invite a helper, transfer the chat, or hand it to one's trainee: pick whom, confirm. */
   async people_dialog(kind) {
-    let helpers;
-    try {
-      helpers = await api.get("agent/helpers");
-    } catch (error) {
-      failed(error);
-      return;
-    }
-    const dialog = $('[data-dialog="people"]', root);
-    const select = $("select", dialog);
-    const options = helpers
-      .filter((helper) => helper.username !== data.username)
-      .map((helper) =>
-        h(
-          "option",
-          { value: `helper:${helper.username}` },
-          fmt(gettext("%(name)s (%(free)s free of %(capacity)s)"), {
-            name: helper.display_name,
-            free: helper.free,
-            capacity: helper.capacity,
-          }),
-        ),
+    let options;
+    if (kind === "handover") {
+      options = myTrainees.map((trainee) =>
+        h("option", { value: `trainee:${trainee.id}` }, trainee.display_name),
       );
-    if (kind === "transfer") options.push(h("option", { value: "queue:" }, gettext("Back to the queue (the next helper)")));
+    } else {
+      let helpers;
+      try {
+        helpers = await api.get("agent/helpers");
+      } catch (error) {
+        failed(error);
+        return;
+      }
+      options = helpers
+        .filter((helper) => helper.username !== data.username)
+        .map((helper) =>
+          h(
+            "option",
+            { value: `helper:${helper.username}` },
+            fmt(gettext("%(name)s (%(free)s free of %(capacity)s)"), {
+              name: helper.display_name,
+              free: helper.free,
+              capacity: helper.capacity,
+            }),
+          ),
+        );
+      if (kind === "transfer") {
+        options.push(h("option", { value: "queue:" }, gettext("Back to the queue (the next helper)")));
+      }
+    }
     if (!options.length) {
       toast(gettext("No other helper is online right now."), { error: true });
       return;
     }
+    const dialog = $('[data-dialog="people"]', root);
+    const select = $("select", dialog);
     fill(select, options);
-    bind("people-title", dialog).textContent = kind === "transfer" ? gettext("Transfer the chat") : gettext("Invite a helper");
-    bind("people-text", dialog).textContent =
-      kind === "transfer"
-        ? gettext("The chat, its history and the question move to them. You leave the chat.")
-        : gettext("They join the chat beside you; the visitor sees them.");
-    bind("people-submit", dialog).textContent = kind === "transfer" ? gettext("Transfer") : gettext("Invite");
+    const words = {
+      invite: [
+        gettext("Invite a helper"),
+        gettext("They join the chat beside you; the visitor sees them."),
+        gettext("Invite"),
+      ],
+      transfer: [
+        gettext("Transfer the chat"),
+        gettext("The chat, its history and the question move to them. You leave the chat."),
+        gettext("Transfer"),
+      ],
+      handover: [
+        gettext("Hand the chat to your trainee"),
+        gettext("Your trainee answers the visitor; you stay in the chat as their mentor."),
+        gettext("Hand over"),
+      ],
+    }[kind];
+    bind("people-title", dialog).textContent = words[0];
+    bind("people-text", dialog).textContent = words[1];
+    bind("people-submit", dialog).textContent = words[2];
     show(bind("people-note", dialog), kind === "transfer");
+    show(bind("people-supervised", dialog), kind === "handover");
     $("[name=note]", dialog).value = "";
+    $("[name=supervised]", dialog).checked = true;
     if (!(await confirmDialog(dialog))) return;
     const [type, value] = select.value.split(":");
     try {
       if (kind === "invite") {
         await api.post(`sessions/${this.id}/invite`, { user: value });
         toast(gettext("Invitation sent."));
+      } else if (kind === "handover") {
+        await api.post(`sessions/${this.id}/handover`, {
+          trainee: Number(value),
+          supervised: $("[name=supervised]", dialog).checked,
+        });
+        toast(gettext("Handed over. You stay in the chat as the mentor."));
+        this.refreshPeople();
       } else {
         const body = type === "helper" ? { helper: value } : { queue: value || null };
         body.note = $("[name=note]", dialog).value;
@@ -1190,8 +1265,11 @@ class ChatTab {
     }
     bind("feedback", panel).addEventListener("submit", (event) => this.submitFeedback(event));
     panel.addEventListener("click", (event) => {
-      const target = event.target.closest("[data-action], [data-insert], [data-admit], [data-turn-away]");
+      const target = event.target.closest(
+        "[data-action], [data-insert], [data-admit], [data-turn-away], [data-approve]",
+      );
       if (!target) return;
+      if (target.dataset.approve) return this.approve(target.dataset.approve);
       if (target.dataset.insert !== undefined) {
         this.insert(target.dataset.insert);
         for (const picker of $$("[data-picker]", panel)) show(picker, false);
@@ -1202,7 +1280,9 @@ class ChatTab {
       const action = target.dataset.action;
       if (action === "canned" || action === "kb") this.togglePicker(action);
       else if (action === "end") this.end();
-      else if (action === "invite" || action === "transfer") this.people_dialog(action);
+      else if (action === "invite" || action === "transfer" || action === "handover") {
+        this.people_dialog(action);
+      }
       else if (action === "close") closeChat(this.id);
       else this.act(action);
     });
@@ -1223,6 +1303,19 @@ function fillFacts(list, rows) {
   );
 }
 
+/** A mentor's trainees in training: whom they may hand a chat to. */
+async function loadTrainees() {
+  try {
+    const trainees = await api.get("trainees");
+    myTrainees = trainees.filter(
+      (trainee) => trainee.mentor === data.me && ["training", "proposed"].includes(trainee.stage),
+    );
+  } catch {
+    myTrainees = []; // not a mentor
+  }
+  for (const chat of chats.values()) chat.render();
+}
+
 // --- The console socket ------------------------------------------------------------------------
 
 function onAgentFrame(frame) {
@@ -1239,8 +1332,8 @@ function onAgentFrame(frame) {
     if (!id) return;
     if (["assigned", "transferred_in", "joined"].includes(frame.change)) {
       const chat = openChat(id, { mode: frame.change === "joined" ? "observer" : "helper" });
-      // Handed over by someone else: new to this helper until they write.
-      if (frame.change === "transferred_in") {
+      // New to this helper (given, handed over or transferred) until they write.
+      if (frame.change !== "joined") {
         chat.fresh = true;
         chat.updateUnanswered();
         chat.refreshPeople();
@@ -1351,6 +1444,7 @@ async function start() {
   for (const input of $$("[data-pref]", root)) input.checked = Boolean(prefs[input.dataset.pref]);
   if (isHelper) {
     await loadPresence();
+    loadTrainees();
     try {
       for (const session of await api.get("agent/chats")) openChat(session.id, { session });
     } catch (error) {
