@@ -227,8 +227,34 @@ def sign_in(page, site: Site, username: str, next_path: str = "/") -> None:
     page.wait_for_url(f"**{next_path}" if next_path != "/" else "**/*")
 
 
+# Every visible control must have an accessible name: a label, aria-label(ledby), or its text.
+UNLABELLED = """() => {
+  const named = (el) =>
+    (el.labels && el.labels.length) || el.getAttribute("aria-label") ||
+    el.getAttribute("aria-labelledby") || el.getAttribute("title") ||
+    (["BUTTON", "A", "SUMMARY"].includes(el.tagName) && el.textContent.trim());
+  const controls = document.querySelectorAll(
+    "input:not([type=hidden]), select, textarea, button, a[href], summary, [role=tab]"
+  );
+  return Array.from(controls)
+    .filter((el) => el.checkVisibility({ visibilityProperty: true }) || el.type === "radio"
+      || el.type === "checkbox")
+    .filter((el) => !el.closest("[hidden]") && !named(el))
+    .map((el) => el.outerHTML.slice(0, 120));
+}"""
+
+
+def assert_labelled(page) -> None:
+    unlabelled = page.evaluate(UNLABELLED)
+    assert not unlabelled, f"Controls without a label on {page.url}: {unlabelled}"
+
+
 def shoot(page, name: str, *, full_page: bool = False) -> None:
-    """A screenshot of the page at desktop and at phone width (then the size is put back)."""
+    """A screenshot of the page at desktop and at phone width (then the size is put back).
+
+    Every screen shot is also checked for controls without an accessible name.
+    """
+    assert_labelled(page)
     size = page.viewport_size
     page.screenshot(path=SCREENSHOTS / f"{name}-desktop.png", full_page=full_page)
     page.set_viewport_size(PHONE)
