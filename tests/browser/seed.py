@@ -12,7 +12,7 @@ import django
 def seed() -> dict:
     from django.contrib.auth.models import Permission
 
-    from kitsune_livechat.models import CannedResponse, Queue, Trainee
+    from kitsune_livechat.models import CannedResponse, Focus, Queue, Trainee
     from tests.factories import DocumentFactory, ProductFactory, UserFactory
 
     firefox = ProductFactory(slug="firefox", title="Firefox")
@@ -52,6 +52,21 @@ def seed() -> dict:
     CannedResponse.objects.create(
         key="goodbye", locale="en-US", title="Goodbye", body="Glad I could help. Take care!"
     )
+    # A focus campaign on the German article asks one more question before the chat.
+    focus = Focus.objects.create(
+        title="Startprobleme nach dem Update",
+        slug="start-nach-update",
+        description="Wir sammeln, wann Firefox nach dem letzten Update nicht startet.",
+        questions=[
+            {
+                "key": "troubleshoot_mode",
+                "label": "Startet Firefox im Fehlerbehebungsmodus?",
+                "type": "yesno",
+                "required": True,
+            }
+        ],
+    )
+    focus.articles.add(german)
     # Helpers take chats from the queue themselves, so the tests see the queue.
     Queue.objects.create(name="General", slug="general", is_default=True, auto_assign=False)
 

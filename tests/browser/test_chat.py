@@ -189,6 +189,9 @@ def test_full_chat_from_article_to_feedback(site, new_context):
     assert "Typed while offline" in transcript
     assert "Please clear the cache" in transcript
     assert "Whisper" not in transcript
+    chat.get_by_role("button", name="Follow up in the forum").click()
+    question = chat.get_by_role("link", name="Open your forum question")
+    expect(question).to_have_attribute("href", re.compile(r"/questions/\d+"))
     shoot(chat, "visitor-ended", full_page=True)
 
     # The helper is told the chat ended and files the article feedback.

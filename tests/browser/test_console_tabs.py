@@ -40,7 +40,13 @@ def test_second_helper_handles_two_chats_in_tabs(site, new_context):
     )
     expect(chat_de.get_by_role("heading", name="Was ist das Problem?")).to_be_visible()
     expect(chat_de.locator("html")).to_have_attribute("lang", "de")
+    # The focus campaign on this article asks its question first.
+    expect(chat_de.get_by_text("Startprobleme nach dem Update")).to_be_visible()
+    question = chat_de.get_by_role("group", name="Startet Firefox im Fehlerbehebungsmodus?")
     shoot(chat_de, "visitor-form-german", full_page=True)
+    chat_de.get_by_role("button", name="Chat starten").click()
+    expect(chat_de.get_by_role("alert")).to_have_text("Bitte beantworten Sie die Pflichtfragen.")
+    question.get_by_label("Nein").check()
     chat_de.get_by_role("button", name="Chat starten").click()
     expect(chat_de.get_by_role("heading", name="Wir suchen Freiwillige für Sie")).to_be_visible()
     expect(chat_de.get_by_text("Sie sind als Nächstes dran")).to_be_visible()
@@ -98,6 +104,8 @@ def test_second_helper_handles_two_chats_in_tabs(site, new_context):
     panel = console.get_by_role("tabpanel")
     expect(messages(panel).filter(has_text="Ist da jemand?")).to_be_visible()
     expect(panel.locator("[data-bind=article-facts]")).to_contain_text("de")
+    expect(panel.locator("[data-bind=form-facts]")).to_contain_text("troubleshoot mode")
+    expect(panel.locator("[data-bind=form-facts]")).to_contain_text("start-nach-update")
 
     # Canned responses come in the visitor's language.
     panel.get_by_role("button", name="Canned responses").click()

@@ -668,7 +668,10 @@ class ChatTab {
     if (form.on_affected_computer !== null && form.on_affected_computer !== undefined) {
       facts.push([gettext("On that computer"), form.on_affected_computer ? gettext("Yes") : gettext("No")]);
     }
-    for (const [key, value] of Object.entries(form.answers || {})) facts.push([key, String(value)]);
+    for (const [key, value] of Object.entries(form.answers || {})) {
+      const shown = value === true ? gettext("Yes") : value === false ? gettext("No") : String(value);
+      facts.push([key.replaceAll("_", " "), shown]);
+    }
     if (session.focus) facts.push([gettext("Focus"), session.focus]);
     fillFacts(bind("form-facts", panel), facts);
 
