@@ -239,8 +239,26 @@ function requestBody(values, fallback) {
   return body;
 }
 
+/** An error in `el`; one that needs an account says so with a link to sign in and return. */
+function showError(el, error) {
+  const detail = typeof error === "string" ? error : error?.detail || "";
+  const needsLogin = error?.code === "login_required" || error?.status === 401;
+  fill(
+    el,
+    detail,
+    needsLogin ? " " : null,
+    needsLogin ? h("a", { href: loginUrl() }, gettext("Sign in")) : null,
+  );
+}
+
+function loginUrl() {
+  const login = $('[data-link="login"]', root).getAttribute("href").split("?")[0];
+  const back = window.location.pathname + window.location.search;
+  return `${login}?next=${encodeURIComponent(back)}`;
+}
+
 function formError(message, field = null) {
-  bind("form-error").textContent = message || "";
+  showError(bind("form-error"), message || "");
   for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
   if (field) {
     field.setAttribute("aria-invalid", "true");
@@ -290,7 +308,7 @@ async function submitRequest(event) {
       showScreen("login");
       return;
     }
-    formError(error.detail || gettext("Something went wrong. Please try again."));
+    formError(error.detail ? error : gettext("Something went wrong. Please try again."));
   } finally {
     for (const button of buttons) button.disabled = false;
   }
@@ -632,7 +650,7 @@ async function handOff() {
   try {
     session = await api.post(`sessions/${session.id}/handoff`, { to: "forum" });
   } catch (error) {
-    bind("handoff-error").textContent = error.detail;
+    showError(bind("handoff-error"), error);
     return;
   }
   if (session.handoff?.url) {
@@ -677,8 +695,7 @@ function route() {
 
 async function start() {
   if (data.authenticated !== "1" && data.allowAnonymous !== "1") {
-    const login = $('[data-link="login"]', root);
-    login.href = `${login.getAttribute("href")}?next=${encodeURIComponent(window.location.pathname + window.location.search)}`;
+    $('[data-link="login"]', root).href = loginUrl();
     showScreen("login");
     return;
   }
