@@ -269,3 +269,35 @@ def test_mentor_hands_a_chat_to_a_supervised_trainee(site, new_context):
         messages(trainee_panel).filter(has_text="Open the menu, then Passwords.").first
     ).to_contain_text("Approved and sent")
     shoot(trainee, "console-trainee-supervised")
+
+
+def test_a_missed_chat_can_still_get_an_email_reply(site, new_context):
+    helper = new_context().new_page()
+    sign_in(helper, site, "helper3", "/livechat/console/")
+    go_online(helper)
+    visitor = new_context()
+    _, chat = open_chat_window(visitor, site.data["article"]["url"], "Chat with a volunteer")
+    chat.get_by_label("What's the problem?").fill("Printing produces blank pages.")
+    chat.get_by_role("button", name="Start chat").click()
+    expect(chat.get_by_role("heading", name="Finding a volunteer for you")).to_be_visible()
+
+    # Nobody answers in time: the sweep marks the chat missed.
+    site.python(
+        "from datetime import timedelta\n"
+        "from django.utils import timezone\n"
+        "from kitsune_livechat.models import ChatSession\n"
+        "from kitsune_livechat.services.sweep import mark_missed\n"
+        "ChatSession.objects.filter(problem__startswith='Printing').update(\n"
+        "    created=timezone.now() - timedelta(hours=1))\n"
+        "result = mark_missed()"
+    )
+    chat.reload()
+    expect(
+        chat.get_by_role("heading", name="Sorry, no volunteer could take your chat")
+    ).to_be_visible()
+    chat.get_by_role("button", name="Email me").click()
+    expect(chat.get_by_role("alert")).to_have_text("Enter the email address to follow up on.")
+    chat.get_by_role("textbox", name="Email").fill("pat@example.com")
+    shoot(chat, "visitor-missed")
+    chat.get_by_role("button", name="Email me").click()
+    expect(chat.get_by_text("A volunteer will write to pat@example.com.")).to_be_visible()

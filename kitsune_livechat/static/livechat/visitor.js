@@ -73,6 +73,13 @@ function sessionUrl(id) {
 }
 
 function rememberSession(s) {
+  // A chat opened by its address (an anonymous visitor's reload) learns its article here.
+  if (s.article?.title && bind("article-card").hidden) {
+    const link = bind("article-link");
+    link.textContent = s.article.title;
+    if (s.article.url) link.href = s.article.url;
+    show(bind("article-card"), true);
+  }
   if (s.token) {
     api.token = s.token;
     store.set(TOKEN_KEY, s.token);
@@ -567,6 +574,13 @@ function finish(reason) {
   const text = bind("done-text");
   const link = bind("done-link");
   show(link, false);
+  // A missed or left chat can still go to the forum or wait for an email.
+  const offer = (reason === "missed" || reason === "left") && (session.fallback || []).length > 0;
+  show(bind("done-handoff"), offer);
+  if (offer) {
+    show($('[data-action="done-forum"]', root), session.fallback.includes("forum"));
+    show($('[data-form="done-email"]', root), session.fallback.includes("email"));
+  }
   if (reason === "solved") {
     title.textContent = gettext("Glad that article solved it!");
     text.textContent = gettext("You left the line. Thanks for letting us know which article helped.");
@@ -585,7 +599,7 @@ function finish(reason) {
     });
   } else if (reason === "missed") {
     title.textContent = gettext("Sorry, no volunteer could take your chat");
-    text.textContent = gettext("You can still ask in the forum: your question is kept.");
+    text.textContent = gettext("All volunteers were busy this time.");
   } else {
     title.textContent = gettext("You left the line");
     text.textContent = gettext("Come back any time. What you wrote is kept for the next time.");
@@ -643,6 +657,17 @@ function showHandoff(url) {
   link.href = url;
   show(link, true);
   show($('[data-action="handoff"]', root), false);
+}
+
+async function handOffInstead(to, email = "") {
+  bind("done-error").textContent = "";
+  try {
+    session = await api.post(`sessions/${session.id}/handoff`, { to, email });
+  } catch (error) {
+    showError(bind("done-error"), error);
+    return;
+  }
+  finish(to);
 }
 
 async function handOff() {
@@ -736,12 +761,23 @@ messageField.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && !event.shiftKey && !event.isComposing) sendMessage(event);
 });
 $('[data-form="rating"]', root).addEventListener("submit", submitRating);
+$('[data-form="done-email"]', root).addEventListener("submit", (event) => {
+  event.preventDefault();
+  const email = $("#lc-done-email").value.trim();
+  if (!email) {
+    bind("done-error").textContent = gettext("Enter the email address to follow up on.");
+    $("#lc-done-email").focus();
+    return;
+  }
+  handOffInstead("email", email);
+});
 root.addEventListener("click", (event) => {
   const target = event.target.closest("[data-action], [data-solved], [data-link]");
   if (!target) return;
   if (target.dataset.solved) solvedBy(target.dataset.solved);
   else if (target.dataset.action === "end" || target.dataset.action === "leave") endChat();
   else if (target.dataset.action === "handoff") handOff();
+  else if (target.dataset.action === "done-forum") handOffInstead("forum");
   else if (target.dataset.link === "transcript" && api.token && data.authenticated !== "1") {
     // Anonymous visitors prove themselves with a header a plain link cannot send.
     event.preventDefault();
