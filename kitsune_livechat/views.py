@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.i18n import JavaScriptCatalog
 
 from .conf import livechat_settings
@@ -110,6 +111,7 @@ def _chat_window(
 
 
 @never_cache
+@ensure_csrf_cookie
 def chat(request: HttpRequest) -> HttpResponse:
     """The visitor's chat window for an article: availability, the question form, then the chat.
 
@@ -121,6 +123,7 @@ def chat(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@ensure_csrf_cookie
 def chat_session(request: HttpRequest, session_id) -> HttpResponse:
     """The visitor's window for a chat already requested (a reload, or a link back to it).
 
@@ -185,12 +188,14 @@ def _console_page(request: HttpRequest, *, observe_id: str = "") -> HttpResponse
 
 
 @never_cache
+@ensure_csrf_cookie
 def console(request: HttpRequest) -> HttpResponse:
     """The contributor console: status, the live queue, and one tab per chat."""
     return _console_page(request)
 
 
 @never_cache
+@ensure_csrf_cookie
 def observe(request: HttpRequest, session_id) -> HttpResponse:
     """The console opened on one chat: supervisors watch it read-only and whisper to the
     helper; trainees knock and watch once let in. The page shows nothing of the chat by

@@ -244,3 +244,11 @@ def test_article_page_after_a_no_vote_prompts_for_chat(client):
     plain = text(client.get(doc.get_absolute_url()))
     assert "Still stuck?" in plain
     assert "Let a volunteer help you" not in plain
+
+
+def test_pages_set_the_csrf_cookie_the_screens_send_back():
+    doc = DocumentFactory()
+    assert (
+        "csrftoken" in client_for(UserFactory()).get("/livechat/chat/", {"article": doc.pk}).cookies
+    )
+    assert "csrftoken" in client_for(HelperFactory()).get("/livechat/console/").cookies

@@ -474,7 +474,9 @@ class ChatTab {
   }
 
   keep() {
-    // Tabs worth restoring after a reload: observing, knocking, or feedback still owed.
+    // Tabs worth restoring after a reload: observing, knocking, or feedback still owed
+    // (open chats of one's own come back from the server anyway).
+    if (this.feedbackDone) return false;
     return this.mode !== "helper" || this.session?.status !== "active";
   }
 
