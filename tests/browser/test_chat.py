@@ -170,6 +170,16 @@ def test_full_chat_from_article_to_feedback(site, new_context):
     expect(messages(chat).filter(has_text="Whisper")).to_have_count(0)
     shoot(console, "console-whisper-canned")
 
+    # An article from the KB search, sent as a link the visitor can open.
+    panel.get_by_role("button", name="Send an article").click()
+    panel.get_by_label("Search the knowledge base").fill("crashes startup")
+    panel.get_by_role("button", name=re.compile("Firefox crashes at startup")).click()
+    expect(composer).to_have_value(re.compile(r"^Firefox crashes at startup: http://"))
+    composer.press("Enter")
+    expect(
+        chat.get_by_role("link", name=re.compile("kb.firefox-crashes-at-startup"))
+    ).to_be_visible()
+
     # The visitor ends the chat (after confirming) and rates it.
     chat.get_by_role("button", name="End chat").click()
     dialog = chat.get_by_role("dialog", name="End this chat?")

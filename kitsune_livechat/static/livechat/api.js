@@ -56,7 +56,11 @@ export class Api {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch {
-      throw new ApiError(0, "network", gettext("Could not reach the server. Check your connection."));
+      throw new ApiError(
+        0,
+        "network",
+        gettext("Could not reach the server. Check your connection."),
+      );
     }
     const text = await response.text();
     let data = null;

@@ -15,9 +15,15 @@ function describe(availability) {
     const minutes = Math.max(1, Math.round((wait || 0) / 60));
     const eta =
       wait > 30
-        ? fmt(ngettext("about %(n)s minute wait", "about %(n)s minutes wait", minutes), { n: minutes })
+        ? fmt(ngettext("about %(n)s minute wait", "about %(n)s minutes wait", minutes), {
+            n: minutes,
+          })
         : gettext("no wait right now");
-    return [h("span", { class: "lc-dot lc-dot--open", "aria-hidden": "true" }), h("strong", {}, who), ` · ${eta}`];
+    return [
+      h("span", { class: "lc-dot lc-dot--open", "aria-hidden": "true" }),
+      h("strong", {}, who),
+      ` · ${eta}`,
+    ];
   }
   if (state === "full") {
     return [

@@ -56,13 +56,17 @@ export class ChatLog {
   lastMessage() {
     const seq = this.lastSeq;
     const el = this.bySeq.get(seq);
-    return el ? { seq, role: el.dataset.role, kind: el.dataset.kind, mine: el.dataset.mine === "1" } : null;
+    return el
+      ? { seq, role: el.dataset.role, kind: el.dataset.kind, mine: el.dataset.mine === "1" }
+      : null;
   }
 
   isMine(message) {
     if (message.client_msg_id && this.mine.has(message.client_msg_id)) return true;
     if (this.viewer === "visitor") return message.role === "visitor";
-    return message.role !== "visitor" && message.role !== "system" && message.author === this.selfName();
+    return (
+      message.role !== "visitor" && message.role !== "system" && message.author === this.selfName()
+    );
   }
 
   /** Show a confirmed message (live or replayed); a pending copy of it is replaced. */
@@ -165,9 +169,16 @@ export class ChatLog {
     if (role === "system" || kind === "system") {
       return h(
         "li",
-        { class: "lc-msg lc-msg--system", dataset: { seq: message.seq ?? "", role: "system", kind } },
+        {
+          class: "lc-msg lc-msg--system",
+          dataset: { seq: message.seq ?? "", role: "system", kind },
+        },
         h("span", { class: "lc-msg__body" }, message.body),
-        h("time", { class: "lc-msg__time", datetime: message.created }, formatClock(message.created)),
+        h(
+          "time",
+          { class: "lc-msg__time", datetime: message.created },
+          formatClock(message.created),
+        ),
       );
     }
     const staffLabel =
@@ -197,7 +208,11 @@ export class ChatLog {
         role !== "visitor" && roleLabel(role)
           ? h("span", { class: "lc-msg__role" }, roleLabel(role))
           : null,
-        h("time", { class: "lc-msg__time", datetime: message.created }, formatClock(message.created)),
+        h(
+          "time",
+          { class: "lc-msg__time", datetime: message.created },
+          formatClock(message.created),
+        ),
       ),
       staffLabel ? h("p", { class: "lc-msg__label" }, staffLabel) : null,
       h("div", { class: "lc-msg__body" }, linkify(message.body || "")),

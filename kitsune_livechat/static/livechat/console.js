@@ -220,7 +220,10 @@ async function loadPresence() {
 }
 
 function statusName(status) {
-  return { online: gettext("Online"), away: gettext("Away"), offline: gettext("Offline") }[status] || status;
+  return (
+    { online: gettext("Online"), away: gettext("Away"), offline: gettext("Offline") }[status] ||
+    status
+  );
 }
 
 // --- The queue ---------------------------------------------------------------------------------
@@ -277,8 +280,12 @@ function renderQueue() {
             "span",
             { class: "lc-tags" },
             h("span", { class: "lc-tag lc-tag--locale" }, item.locale),
-            item.product ? h("span", { class: "lc-tag lc-tag--product" }, productName(item.product)) : null,
-            item.preferred ? h("span", { class: "lc-tag lc-tag--focus" }, gettext("Asked for you")) : null,
+            item.product
+              ? h("span", { class: "lc-tag lc-tag--product" }, productName(item.product))
+              : null,
+            item.preferred
+              ? h("span", { class: "lc-tag lc-tag--focus" }, gettext("Asked for you"))
+              : null,
           ),
         ),
         h("p", { class: "lc-qitem__problem" }, item.problem),
@@ -294,7 +301,11 @@ function renderQueue() {
           h(
             "span",
             { class: "lc-hint" },
-            [item.visitor?.display_name, item.browser?.browser && `${item.browser.browser} ${item.browser.version}`, item.browser?.os]
+            [
+              item.visitor?.display_name,
+              item.browser?.browser && `${item.browser.browser} ${item.browser.version}`,
+              item.browser?.os,
+            ]
               .filter(Boolean)
               .join(" · "),
           ),
@@ -304,7 +315,9 @@ function renderQueue() {
               type: "button",
               class: "lc-btn lc-btn--small",
               dataset: { take: item.id },
-              "aria-label": fmt(gettext("Take this chat: %(problem)s"), { problem: item.problem.slice(0, 80) }),
+              "aria-label": fmt(gettext("Take this chat: %(problem)s"), {
+                problem: item.problem.slice(0, 80),
+              }),
             },
             gettext("Take this"),
           ),
@@ -371,7 +384,9 @@ async function loadLive() {
             "span",
             { class: "lc-tags" },
             h("span", { class: "lc-tag lc-tag--locale" }, item.locale),
-            item.product ? h("span", { class: "lc-tag lc-tag--product" }, productName(item.product)) : null,
+            item.product
+              ? h("span", { class: "lc-tag lc-tag--product" }, productName(item.product))
+              : null,
           ),
         ),
         item.problem ? h("p", { class: "lc-qitem__problem" }, item.problem) : null,
@@ -407,7 +422,9 @@ async function loadLive() {
 function saveTabs() {
   store.set(
     TABS_KEY,
-    [...chats.values()].filter((chat) => chat.keep()).map((chat) => ({ id: chat.id, mode: chat.mode })),
+    [...chats.values()]
+      .filter((chat) => chat.keep())
+      .map((chat) => ({ id: chat.id, mode: chat.mode })),
   );
 }
 
@@ -481,7 +498,9 @@ class ChatTab {
   }
 
   mount() {
-    const panel = document.getElementById("lc-chat-template").content.firstElementChild.cloneNode(true);
+    const panel = document
+      .getElementById("lc-chat-template")
+      .content.firstElementChild.cloneNode(true);
     panel.id = `lc-panel-${this.id}`;
     panel.setAttribute("aria-labelledby", `lc-tab-${this.id}`);
     panel.dataset.chat = this.id;
@@ -507,7 +526,8 @@ class ChatTab {
       field.id = `lc-${name}-${this.id}`;
       bind(label, panel).setAttribute("for", field.id);
     }
-    for (const picker of $$("[data-picker]", panel)) picker.id = `lc-${picker.dataset.picker}-picker-${this.id}`;
+    for (const picker of $$("[data-picker]", panel))
+      picker.id = `lc-${picker.dataset.picker}-picker-${this.id}`;
     $('[data-action="canned"]', panel).setAttribute("aria-controls", `lc-canned-picker-${this.id}`);
     $('[data-action="kb"]', panel).setAttribute("aria-controls", `lc-kb-picker-${this.id}`);
     this.panel = panel;
@@ -574,11 +594,15 @@ class ChatTab {
   }
 
   get isMentor() {
-    return this.people.some((person) => person.username === data.username && person.role === "mentor");
+    return this.people.some(
+      (person) => person.username === data.username && person.role === "mentor",
+    );
   }
 
   get isParticipant() {
-    return this.people.some((person) => person.username === data.username && person.role !== "assigned");
+    return this.people.some(
+      (person) => person.username === data.username && person.role !== "assigned",
+    );
   }
 
   render() {
@@ -595,7 +619,9 @@ class ChatTab {
         ? fmt(gettext("%(name)s's chat"), { name: hint.helper })
         : gettext("Knock to observe")
       : session?.visitor?.display_name || gettext("Visitor");
-    const detail = knocking ? "" : (session?.form?.problem || session?.article?.title || "").slice(0, 60);
+    const detail = knocking
+      ? ""
+      : (session?.form?.problem || session?.article?.title || "").slice(0, 60);
     fill(
       this.tab.querySelector(".lc-tab__label"),
       h("strong", {}, label),
@@ -610,7 +636,11 @@ class ChatTab {
         });
     const status = session?.status || "";
     const stateTag = bind("state", panel);
-    stateTag.textContent = knocking ? "" : this.mode === "observer" ? `${LABELS.status[status] || status} · ${gettext("observing")}` : LABELS.status[status] || status;
+    stateTag.textContent = knocking
+      ? ""
+      : this.mode === "observer"
+        ? `${LABELS.status[status] || status} · ${gettext("observing")}`
+        : LABELS.status[status] || status;
     show(stateTag, Boolean(stateTag.textContent));
     const ended = status && status !== "active" && status !== "waiting";
     this.tab.classList.toggle("is-ended", Boolean(ended));
@@ -618,7 +648,8 @@ class ChatTab {
     const visible = {
       helper: this.mode === "helper" && !ended && this.isOwner,
       mentor: this.mode === "helper" && !ended && this.isOwner && myTrainees.length > 0,
-      supervisor: this.mode === "observer" && data.role === "supervisor" && !ended && !this.isParticipant,
+      supervisor:
+        this.mode === "observer" && data.role === "supervisor" && !ended && !this.isParticipant,
       knock: knocking,
       participant: !ended && this.isParticipant,
       owner: !ended && (this.isOwner || (data.role === "supervisor" && this.mode !== "knock")),
@@ -629,7 +660,8 @@ class ChatTab {
     const canWrite = !ended && !knocking && Boolean(session);
     show(bind("compose", panel), canWrite);
     const kinds = this.allowedKinds();
-    for (const label of $$(".lc-mode label", panel)) show(label, kinds.includes(label.dataset.kind));
+    for (const label of $$(".lc-mode label", panel))
+      show(label, kinds.includes(label.dataset.kind));
     // Observers start on whispers: writing to the visitor is a deliberate choice.
     if (this.kindFor !== this.mode || !kinds.includes(this.kind)) this.setKind(kinds[0]);
     this.kindFor = this.mode;
@@ -665,13 +697,19 @@ class ChatTab {
     const form = session.form || {};
     bind("problem", panel).textContent = form.problem || "";
     const facts = [];
-    if (form.started_when) facts.push([gettext("Started"), LABELS.started_when[form.started_when] || form.started_when]);
-    if (form.frequency) facts.push([gettext("How often"), LABELS.frequency[form.frequency] || form.frequency]);
+    if (form.started_when)
+      facts.push([gettext("Started"), LABELS.started_when[form.started_when] || form.started_when]);
+    if (form.frequency)
+      facts.push([gettext("How often"), LABELS.frequency[form.frequency] || form.frequency]);
     if (form.on_affected_computer !== null && form.on_affected_computer !== undefined) {
-      facts.push([gettext("On that computer"), form.on_affected_computer ? gettext("Yes") : gettext("No")]);
+      facts.push([
+        gettext("On that computer"),
+        form.on_affected_computer ? gettext("Yes") : gettext("No"),
+      ]);
     }
     for (const [key, value] of Object.entries(form.answers || {})) {
-      const shown = value === true ? gettext("Yes") : value === false ? gettext("No") : String(value);
+      const shown =
+        value === true ? gettext("Yes") : value === false ? gettext("No") : String(value);
       facts.push([key.replaceAll("_", " "), shown]);
     }
     if (session.focus) facts.push([gettext("Focus"), session.focus]);
@@ -727,7 +765,11 @@ class ChatTab {
             h(
               "span",
               { class: "lc-hint" },
-              [roleNames[person.role] || person.role, stateNames[person.state] || "", person.visible === false ? gettext("hidden from the visitor") : ""]
+              [
+                roleNames[person.role] || person.role,
+                stateNames[person.state] || "",
+                person.visible === false ? gettext("hidden from the visitor") : "",
+              ]
                 .filter(Boolean)
                 .join(" · "),
             ),
@@ -738,12 +780,20 @@ class ChatTab {
                 { class: "lc-actions", style: "margin: 0" },
                 h(
                   "button",
-                  { type: "button", class: "lc-btn lc-btn--small lc-btn--primary", dataset: { admit: person.username } },
+                  {
+                    type: "button",
+                    class: "lc-btn lc-btn--small lc-btn--primary",
+                    dataset: { admit: person.username },
+                  },
                   gettext("Let in"),
                 ),
                 h(
                   "button",
-                  { type: "button", class: "lc-btn lc-btn--small", dataset: { turnAway: person.username } },
+                  {
+                    type: "button",
+                    class: "lc-btn lc-btn--small",
+                    dataset: { turnAway: person.username },
+                  },
                   gettext("Turn away"),
                 ),
               )
@@ -774,14 +824,18 @@ class ChatTab {
       this.log.markFailed(event.detail.item.client_msg_id, event.detail.detail),
     );
     this.socket.addEventListener("error", (event) => toast(event.detail.detail, { error: true }));
-    this.socket.addEventListener("refused", () => this.gone(gettext("You are no longer in this chat.")));
+    this.socket.addEventListener("refused", () =>
+      this.gone(gettext("You are no longer in this chat.")),
+    );
     this.socket.addEventListener("state", (event) => {
       const state = event.detail.state;
       const banner = bind("banner", this.panel);
       if (state === "reconnecting" || state === "offline") {
         banner.className = "lc-banner";
         banner.textContent =
-          state === "offline" ? gettext("You are offline. Messages will be sent when you are back.") : gettext("Connection lost. Reconnecting…");
+          state === "offline"
+            ? gettext("You are offline. Messages will be sent when you are back.")
+            : gettext("Connection lost. Reconnecting…");
         show(banner, true);
         this.log.setPendingState(true);
       } else if (state === "open") {
@@ -807,11 +861,14 @@ class ChatTab {
     if (el && message.kind === "draft") this.decorateDraft(el, message.seq);
     const fromVisitor = message.role === "visitor";
     if (fromVisitor && this.socket?.resumed) {
-      const watching = activeId === this.id && document.visibilityState === "visible" && document.hasFocus();
+      const watching =
+        activeId === this.id && document.visibilityState === "visible" && document.hasFocus();
       if (!watching) {
         this.unread += 1;
-        alertUser(fmt(gettext("%(name)s wrote"), { name: message.author || gettext("Visitor") }), message.body.slice(0, 120), () =>
-          selectChat(this.id, { focus: true }),
+        alertUser(
+          fmt(gettext("%(name)s wrote"), { name: message.author || gettext("Visitor") }),
+          message.body.slice(0, 120),
+          () => selectChat(this.id, { focus: true }),
         );
       }
     }
@@ -825,14 +882,21 @@ class ChatTab {
       this.session.status = frame.status;
       if (frame.helpers) this.session.helpers = frame.helpers;
       // Who is in charge may have changed (a transfer): ask who is in the chat now.
-      if (["transferred", "participants", "handed_over"].includes(frame.change)) this.refreshPeople();
+      if (["transferred", "participants", "handed_over"].includes(frame.change))
+        this.refreshPeople();
       if (frame.status !== was) {
         if (frame.status !== "active" && frame.status !== "waiting") {
           this.socket?.stop();
           this.socket = null;
         }
         this.render();
-        if (frame.status === "ended") announce(announcer, fmt(gettext("The chat with %(name)s ended."), { name: this.session.visitor?.display_name || gettext("Visitor") }));
+        if (frame.status === "ended")
+          announce(
+            announcer,
+            fmt(gettext("The chat with %(name)s ended."), {
+              name: this.session.visitor?.display_name || gettext("Visitor"),
+            }),
+          );
       } else {
         this.renderPeople();
       }
@@ -861,7 +925,11 @@ class ChatTab {
     el.append(
       h(
         "button",
-        { type: "button", class: "lc-btn lc-btn--small lc-btn--primary lc-msg__approve", dataset: { approve: seq } },
+        {
+          type: "button",
+          class: "lc-btn lc-btn--small lc-btn--primary lc-msg__approve",
+          dataset: { approve: seq },
+        },
         gettext("Approve and send"),
       ),
     );
@@ -914,7 +982,12 @@ class ChatTab {
     show(badge, showBadge);
     this.tab.setAttribute(
       "aria-label",
-      [this.tab.querySelector(".lc-tab__label strong")?.textContent || "", this.tab.querySelector(".lc-tab__label small")?.textContent || "", unanswered ? gettext("waiting for your answer") : "", showBadge ? fmt(gettext("%(n)s new"), { n: this.unread }) : ""]
+      [
+        this.tab.querySelector(".lc-tab__label strong")?.textContent || "",
+        this.tab.querySelector(".lc-tab__label small")?.textContent || "",
+        unanswered ? gettext("waiting for your answer") : "",
+        showBadge ? fmt(gettext("%(n)s new"), { n: this.unread }) : "",
+      ]
         .filter(Boolean)
         .join(", "),
     );
@@ -922,10 +995,20 @@ class ChatTab {
   }
 
   markRead() {
-    if (!this.socket || activeId !== this.id || document.visibilityState !== "visible" || !document.hasFocus()) return;
+    if (
+      !this.socket ||
+      activeId !== this.id ||
+      document.visibilityState !== "visible" ||
+      !document.hasFocus()
+    )
+      return;
     this.unread = 0;
     const last = this.log.lastFromOthers();
-    if (last && last.seq > (this.readSent || 0) && this.socket.send({ type: "read", seq: last.seq })) {
+    if (
+      last &&
+      last.seq > (this.readSent || 0) &&
+      this.socket.send({ type: "read", seq: last.seq })
+    ) {
       this.readSent = last.seq;
     }
     this.updateUnanswered();
@@ -947,7 +1030,11 @@ class ChatTab {
 
   onEnded() {
     show(bind("compose", this.panel), false);
-    const owed = this.mode === "helper" && this.session?.status === "ended" && !this.feedbackDone && this.session.article?.id;
+    const owed =
+      this.mode === "helper" &&
+      this.session?.status === "ended" &&
+      !this.feedbackDone &&
+      this.session.article?.id;
     const form = bind("feedback", this.panel);
     if (owed && form.hidden) {
       show(form, true);
@@ -969,7 +1056,8 @@ class ChatTab {
     show(banner, true);
     show(bind("compose", this.panel), false);
     this.mode = this.mode === "helper" ? "observer" : this.mode;
-    for (const button of $$("[data-for]", this.panel)) show(button, button.dataset.for === "closed");
+    for (const button of $$("[data-for]", this.panel))
+      show(button, button.dataset.for === "closed");
     this.unanswered = false;
     this.updateUnanswered();
     updateTitle();
@@ -997,14 +1085,16 @@ class ChatTab {
       this.stopTyping();
       return;
     }
-    if (!this.typingSent) this.typingSent = this.socket.send({ type: "typing", active: true, kind: this.kind });
+    if (!this.typingSent)
+      this.typingSent = this.socket.send({ type: "typing", active: true, kind: this.kind });
     window.clearTimeout(this.typingTimer);
     this.typingTimer = window.setTimeout(() => this.stopTyping(), TYPING_IDLE);
   }
 
   stopTyping() {
     window.clearTimeout(this.typingTimer);
-    if (this.typingSent && this.socket) this.socket.send({ type: "typing", active: false, kind: this.kind });
+    if (this.typingSent && this.socket)
+      this.socket.send({ type: "typing", active: false, kind: this.kind });
     this.typingSent = false;
   }
 
@@ -1024,7 +1114,8 @@ class ChatTab {
     const button = $(`[data-action="${name}"]`, this.panel);
     const opening = open ?? picker.hidden;
     for (const other of $$("[data-picker]", this.panel)) show(other, false);
-    for (const other of $$('[data-action="canned"], [data-action="kb"]', this.panel)) other.setAttribute("aria-expanded", "false");
+    for (const other of $$('[data-action="canned"], [data-action="kb"]', this.panel))
+      other.setAttribute("aria-expanded", "false");
     show(picker, opening);
     button.setAttribute("aria-expanded", String(opening));
     if (opening) {
@@ -1068,12 +1159,16 @@ class ChatTab {
             {
               type: "button",
               class: "lc-picker__item",
-              dataset:
-                name === "canned"
-                  ? { insert: item.body }
-                  : { insert: `${item.title}: ${new URL(item.url, window.location.origin).toString()}` },
+              dataset: { insert: name === "canned" ? item.body : articleLink(item) },
             },
-            h("span", {}, h("strong", {}, item.title), item.locale !== locale ? h("span", { class: "lc-tag", style: "margin-left: .4rem" }, item.locale) : null),
+            h(
+              "span",
+              {},
+              h("strong", {}, item.title),
+              item.locale !== locale
+                ? h("span", { class: "lc-tag", style: "margin-left: .4rem" }, item.locale)
+                : null,
+            ),
             h("small", {}, name === "canned" ? item.body : item.url),
           ),
         ),
@@ -1096,7 +1191,7 @@ class ChatTab {
   }
 
   /** Invite a helper, transfer the chat, or hand it to one's trainee: pick whom, confirm. */
-  async people_dialog(kind) {
+  async peopleDialog(kind) {
     let options;
     if (kind === "handover") {
       options = myTrainees.map((trainee) =>
@@ -1124,7 +1219,9 @@ class ChatTab {
           ),
         );
       if (kind === "transfer") {
-        options.push(h("option", { value: "queue:" }, gettext("Back to the queue (the next helper)")));
+        options.push(
+          h("option", { value: "queue:" }, gettext("Back to the queue (the next helper)")),
+        );
       }
     }
     if (!options.length) {
@@ -1186,10 +1283,14 @@ class ChatTab {
     try {
       if (action === "join") {
         await api.post(`sessions/${this.id}/join`, {});
-        toast(gettext("You joined as a monitor. The visitor does not see you until you write to them."));
+        toast(
+          gettext("You joined as a monitor. The visitor does not see you until you write to them."),
+        );
       } else if (action === "knock") {
         await api.post(`sessions/${this.id}/knock`, {});
-        bind("knock-text", this.panel).textContent = gettext("You knocked. Waiting for the helper to let you in…");
+        bind("knock-text", this.panel).textContent = gettext(
+          "You knocked. Waiting for the helper to let you in…",
+        );
         $('[data-action="knock"]', this.panel).disabled = true;
       } else if (action === "leave") {
         await api.post(`sessions/${this.id}/leave`, {});
@@ -1286,9 +1387,8 @@ class ChatTab {
       if (action === "canned" || action === "kb") this.togglePicker(action);
       else if (action === "end") this.end();
       else if (action === "invite" || action === "transfer" || action === "handover") {
-        this.people_dialog(action);
-      }
-      else if (action === "close") closeChat(this.id);
+        this.peopleDialog(action);
+      } else if (action === "close") closeChat(this.id);
       else this.act(action);
     });
   }
@@ -1299,6 +1399,11 @@ class ChatTab {
     this.tab.remove();
     this.panel.remove();
   }
+}
+
+/** "Title: https://…" as a helper sends an article to the visitor. */
+function articleLink(article) {
+  return `${article.title}: ${new URL(article.url, window.location.origin)}`;
 }
 
 function fillFacts(list, rows) {
@@ -1327,7 +1432,10 @@ function onAgentFrame(frame) {
   if (frame.type === "queue") {
     refreshQueue();
     if (frame.notify && agent.status === "online" && frame.session) {
-      const title = frame.change === "waiting_long" ? gettext("A visitor has been waiting a while") : gettext("New chat waiting");
+      const title =
+        frame.change === "waiting_long"
+          ? gettext("A visitor has been waiting a while")
+          : gettext("New chat waiting");
       alertUser(title, frame.session.problem || "");
       if (frame.change === "new") announce(announcer, gettext("A new chat is waiting."));
     }
@@ -1344,7 +1452,9 @@ function onAgentFrame(frame) {
         chat.refreshPeople();
       }
       if (frame.change !== "joined") {
-        alertUser(gettext("A chat was given to you"), frame.session.problem || "", () => selectChat(id, { focus: true }));
+        alertUser(gettext("A chat was given to you"), frame.session.problem || "", () =>
+          selectChat(id, { focus: true }),
+        );
         announce(announcer, gettext("A chat was given to you."));
       }
       if (chat.mode === "knock") chat.load();
@@ -1365,27 +1475,33 @@ function onAgentFrame(frame) {
     const session = frame.session || {};
     if (frame.change === "invited") {
       alertUser(gettext("You are invited to a chat"), session.problem || "");
-      toast(fmt(gettext("%(name)s invites you to a chat: %(problem)s"), { name: frame.by, problem: (session.problem || "").slice(0, 80) }), {
-        timeout: 0,
-        actions: [
-          {
-            label: gettext("Join"),
-            primary: true,
-            run: async () => {
-              try {
-                await api.post(`invitations/${session.id}/accept`, {});
-                openChat(session.id, { select: true });
-              } catch (error) {
-                failed(error);
-              }
+      toast(
+        fmt(gettext("%(name)s invites you to a chat: %(problem)s"), {
+          name: frame.by,
+          problem: (session.problem || "").slice(0, 80),
+        }),
+        {
+          timeout: 0,
+          actions: [
+            {
+              label: gettext("Join"),
+              primary: true,
+              run: async () => {
+                try {
+                  await api.post(`invitations/${session.id}/accept`, {});
+                  openChat(session.id, { select: true });
+                } catch (error) {
+                  failed(error);
+                }
+              },
             },
-          },
-          {
-            label: gettext("Decline"),
-            run: () => api.post(`invitations/${session.id}/decline`, {}).catch(failed),
-          },
-        ],
-      });
+            {
+              label: gettext("Decline"),
+              run: () => api.post(`invitations/${session.id}/decline`, {}).catch(failed),
+            },
+          ],
+        },
+      );
     } else if (frame.change === "declined") {
       toast(fmt(gettext("%(name)s declined your invitation."), { name: frame.by }));
     } else if (frame.change === "accepted") {
@@ -1394,7 +1510,10 @@ function onAgentFrame(frame) {
   } else if (frame.type === "knock") {
     const session = frame.session || {};
     if (frame.change === "knocking") {
-      alertUser(gettext("Someone asks to observe"), fmt(gettext("%(name)s knocks on your chat."), { name: frame.by }));
+      alertUser(
+        gettext("Someone asks to observe"),
+        fmt(gettext("%(name)s knocks on your chat."), { name: frame.by }),
+      );
       const reveal = () => {
         selectChat(session.id);
         const chat = chats.get(session.id);
@@ -1415,7 +1534,9 @@ function onAgentFrame(frame) {
     } else if (frame.change === "turned_away") {
       const chat = chats.get(session.id);
       if (chat) {
-        bind("knock-text", chat.panel).textContent = gettext("The helper did not let you in this time.");
+        bind("knock-text", chat.panel).textContent = gettext(
+          "The helper did not let you in this time.",
+        );
         $('[data-action="knock"]', chat.panel).disabled = false;
       }
     }
@@ -1438,7 +1559,12 @@ function connectAgent() {
       if (data.role !== "helper") loadLiveSoon();
     }
   });
-  socket.addEventListener("refused", () => toast(gettext("The console lost its connection. Reload the page."), { error: true, timeout: 0 }));
+  socket.addEventListener("refused", () =>
+    toast(gettext("The console lost its connection. Reload the page."), {
+      error: true,
+      timeout: 0,
+    }),
+  );
   socket.start();
 }
 
@@ -1457,10 +1583,14 @@ async function start() {
     }
   }
   for (const saved of store.get(TABS_KEY, [])) {
-    if (!chats.has(saved.id)) openChat(saved.id, { mode: saved.mode === "helper" ? "helper" : saved.mode });
+    if (!chats.has(saved.id))
+      openChat(saved.id, { mode: saved.mode === "helper" ? "helper" : saved.mode });
   }
   if (data.observe) {
-    openChat(data.observe, { mode: data.role === "supervisor" ? "observer" : "knock", select: true });
+    openChat(data.observe, {
+      mode: data.role === "supervisor" ? "observer" : "knock",
+      select: true,
+    });
   }
   connectAgent();
   loadQueue();
@@ -1482,7 +1612,9 @@ root.addEventListener("change", (event) => {
           target.checked = false;
           prefs = { ...prefs, notify: false };
           store.set(PREFS_KEY, prefs);
-          toast(gettext("The browser does not allow notifications for this site."), { error: true });
+          toast(gettext("The browser does not allow notifications for this site."), {
+            error: true,
+          });
         }
       });
     }

@@ -179,7 +179,9 @@ function renderAvailability() {
     const wait = availability.wait_seconds;
     text =
       wait > 30
-        ? fmt(gettext("Volunteers are online. Expected wait: %(wait)s."), { wait: formatWait(wait) })
+        ? fmt(gettext("Volunteers are online. Expected wait: %(wait)s."), {
+            wait: formatWait(wait),
+          })
         : gettext("Volunteers are online. You should be helped right away.");
   } else if (state === "full") {
     text = gettext("All volunteers are busy right now. Ask in the forum, or leave your email.");
@@ -275,7 +277,8 @@ function formError(message, field = null) {
 
 async function submitRequest(event) {
   event.preventDefault();
-  const kind = event.submitter?.dataset.submit || (availability?.state === "open" ? "chat" : "forum");
+  const kind =
+    event.submitter?.dataset.submit || (availability?.state === "open" ? "chat" : "forum");
   const values = formData(form);
   const problem = $("#lc-problem");
   if (!(values.problem || "").trim()) {
@@ -428,7 +431,10 @@ function markRead() {
 
 function connect() {
   if (socket) return;
-  const url = new URL(`${data.ws.replace(/\/?$/, "/")}session/${session.id}/`, window.location.href);
+  const url = new URL(
+    `${data.ws.replace(/\/?$/, "/")}session/${session.id}/`,
+    window.location.href,
+  );
   if (api.token) url.searchParams.set("token", api.token);
   socket = new ChatSocket({ url: url.toString(), outboxKey: `livechat.outbox.${session.id}` });
   ensureLog();
@@ -583,10 +589,14 @@ function finish(reason) {
   }
   if (reason === "solved") {
     title.textContent = gettext("Glad that article solved it!");
-    text.textContent = gettext("You left the line. Thanks for letting us know which article helped.");
+    text.textContent = gettext(
+      "You left the line. Thanks for letting us know which article helped.",
+    );
   } else if (reason === "forum") {
     title.textContent = gettext("Your question is in the forum");
-    text.textContent = gettext("Volunteers answer forum questions when they can. You'll be notified of answers.");
+    text.textContent = gettext(
+      "Volunteers answer forum questions when they can. You'll be notified of answers.",
+    );
     if (session.handoff?.url) {
       link.href = session.handoff.url;
       link.textContent = gettext("Open your question");
@@ -738,7 +748,9 @@ async function start() {
       if (data.sessionId) {
         fill(
           bind("done-title"),
-          error.status === 404 ? gettext("This chat does not exist") : gettext("Could not load the chat"),
+          error.status === 404
+            ? gettext("This chat does not exist")
+            : gettext("Could not load the chat"),
         );
         bind("done-text").textContent = error.detail;
         showScreen("done");
@@ -788,4 +800,3 @@ window.addEventListener("focus", markRead);
 document.addEventListener("visibilitychange", markRead);
 
 start();
-
