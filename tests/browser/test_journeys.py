@@ -301,3 +301,57 @@ def test_a_missed_chat_can_still_get_an_email_reply(site, new_context):
     shoot(chat, "visitor-missed")
     chat.get_by_role("button", name="Email me").click()
     expect(chat.get_by_text("A volunteer will write to pat@example.com.")).to_be_visible()
+
+
+def test_a_lost_send_and_a_lost_echo_neither_lose_nor_double_a_message(site, new_context):
+    """The network drops a visitor's send on the way in, then the echo of another on the way
+    back, each time closing the socket: the outbox resends the first, the replay brings the
+    second, and each arrives exactly once on both sides."""
+    helper = new_context().new_page()
+    sign_in(helper, site, "helper3", "/livechat/console/")
+    go_online(helper)
+
+    visitor = new_context()
+    dropped = {"send": False, "echo": False}
+
+    def flaky_network(ws):
+        server = ws.connect_to_server()
+
+        def to_server(message):
+            if not dropped["send"] and '"Dropped on the way in"' in message:
+                dropped["send"] = True
+                ws.close(code=4000)  # the frame never reaches the server
+                return
+            server.send(message)
+
+        def to_page(message):
+            if not dropped["echo"] and '"body": "Echo lost on the way back"' in message:
+                dropped["echo"] = True
+                ws.close(code=4000)  # stored, but the visitor never hears it live
+                return
+            ws.send(message)
+
+        ws.on_message(to_server)
+        server.on_message(to_page)
+
+    visitor.route_web_socket(re.compile(r"/ws/livechat/session/"), flaky_network)
+    _, chat = open_chat_window(visitor, site.data["article"]["url"], "Chat with a volunteer")
+    chat.get_by_label("What's the problem?").fill("Tabs crash when I open PDFs.")
+    chat.get_by_role("button", name="Start chat").click()
+    helper.get_by_role("button", name=re.compile("Take this chat: Tabs crash")).click()
+    panel = helper.get_by_role("tabpanel")
+    expect(chat.get_by_role("heading", name="Ana Ayuda")).to_be_visible()
+
+    for text in ("Dropped on the way in", "Echo lost on the way back", "And one more"):
+        chat.get_by_label("Your message").fill(text)
+        chat.get_by_label("Your message").press("Enter")
+        expect(messages(panel).filter(has_text=text)).to_have_count(1)
+        expect(chat.locator(".lc-msg:not(.is-pending)", has_text=text)).to_have_count(1)
+    assert dropped == {"send": True, "echo": True}
+    expect(chat.locator(".lc-msg.is-pending")).to_have_count(0)
+    stored = site.python(
+        "from kitsune_livechat.models import Message\n"
+        "result = list(Message.objects.filter(session__problem__startswith='Tabs crash',\n"
+        "    role='visitor').values_list('body', flat=True))"
+    )
+    assert stored == ["Dropped on the way in", "Echo lost on the way back", "And one more"]
