@@ -127,6 +127,12 @@ def test_second_helper_handles_two_chats_in_tabs(site, new_context):
     expect(chat_de.get_by_role("heading", name="Danke für den Chat")).to_be_visible()
     expect(chat_de.get_by_role("button", name="Bewertung senden")).to_be_visible()
     shoot(chat_de, "visitor-ended-german", full_page=True)
+    # Without an account the transcript is fetched with the visitor's token.
+    with chat_de.expect_download() as download:
+        chat_de.get_by_role("link", name="Protokoll herunterladen").click()
+    transcript = open(download.value.path(), encoding="utf-8").read()
+    assert transcript.startswith("Live-Chat-Protokoll")
+    assert "Ist da jemand?" in transcript
     panel.get_by_label("The article solved it").check()
     panel.get_by_role("button", name="Save feedback").click()
     expect(panel.get_by_text("Feedback saved. Thank you!")).to_be_visible()
