@@ -252,3 +252,12 @@ def test_pages_set_the_csrf_cookie_the_screens_send_back():
         "csrftoken" in client_for(UserFactory()).get("/livechat/chat/", {"article": doc.pk}).cookies
     )
     assert "csrftoken" in client_for(HelperFactory()).get("/livechat/console/").cookies
+
+
+def test_console_in_the_helpers_language():
+    client = client_for(HelperFactory())
+    client.cookies["django_language"] = "de"
+    page = text(client.get("/livechat/console/"))
+    assert '<html lang="de"' in page
+    assert "Nächsten nehmen" in page
+    assert "/livechat/jsi18n/de/" in page
