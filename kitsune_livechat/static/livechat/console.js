@@ -1575,7 +1575,7 @@ async function start() {
   for (const input of $$("[data-pref]", root)) input.checked = Boolean(prefs[input.dataset.pref]);
   if (isHelper) {
     await loadPresence();
-    loadTrainees();
+    if (data.role === "supervisor") loadTrainees(); // mentors are supervisors
     try {
       for (const session of await api.get("agent/chats")) openChat(session.id, { session });
     } catch (error) {
