@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -24,11 +24,10 @@ from .models import ArticleFeedback, Message, Trainee
 from .services.access import Caller, ChatRole, get_session_for, read_visitor_token
 
 TOKEN_HEADER = "X-Livechat-Token"
-CONSOLE_PERMS = ("livechat.answer_chats", "livechat.supervise_chats")
 TRAINEE_STAGES = (Trainee.Stage.TRAINING, Trainee.Stage.PROPOSED)
 
 
-def _supported_locale(code: str | None) -> str | None:
+def supported_locale(code: str | None) -> str | None:
     """The configured language matching ``code`` in any spelling (de, en-us, en-US), or None."""
     if not code:
         return None
@@ -43,7 +42,7 @@ def _supported_locale(code: str | None) -> str | None:
 
 
 def _current_locale() -> str:
-    return _supported_locale(translation.get_language()) or settings.LANGUAGE_CODE
+    return supported_locale(translation.get_language()) or settings.LANGUAGE_CODE
 
 
 def _caller(request: HttpRequest) -> Caller:
@@ -61,14 +60,14 @@ def _page_urls(locale: str) -> dict:
         "api_root": reverse("livechat:livechat_api:api-root"),
         "ws_root": livechat_settings.WEBSOCKET_ROOT,
         "jsi18n_url": reverse("livechat:jsi18n", kwargs={"locale": locale}),
-        "login_url": settings.LOGIN_URL,
+        "login_url": resolve_url(settings.LOGIN_URL),
     }
 
 
 def javascript_catalog(request: HttpRequest, locale: str) -> HttpResponse:
     """The screens' text in ``locale``: a chat window speaks its article's language, which may
     differ from the language the rest of the site was last shown in."""
-    locale = _supported_locale(locale)
+    locale = supported_locale(locale)
     if locale is None:
         raise Http404("Unknown language.")
     with translation.override(locale):
@@ -84,9 +83,9 @@ def _chat_window(
     info = adapter.article_info(article) if article is not None else None
     user = request.user
     locale = (
-        _supported_locale(request.GET.get("locale"))
+        supported_locale(request.GET.get("locale"))
         or locale
-        or (info and _supported_locale(info.locale))
+        or (info and supported_locale(info.locale))
         or _current_locale()
     )
     mode = request.GET.get("mode", "")
@@ -144,7 +143,7 @@ def chat_session(request: HttpRequest, session_id) -> HttpResponse:
         request,
         article=session.article,
         session_id=str(session.pk),
-        locale=_supported_locale(session.locale),
+        locale=supported_locale(session.locale),
     )
 
 
@@ -251,7 +250,7 @@ def transcript(request: HttpRequest, session_id) -> HttpResponse:
         access = get_session_for(_caller(request), session_id)
     except NotFound:
         raise Http404(_("No such chat.")) from None
-    with translation.override(_supported_locale(access.session.locale) or _current_locale()):
+    with translation.override(supported_locale(access.session.locale) or _current_locale()):
         body = "\n".join(_transcript_lines(access)) + "\n"
     response = HttpResponse(body, content_type="text/plain; charset=utf-8")
     day = access.session.created.strftime("%Y-%m-%d")

@@ -17,12 +17,16 @@ register = template.Library()
 
 
 def _supported(code: str) -> str:
+    """The article's language when the site has it, else the page's."""
     from django.conf import settings
 
-    for language, _name in settings.LANGUAGES:
-        if language.lower() == (code or "").lower():
-            return language
-    return translation.get_language() or settings.LANGUAGE_CODE
+    from ..views import supported_locale
+
+    return (
+        supported_locale(code)
+        or supported_locale(translation.get_language())
+        or settings.LANGUAGE_CODE
+    )
 
 
 def _django_engine():
