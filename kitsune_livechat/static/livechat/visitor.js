@@ -408,6 +408,21 @@ function ensureLog() {
   return log;
 }
 
+/** The visitor's own question heads the conversation, as the volunteer saw it. */
+function showQuestion() {
+  const list = $("[data-log]", root);
+  const problem = session.form?.problem;
+  if (!problem || $(".lc-msg--question", list)) return;
+  list.prepend(
+    h(
+      "li",
+      { class: "lc-msg lc-msg--question", dataset: { seq: "" } },
+      h("p", { class: "lc-msg__label" }, gettext("Your question")),
+      h("div", { class: "lc-msg__body" }, problem),
+    ),
+  );
+}
+
 function setHelpers(helpers) {
   const names = (helpers || []).map((person) => person.display_name).filter(Boolean);
   if (!names.length) return;
@@ -711,6 +726,7 @@ function route() {
       }
     } else {
       setHelpers(session.helpers);
+      showQuestion();
       showScreen("chat", { focus: false });
       messageField.value = messageField.value || store.get(`livechat.composer.${session.id}`, "");
       messageField.focus();
