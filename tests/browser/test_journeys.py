@@ -355,3 +355,35 @@ def test_a_lost_send_and_a_lost_echo_neither_lose_nor_double_a_message(site, new
         "    role='visitor').values_list('body', flat=True))"
     )
     assert stored == ["Dropped on the way in", "Echo lost on the way back", "And one more"]
+
+
+def test_full_line_says_everyone_is_busy(site, new_context):
+    helper = new_context().new_page()
+    sign_in(helper, site, "helper3", "/livechat/console/")
+    go_online(helper, capacity=1)
+    site.python(
+        "from kitsune_livechat.models import AgentStatus, Queue\n"
+        "from django.db.models import Q\n"
+        "AgentStatus.objects.filter(~Q(user__username='helper3')).update(status='offline')\n"
+        "result = Queue.objects.update(full_multiplier=1)"
+    )
+    try:
+        first = new_context()
+        _, chat = open_chat_window(first, site.data["article"]["url"], "Chat with a volunteer")
+        chat.get_by_label("What's the problem?").fill("Downloads stop halfway.")
+        chat.get_by_role("button", name="Start chat").click()
+        expect(chat.get_by_role("heading", name="Finding a volunteer for you")).to_be_visible()
+
+        # One waiting chat fills the only seat: the next reader is told, and offered the forum.
+        page = new_context().new_page()
+        page.goto(site.data["article"]["url"])
+        expect(page.get_by_text("All volunteers are busy.")).to_be_visible()
+        expect(page.get_by_role("link", name="Chat with a volunteer")).to_be_hidden()
+        expect(page.get_by_role("link", name="Ask in the forum")).to_be_visible()
+        shoot(page, "article-chat-full", full_page=True)
+    finally:
+        site.python(
+            "from kitsune_livechat.models import ChatSession, Queue\n"
+            "ChatSession.objects.filter(status='waiting').update(status='abandoned')\n"
+            "result = Queue.objects.update(full_multiplier=2)"
+        )
