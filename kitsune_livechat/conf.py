@@ -68,6 +68,9 @@ DEFAULTS: dict[str, Any] = {
     "WAIT_HISTORY_MINUTES": 60,
     # Waiting chats are coalesced into one position push per visitor within this window (s).
     "POSITION_PUSH_DELAY": 0.25,
+    # Where email follow-up requests go when the chat had no helper (empty: nowhere; the
+    # visitor still gets a confirmation and the address is kept on the chat).
+    "FOLLOWUP_EMAIL": "",
     # Chat rows older than this are purged by livechat_purge (days).
     "RETENTION_DAYS": 365,
     # The author may edit article feedback for this long (minutes).

@@ -158,3 +158,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {"kitsune_livechat": {"handlers": ["console"], "level": "INFO"}},
 }
+
+# Follow-up emails print to the console in the demo; a real site configures its mail server.
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = "Mozilla Support <support@example.org>"
+LIVECHAT_FOLLOWUP_EMAIL = "support-team@example.org"

@@ -90,18 +90,20 @@ def question_metadata(session: ChatSession) -> dict[str, str]:
     return metadata
 
 
+def visible_transcript(session: ChatSession) -> list[Message]:
+    """What the visitor saw of the chat, in order (no whispers, notes or drafts)."""
+    if not session.last_seq:
+        return []
+    return list(session.messages.filter(kind__in=TRANSCRIPT_KINDS).order_by("seq"))
+
+
 def create_forum_question(session: ChatSession, *, user, title: str = "") -> tuple[int, str]:
     """Create the forum question for ``session`` as ``user`` (the visitor); (id, url).
 
     Written in the chat's locale, since the forum question lives in that locale's forum.
     """
-    transcript = list(
-        session.messages.filter(kind__in=TRANSCRIPT_KINDS).order_by("seq")
-        if session.last_seq
-        else []
-    )
     with translation.override(session.locale):
-        content = question_content(session, transcript)
+        content = question_content(session, visible_transcript(session))
     return get_host_adapter().create_forum_question(
         user=user,
         title=(title.strip() or default_title(session.problem))[:255],

@@ -40,6 +40,7 @@ from .access import (
 from .availability import State
 from .cleaning import clean_email, clean_text
 from .focus import validate_answers
+from .followup import send_followup_on_commit
 from .handoff import FALLBACKS, FORUM, create_forum_question
 from .messaging import post_system_message
 from .placement import availability_of, place
@@ -404,6 +405,7 @@ def _record_handoff(session: ChatSession, *, user, to: str, email: str, title: s
             raise InvalidInput(_("Enter the email address to follow up on."), code="invalid_email")
         session.followup_email = email
         session.save(update_fields=["followup_email"])
+        send_followup_on_commit(session)
         question_id, url = None, ""
     realtime.session_status_changed(session, change="handed_off")
     send_on_commit(

@@ -1,0 +1,119 @@
+"""Email follow-up: the visitor leaves an address and someone can actually answer it."""
+
+import pytest
+from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
+from django.test import override_settings
+
+from kitsune_livechat.models import ChatSession, Message
+from tests.factories import (
+    ActiveChatFactory,
+    ChatSessionFactory,
+    DefaultQueueFactory,
+    MessageFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+class BrokenMailServer(BaseEmailBackend):
+    def send_messages(self, email_messages):
+        raise ConnectionRefusedError("no mail server")
+
+
+@pytest.fixture
+def visitor():
+    return UserFactory(username="mia", email="mia@example.com")
+
+
+def follow_up(api_client, session, address, capture):
+    with capture(execute=True):
+        response = api_client(session.visitor).post(
+            f"sessions/{session.pk}/handoff", {"to": "email", "email": address}
+        )
+    assert response.status_code == 200, response.json()
+    return response
+
+
+@override_settings(LIVECHAT_FOLLOWUP_EMAIL="team@support.example.org")
+def test_missed_chat_reaches_the_team_and_confirms_to_the_visitor(
+    api_client, visitor, django_capture_on_commit_callbacks
+):
+    session = ChatSessionFactory(
+        queue=DefaultQueueFactory(),
+        visitor=visitor,
+        status=ChatSession.Status.MISSED,
+        problem="Videos stutter on YouTube since version 128.",
+        frequency="Every time",
+    )
+
+    follow_up(api_client, session, "mia.home@example.com", django_capture_on_commit_callbacks)
+
+    confirmation, request = mail.outbox
+    assert confirmation.to == ["mia.home@example.com"]
+    assert (
+        confirmation.subject == "We got your question: Videos stutter on YouTube since version 128."
+    )
+    assert "Every time" in confirmation.body
+    assert request.to == ["team@support.example.org"]
+    assert request.reply_to == ["mia.home@example.com"]
+    assert "answered by email at mia.home@example.com" in request.body
+    assert session.article_title in request.body
+
+
+def test_ended_chat_goes_to_its_helper_with_what_the_visitor_saw(
+    api_client, visitor, django_capture_on_commit_callbacks
+):
+    session = ActiveChatFactory(visitor=visitor, helper=UserFactory(email="priya@example.org"))
+    MessageFactory(session=session, role=Message.Role.HELPER, body="Try a new profile.")
+    MessageFactory(
+        session=session, role=Message.Role.HELPER, kind=Message.Kind.WHISPER, body="Staff only"
+    )
+    ChatSession.objects.filter(pk=session.pk).update(status=ChatSession.Status.ENDED)
+
+    follow_up(api_client, session, "mia@example.com", django_capture_on_commit_callbacks)
+
+    request = mail.outbox[1]
+    assert request.to == ["priya@example.org"]
+    assert "Try a new profile." in request.body
+    assert "Staff only" not in request.body
+    assert "Staff only" not in mail.outbox[0].body
+
+
+def test_without_a_team_address_only_the_visitor_is_told(
+    api_client, visitor, django_capture_on_commit_callbacks
+):
+    session = ChatSessionFactory(visitor=visitor, status=ChatSession.Status.MISSED)
+
+    follow_up(api_client, session, "mia@example.com", django_capture_on_commit_callbacks)
+
+    assert [message.to for message in mail.outbox] == [["mia@example.com"]]
+
+
+@override_settings(
+    EMAIL_BACKEND="tests.test_followup.BrokenMailServer",
+    LIVECHAT_FOLLOWUP_EMAIL="team@support.example.org",
+)
+def test_a_broken_mail_server_keeps_the_address(
+    api_client, visitor, django_capture_on_commit_callbacks, caplog
+):
+    session = ChatSessionFactory(visitor=visitor, status=ChatSession.Status.MISSED)
+
+    follow_up(api_client, session, "mia@example.com", django_capture_on_commit_callbacks)
+
+    session.refresh_from_db()
+    assert session.followup_email == "mia@example.com"
+    assert "Could not send the follow-up email" in caplog.text
+
+
+def test_someone_elses_chat_sends_nothing(api_client, visitor, django_capture_on_commit_callbacks):
+    session = ChatSessionFactory(status=ChatSession.Status.MISSED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client(visitor).post(
+            f"sessions/{session.pk}/handoff", {"to": "email", "email": "mia@example.com"}
+        )
+
+    assert (response.status_code, response.json()["code"]) == (404, "not_found")
+    assert mail.outbox == []
