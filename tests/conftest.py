@@ -2,7 +2,9 @@ import json
 import os
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from tests.factories import DefaultQueueFactory
 from tests.queueing_support import host_signals, published  # noqa: F401  (fixtures for all tests)
@@ -68,6 +70,15 @@ def api_client():
 @pytest.fixture
 def default_queue(db):
     return DefaultQueueFactory()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request to a /de/ page leaves German active in the thread; the next test starts over
+    in the site's default language (system lines are written in the active one)."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def pytest_collection_modifyitems(config, items):
