@@ -60,6 +60,9 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_SECONDS": 10,
     # A helper who sends no heartbeat for this long goes offline (seconds).
     "HEARTBEAT_TIMEOUT": 90,
+    # Chats of a helper silent this long (seconds, longer than HEARTBEAT_TIMEOUT) go back in
+    # line for the next volunteer; 0 leaves them with the helper.
+    "REQUEUE_AFTER": 300,
     # Default seats per helper.
     "DEFAULT_CAPACITY": 3,
     # Most chats a helper may hold at once, whatever capacity they ask for.

@@ -109,6 +109,55 @@ def test_silent_helpers_go_offline_and_get_no_new_chats(queue):
 
 
 @pytest.mark.django_db
+def test_chats_of_a_vanished_helper_go_back_in_line_keeping_their_place(
+    queue, api_client, published, django_capture_on_commit_callbacks
+):
+    Queue.objects.filter(pk=queue.pk).update(auto_assign=True)
+    gone = AgentStatusFactory(status=AgentStatus.Status.OFFLINE, last_seen=minutes_ago(6))
+    napping = AgentStatusFactory(status=AgentStatus.Status.OFFLINE, last_seen=minutes_ago(2))
+    stranded = ChatSessionFactory(
+        queue=queue, status=Status.ACTIVE, helper=gone.user, created=minutes_ago(8)
+    )
+    kept = ChatSessionFactory(
+        queue=queue, status=Status.ACTIVE, helper=napping.user, created=minutes_ago(8)
+    )
+    asked_later = ChatSessionFactory(queue=queue, created=minutes_ago(1))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = sweep()
+
+    assert result["requeued"] == 1
+    stranded.refresh_from_db()
+    assert (stranded.status, stranded.helper) == (Status.WAITING, None)
+    kept.refresh_from_db()
+    assert (kept.status, kept.helper) == (Status.ACTIVE, napping.user)
+    body = api_client(stranded.visitor).get(f"sessions/{stranded.pk}").json()
+    assert body["status"] == "waiting"
+    assert body["position"] == 1
+    assert api_client(asked_later.visitor).get(f"sessions/{asked_later.pk}").json()["position"] == 2
+    line = Message.objects.filter(session=stranded, kind=Message.Kind.SYSTEM).last()
+    assert "lost their connection" in line.body
+    assert sweep()["requeued"] == 0
+
+    # The next helper to come online gets the stranded chat first.
+    fresh = AgentStatusFactory()
+    sweep()
+    stranded.refresh_from_db()
+    assert stranded.helper == fresh.user
+
+
+@pytest.mark.django_db
+def test_requeueing_can_be_turned_off(queue, settings):
+    settings.LIVECHAT_REQUEUE_AFTER = 0
+    gone = AgentStatusFactory(status=AgentStatus.Status.OFFLINE, last_seen=minutes_ago(60))
+    chat = ChatSessionFactory(queue=queue, status=Status.ACTIVE, helper=gone.user)
+
+    assert sweep()["requeued"] == 0
+    chat.refresh_from_db()
+    assert chat.helper == gone.user
+
+
+@pytest.mark.django_db
 def test_consoles_are_alerted_again_when_a_chat_waits_long(
     queue, published, django_capture_on_commit_callbacks
 ):
@@ -143,8 +192,8 @@ def test_the_management_command_reports_what_it_did(queue):
     call_command("livechat_sweep", "--no-karma", stdout=out)
 
     assert (
-        "Missed 1 chat(s); set 1 helper(s) offline; assigned 0 chat(s); alerted 0 long wait(s)."
-        in out.getvalue()
+        "Missed 1 chat(s); set 1 helper(s) offline; put 0 chat(s) back in line; "
+        "assigned 0 chat(s); alerted 0 long wait(s)." in out.getvalue()
     )
     out = StringIO()
     call_command("livechat_sweep", stdout=out)

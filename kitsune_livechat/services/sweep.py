@@ -1,5 +1,6 @@
 """Timeouts, applied by a periodic sweep: waiting chats nobody answered become missed, helpers
-whose consoles went silent go offline, and chats waiting too long ring the consoles again.
+whose consoles went silent go offline (and, after a grace period, their chats go back in line),
+and chats waiting too long ring the consoles again.
 
 Every change is a conditional UPDATE (or an atomic cache claim), so sweeps running in several
 processes at once change each chat and helper exactly once.
@@ -16,11 +17,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import realtime
+from ..conf import livechat_settings
 from ..models import AgentStatus, ChatSession, Queue
 from ..signals import chat_missed, send_on_commit
 from .availability import heartbeat_cutoff
 from .messaging import post_system_message
 from .routing import auto_assign, skip_locked
+from .transfer import put_back_in_line
 
 Status = ChatSession.Status
 SWEEP_BATCH = 500
@@ -96,6 +99,49 @@ def expire_helpers(*, now: datetime | None = None) -> int:
     return expired
 
 
+def _requeue(session_id: Any, now: datetime, cutoff: datetime) -> bool:
+    with transaction.atomic():
+        session = (
+            skip_locked(_orphaned(cutoff).filter(pk=session_id)).select_related("queue").first()
+        )
+        if session is None:
+            return False
+        put_back_in_line(
+            session,
+            queue=session.queue,
+            now=now,
+            text=_(
+                "Your volunteer lost their connection. You are back in line, ahead of anyone "
+                "who asked after you; the next volunteer will join."
+            ),
+        )
+    return True
+
+
+def _orphaned(cutoff: datetime):
+    return ChatSession.objects.filter(
+        status=Status.ACTIVE,
+        helper__livechat_status__status=AgentStatus.Status.OFFLINE,
+        helper__livechat_status__last_seen__lt=cutoff,
+    )
+
+
+def requeue_orphans(*, now: datetime | None = None) -> int:
+    """Chats held by a helper whose console has been silent for ``LIVECHAT_REQUEUE_AFTER``
+    seconds go back in line, keeping their place, so no visitor waits on someone who is gone.
+
+    The grace period is longer than the heartbeat timeout, so a helper whose laptop slept for a
+    minute comes back to their chats. 0 turns it off.
+    """
+    seconds = livechat_settings.REQUEUE_AFTER
+    if not seconds:
+        return 0
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=seconds)
+    ids = _orphaned(cutoff).order_by("created").values_list("pk", flat=True)[:SWEEP_BATCH]
+    return sum(_requeue(session_id, now, cutoff) for session_id in ids)
+
+
 def alert_long_waits(*, now: datetime | None = None) -> int:
     """Ring the consoles again for chats waiting past their queue's ``long_wait``, and again
     at every further multiple of it (``queue`` frames with ``change: waiting_long``).
@@ -125,8 +171,8 @@ def alert_long_waits(*, now: datetime | None = None) -> int:
 
 
 def sweep(*, now: datetime | None = None) -> dict[str, int]:
-    """Apply timeouts: missed chats, vanished helpers, long waits, then hand out what can be
-    assigned.
+    """Apply timeouts: missed chats, vanished helpers and their chats, long waits, then hand out
+    what can be assigned.
 
     Run it every minute or so (``livechat_sweep`` from cron, or this function from a Celery
     beat task). Safe to run from two places at once: every change is a conditional UPDATE, so
@@ -135,11 +181,13 @@ def sweep(*, now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     missed = mark_missed(now=now)
     expired = expire_helpers(now=now)
+    requeued = requeue_orphans(now=now)
     assigned = len(auto_assign())
     long_waits = alert_long_waits(now=now)
     return {
         "missed": missed,
         "helpers_offline": expired,
+        "requeued": requeued,
         "assigned": assigned,
         "long_waits": long_waits,
     }

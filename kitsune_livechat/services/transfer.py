@@ -94,38 +94,18 @@ def transfer_chat(
             check_seat(_lock_target(target.pk), now=now, target=True)
         else:
             queue = _queue_by_slug(to_queue) if to_queue else session.queue
-        if previous is not None:
-            _step_out(session, previous.pk, now)
         who = adapter.display_name(caller.user)
         if target is not None:
-            ChatSession.objects.filter(pk=session.pk).update(helper=target, assigned_at=now)
-            session.helper, session.assigned_at = target, now
-            AgentStatus.objects.filter(user=target).update(last_assigned=now)
             text = _("%(who)s transferred the chat to %(name)s.") % {
                 "who": who,
                 "name": adapter.display_name(target),
             }
+            _hand_to(session, target, now=now, text=f"{text} {note}".strip())
         else:
-            ChatSession.objects.filter(pk=session.pk).update(
-                status=Status.WAITING, helper=None, assigned_at=None, queue=queue
-            )
-            session.status, session.helper, session.assigned_at = Status.WAITING, None, None
-            session.queue = queue
             text = _("%(who)s put the chat back in the queue; the next volunteer will join.") % {
                 "who": who
             }
-        post_system_message(session, f"{text} {note}".strip() if note else text)
-        position, wait = position_and_wait(session)
-        realtime.session_status_changed(
-            session, change="transferred", position=position, wait_seconds=wait
-        )
-        if previous is not None:
-            realtime.agent_chat_changed(previous.pk, session, change="transferred_out")
-        if target is not None:
-            realtime.agent_chat_changed(target.pk, session, change="transferred_in")
-        else:
-            realtime.queue_changed(session, change="requeued")
-            realtime.line_moved(session.queue_id)
+            put_back_in_line(session, queue=queue, now=now, text=f"{text} {note}".strip())
         send_on_commit(
             chat_transferred,
             ChatSession,
@@ -138,6 +118,47 @@ def transfer_chat(
     auto_assign()
     session.refresh_from_db(fields=["status", "helper", "assigned_at"])
     return access
+
+
+def _announce(session: ChatSession, *, previous_id: int | None, text: str) -> None:
+    post_system_message(session, text)
+    position, wait = position_and_wait(session)
+    realtime.session_status_changed(
+        session, change="transferred", position=position, wait_seconds=wait
+    )
+    if previous_id is not None:
+        realtime.agent_chat_changed(previous_id, session, change="transferred_out")
+
+
+def _hand_to(session: ChatSession, target, *, now: datetime, text: str) -> None:
+    """Give a locked active chat to ``target``, whose seat was checked under their lock."""
+    previous_id = session.helper_id
+    if previous_id is not None:
+        _step_out(session, previous_id, now)
+    ChatSession.objects.filter(pk=session.pk).update(helper=target, assigned_at=now)
+    session.helper, session.assigned_at = target, now
+    AgentStatus.objects.filter(user=target).update(last_assigned=now)
+    _announce(session, previous_id=previous_id, text=text)
+    realtime.agent_chat_changed(target.pk, session, change="transferred_in")
+
+
+def put_back_in_line(session: ChatSession, *, queue: Queue, now: datetime, text: str) -> None:
+    """Return a locked active chat to ``queue``, keeping its place (its request time).
+
+    Used by a transfer to a queue and by the sweep for chats whose helper vanished; the caller
+    runs ``auto_assign()`` after the transaction.
+    """
+    previous_id = session.helper_id
+    if previous_id is not None:
+        _step_out(session, previous_id, now)
+    ChatSession.objects.filter(pk=session.pk).update(
+        status=Status.WAITING, helper=None, assigned_at=None, queue=queue
+    )
+    session.status, session.helper, session.assigned_at = Status.WAITING, None, None
+    session.queue = queue
+    _announce(session, previous_id=previous_id, text=text)
+    realtime.queue_changed(session, change="requeued")
+    realtime.line_moved(session.queue_id)
 
 
 def _lock_target(user_id: int) -> AgentStatus:

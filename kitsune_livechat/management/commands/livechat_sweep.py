@@ -43,8 +43,8 @@ class Command(BaseCommand):
         result = sweep()
         line = (
             f"Missed {result['missed']} chat(s); set {result['helpers_offline']} helper(s) "
-            f"offline; assigned {result['assigned']} chat(s); alerted {result['long_waits']} "
-            "long wait(s)."
+            f"offline; put {result['requeued']} chat(s) back in line; assigned "
+            f"{result['assigned']} chat(s); alerted {result['long_waits']} long wait(s)."
         )
         if karma_too:
             credited = karma.refresh()
