@@ -67,6 +67,9 @@ def test_second_helper_handles_two_chats_in_tabs(site, new_context):
     shoot(console, "console-two-waiting")
 
     console.get_by_role("button", name="Take next").click()  # the oldest: the German chat
+    # The line moves up for the other visitor, live.
+    expect(chat_en.get_by_text("You are next in line")).to_be_visible()
+    expect(chat_en.locator("[data-bind=position]")).to_have_text("1")
     german_tab = console.get_by_role("tab", name=re.compile("Besucher|Visitor")).first
     expect(console.get_by_role("tab")).to_have_count(1)
     console.get_by_role("button", name=re.compile("Take this chat: My bookmarks")).click()
