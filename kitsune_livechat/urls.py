@@ -10,6 +10,12 @@ app_name = "livechat"
 urlpatterns = [
     path("api/", api.urls),
     path("leaderboard/", views_contributors.leaderboard, name="leaderboard"),
+    path("volunteer/", views_contributors.volunteer, name="volunteer"),
+    path(
+        "volunteer/trainees/<int:trainee_id>/<slug:action>/",
+        views_contributors.volunteer_action,
+        name="volunteer_action",
+    ),
     path("chat/", views.chat, name="chat"),
     path("chat/<uuid:session_id>/", views.chat_session, name="chat_session"),
     path("chat/<uuid:session_id>/transcript.txt", views.transcript, name="transcript"),
