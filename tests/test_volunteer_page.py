@@ -269,3 +269,29 @@ def test_unknown_steps_and_trainees(paired, mentor):
     assert client.get(step(paired, "pair")).status_code == 405
     missing = client.post("/livechat/volunteer/trainees/999999/pair/", follow=True)
     assert "No such trainee." in missing.content.decode()
+
+
+# --- Language and the host site's header --------------------------------------------------------
+
+
+def test_the_page_speaks_german(paired, newbie):
+    html = browser(newbie).get(PAGE, headers={"accept-language": "de"}).content.decode()
+    assert "Im Live-Chat mithelfen" in html
+    assert "Ihr Stand in der Ausbildung" in html
+    assert "0 von 3" in html
+    refused = browser(newbie).post(
+        step(paired, "propose"), headers={"accept-language": "de"}, follow=True
+    )
+    assert "Noch nicht genug gute Chats." in refused.content.decode()
+
+
+def test_the_site_header_links_newcomers_and_mentors_to_the_page(newbie, mentor):
+    link = 'href="/livechat/volunteer/"'
+    assert link not in Client().get("/en-US/").content.decode()
+    newcomer = browser(newbie).get("/en-US/").content.decode()
+    assert f"{link}>Volunteer</a>" in newcomer
+    assert 'href="/livechat/console/"' not in newcomer
+    assert link not in browser(HelperFactory()).get("/en-US/").content.decode()
+    assert f"{link}>Mentoring</a>" in browser(mentor).get("/en-US/").content.decode()
+    german = browser(newbie).get("/de/").content.decode()
+    assert f"{link}>Mithelfen</a>" in german
