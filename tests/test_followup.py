@@ -81,6 +81,7 @@ def test_ended_chat_goes_to_its_helper_with_what_the_visitor_saw(
     assert "Staff only" not in mail.outbox[0].body
 
 
+@override_settings(LIVECHAT_FOLLOWUP_EMAIL="")
 def test_without_a_team_address_only_the_visitor_is_told(
     api_client, visitor, django_capture_on_commit_callbacks
 ):
