@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render, resolve_url
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -162,6 +162,9 @@ def _console_page(request: HttpRequest, *, observe_id: str = "") -> HttpResponse
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     role = _console_role(request.user)
+    if not role and not observe_id:
+        # Not a contributor yet: the way in is the volunteer page (apply, guide, progress).
+        return redirect("livechat:volunteer")
     if not role:
         raise PermissionDenied(_("You need permission to answer live chats."))
     locale = _current_locale()

@@ -86,7 +86,8 @@ def test_chat_window_of_a_session_only_for_its_visitor():
 
 def test_console_needs_a_contributor():
     assert client_for().get("/livechat/console/").status_code == 302
-    assert client_for(UserFactory()).get("/livechat/console/").status_code == 403
+    newcomer = client_for(UserFactory()).get("/livechat/console/")
+    assert (newcomer.status_code, newcomer.url) == (302, "/livechat/volunteer/")
     helper = HelperFactory()
     page = text(client_for(helper).get("/livechat/console/"))
     assert 'data-role="helper"' in page
@@ -103,7 +104,7 @@ def test_console_needs_a_contributor():
     assert "Take next" not in page
     graduate = UserFactory()
     Trainee.objects.create(user=graduate, stage=Trainee.Stage.APPLIED)
-    assert client_for(graduate).get("/livechat/console/").status_code == 403
+    assert client_for(graduate).get("/livechat/console/").url == "/livechat/volunteer/"
 
 
 def test_observe_opens_the_console_on_one_chat_without_showing_it():
