@@ -75,7 +75,7 @@ def default_queue(db):
 @pytest.fixture(autouse=True)
 def _default_language():
     """A request to a /de/ page leaves German active in the thread; the next test starts over
-    in the site's default language (system lines are written in the active one)."""
+    in the site's default language (error details are written in the active one)."""
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)

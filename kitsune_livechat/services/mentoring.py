@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .. import realtime
 from ..conf import livechat_settings
@@ -189,11 +190,9 @@ def hand_over(*, caller: Caller, session_id, trainee_id, supervised: bool = True
         adapter = get_host_adapter()
         post_system_message(
             session,
-            _("%(trainee)s is now helping you, together with %(mentor)s.")
-            % {
-                "trainee": adapter.display_name(trainee.user),
-                "mentor": adapter.display_name(mentor),
-            },
+            gettext_lazy("%(trainee)s is now helping you, together with %(mentor)s."),
+            trainee=adapter.display_name(trainee.user),
+            mentor=adapter.display_name(mentor),
         )
         realtime.session_status_changed(session, change="handed_over")
         realtime.participants_changed(

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.html import urlize
 from django.utils.translation import gettext as _
 
@@ -125,8 +128,19 @@ def store_message(
     return message, True
 
 
-def post_system_message(session: ChatSession, body: str) -> Message:
-    """A line everyone in the chat sees: assignments, transfers, joins, endings."""
+def post_system_message(
+    session: ChatSession, text: str | Promise, /, *, note: str = "", **params: Any
+) -> Message:
+    """A line everyone in the chat sees: assignments, transfers, joins, endings.
+
+    ``text`` is a lazy translation (``gettext_lazy``) rendered in the chat's language, not in
+    that of whoever triggered the line (a helper's browser, a socket, the sweep), since the line
+    is stored once and read by the visitor. ``params`` fill its placeholders; ``note`` is free
+    text someone typed, appended untranslated.
+    """
+    with translation.override(session.locale or settings.LANGUAGE_CODE):
+        body = str(text) % params if params else str(text)
+    body = f"{body} {note}".strip()
     message, _created = store_message(
         session_id=session.pk, body=body, role=Message.Role.SYSTEM, kind=Message.Kind.SYSTEM
     )

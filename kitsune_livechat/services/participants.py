@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .. import realtime
 from ..conf import livechat_settings
@@ -237,7 +238,7 @@ def _answer_invitation(caller: Caller, session_id, *, accept: bool) -> Participa
             participant.visible = True
             participant.save(update_fields=["state", "joined_at", "visible"])
             post_system_message(
-                session, _("%(name)s joined the chat.") % {"name": _name(caller.user)}
+                session, gettext_lazy("%(name)s joined the chat."), name=_name(caller.user)
             )
             realtime.agent_chat_changed(caller.user_id, session, change="joined")
         else:
@@ -371,8 +372,8 @@ def _answer_knock(caller: Caller, session_id, username: str, *, admit: bool) -> 
             if disclose:
                 post_system_message(
                     session,
-                    _("%(name)s, a helper in training, is observing this chat.")
-                    % {"name": _name(participant.user)},
+                    gettext_lazy("%(name)s, a helper in training, is observing this chat."),
+                    name=_name(participant.user),
                 )
         else:
             disclose = False
@@ -422,7 +423,7 @@ def leave(*, caller: Caller, session_id) -> Participant:
         participant.save(update_fields=["state", "left_at"])
         if was_visible and session.is_open:
             post_system_message(
-                session, _("%(name)s left the chat.") % {"name": _name(caller.user)}
+                session, gettext_lazy("%(name)s left the chat."), name=_name(caller.user)
             )
         realtime.agent_chat_changed(caller.user_id, session, change="left")
         _announce(session, visible_changed=was_visible)

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .. import realtime
 from ..conf import livechat_settings
@@ -324,21 +325,22 @@ def end_chat(*, caller: Caller, session_id: Any, reason: str = "") -> SessionAcc
         session = access.session
         _require_open(session)
         by = caller.account
+        params = {}
         if access.role == ChatRole.VISITOR:
             if session.status == Status.WAITING:
-                status, message = Status.ABANDONED, _("The visitor left the queue.")
+                status, message = Status.ABANDONED, gettext_lazy("The visitor left the queue.")
                 reason = reason or REASON_VISITOR_LEFT
             else:
-                status, message = Status.ENDED, _("The visitor ended the chat.")
+                status, message = Status.ENDED, gettext_lazy("The visitor ended the chat.")
         elif session.helper_id == caller.user_id or caller.has_perm("supervise_chats"):
             status = Status.ENDED
-            name = get_host_adapter().display_name(caller.user)
-            message = _("%(name)s ended the chat.") % {"name": name}
+            message = gettext_lazy("%(name)s ended the chat.")
+            params = {"name": get_host_adapter().display_name(caller.user)}
         else:
             raise Forbidden(_("Only the chat's helper can end it."), code="not_owner")
         helper_id = session.helper_id
         was = _finish(session, status=status, by=by, reason=reason, now=now)
-        post_system_message(session, message)
+        post_system_message(session, message, **params)
         karma.credit_chat_end(session)
         _announce_end(session, was=was, helper_id=helper_id, by=by, reason=reason)
     if helper_id is not None:
@@ -375,7 +377,7 @@ def mark_solved(*, caller: Caller, session_id: Any, article_id: Any) -> SessionA
         _finish(session, status=Status.ENDED, by=by, reason=REASON_SOLVED, now=now)
         title = get_host_adapter().article_info(article).title
         post_system_message(
-            session, _("The article “%(title)s” solved the problem.") % {"title": title}
+            session, gettext_lazy("The article “%(title)s” solved the problem."), title=title
         )
         realtime.session_status_changed(session, change="solved")
         realtime.queue_changed(session, change="abandoned")
@@ -398,7 +400,9 @@ def _record_handoff(session: ChatSession, *, user, to: str, email: str, title: s
         question_id, url = create_forum_question(session, user=user, title=title)
         session.handoff_question_id, session.handoff_url = question_id, url
         session.save(update_fields=["handoff_question_id", "handoff_url"])
-        post_system_message(session, _("This chat continues in the forum: %(url)s") % {"url": url})
+        post_system_message(
+            session, gettext_lazy("This chat continues in the forum: %(url)s"), url=url
+        )
     else:
         email = clean_email(email)
         if not email:

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .. import realtime
 from ..conf import livechat_settings
@@ -316,7 +317,7 @@ def give_chat(session: ChatSession, helper, row: AgentStatus, *, now: datetime) 
 def announce_assignment(session: ChatSession, helper, *, auto: bool) -> None:
     """Everyone who cares learns the chat has a helper, once the assignment commits."""
     name = get_host_adapter().display_name(helper)
-    post_system_message(session, _("%(name)s joined the chat.") % {"name": name})
+    post_system_message(session, gettext_lazy("%(name)s joined the chat."), name=name)
     realtime.session_status_changed(session, change="assigned")
     realtime.queue_changed(session, change="taken")
     realtime.agent_chat_changed(helper.pk, session, change="assigned")

@@ -14,7 +14,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .. import realtime
 from ..conf import livechat_settings
@@ -48,7 +48,7 @@ def _miss(session_id: Any, now: datetime) -> bool:
         session.status, session.ended_at, session.end_reason = Status.MISSED, now, REASON_TIMEOUT
         post_system_message(
             session,
-            _(
+            gettext_lazy(
                 "No volunteer could answer in time. You can ask in the forum with what you "
                 "wrote, or leave an email address."
             ),
@@ -110,7 +110,7 @@ def _requeue(session_id: Any, now: datetime, cutoff: datetime) -> bool:
             session,
             queue=session.queue,
             now=now,
-            text=_(
+            text=gettext_lazy(
                 "Your volunteer lost their connection. You are back in line, ahead of anyone "
                 "who asked after you; the next volunteer will join."
             ),

@@ -11,7 +11,9 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .. import realtime
 from ..exceptions import Conflict, Forbidden, InvalidInput
@@ -96,16 +98,25 @@ def transfer_chat(
             queue = _queue_by_slug(to_queue) if to_queue else session.queue
         who = adapter.display_name(caller.user)
         if target is not None:
-            text = _("%(who)s transferred the chat to %(name)s.") % {
-                "who": who,
-                "name": adapter.display_name(target),
-            }
-            _hand_to(session, target, now=now, text=f"{text} {note}".strip())
+            _hand_to(
+                session,
+                target,
+                now=now,
+                text=gettext_lazy("%(who)s transferred the chat to %(name)s."),
+                params={"who": who, "name": adapter.display_name(target)},
+                note=note,
+            )
         else:
-            text = _("%(who)s put the chat back in the queue; the next volunteer will join.") % {
-                "who": who
-            }
-            put_back_in_line(session, queue=queue, now=now, text=f"{text} {note}".strip())
+            put_back_in_line(
+                session,
+                queue=queue,
+                now=now,
+                text=gettext_lazy(
+                    "%(who)s put the chat back in the queue; the next volunteer will join."
+                ),
+                params={"who": who},
+                note=note,
+            )
         send_on_commit(
             chat_transferred,
             ChatSession,
@@ -120,8 +131,15 @@ def transfer_chat(
     return access
 
 
-def _announce(session: ChatSession, *, previous_id: int | None, text: str) -> None:
-    post_system_message(session, text)
+def _announce(
+    session: ChatSession,
+    *,
+    previous_id: int | None,
+    text: str | Promise,
+    params: dict[str, Any] | None,
+    note: str,
+) -> None:
+    post_system_message(session, text, note=note, **(params or {}))
     position, wait = position_and_wait(session)
     realtime.session_status_changed(
         session, change="transferred", position=position, wait_seconds=wait
@@ -130,7 +148,15 @@ def _announce(session: ChatSession, *, previous_id: int | None, text: str) -> No
         realtime.agent_chat_changed(previous_id, session, change="transferred_out")
 
 
-def _hand_to(session: ChatSession, target, *, now: datetime, text: str) -> None:
+def _hand_to(
+    session: ChatSession,
+    target,
+    *,
+    now: datetime,
+    text: str | Promise,
+    params: dict[str, Any] | None = None,
+    note: str = "",
+) -> None:
     """Give a locked active chat to ``target``, whose seat was checked under their lock."""
     previous_id = session.helper_id
     if previous_id is not None:
@@ -138,15 +164,24 @@ def _hand_to(session: ChatSession, target, *, now: datetime, text: str) -> None:
     ChatSession.objects.filter(pk=session.pk).update(helper=target, assigned_at=now)
     session.helper, session.assigned_at = target, now
     AgentStatus.objects.filter(user=target).update(last_assigned=now)
-    _announce(session, previous_id=previous_id, text=text)
+    _announce(session, previous_id=previous_id, text=text, params=params, note=note)
     realtime.agent_chat_changed(target.pk, session, change="transferred_in")
 
 
-def put_back_in_line(session: ChatSession, *, queue: Queue, now: datetime, text: str) -> None:
+def put_back_in_line(
+    session: ChatSession,
+    *,
+    queue: Queue,
+    now: datetime,
+    text: str | Promise,
+    params: dict[str, Any] | None = None,
+    note: str = "",
+) -> None:
     """Return a locked active chat to ``queue``, keeping its place (its request time).
 
     Used by a transfer to a queue and by the sweep for chats whose helper vanished; the caller
-    runs ``auto_assign()`` after the transaction.
+    runs ``auto_assign()`` after the transaction. ``text`` (lazy, with ``params``) is written in
+    the chat's language, followed by the untranslated ``note``.
     """
     previous_id = session.helper_id
     if previous_id is not None:
@@ -156,7 +191,7 @@ def put_back_in_line(session: ChatSession, *, queue: Queue, now: datetime, text:
     )
     session.status, session.helper, session.assigned_at = Status.WAITING, None, None
     session.queue = queue
-    _announce(session, previous_id=previous_id, text=text)
+    _announce(session, previous_id=previous_id, text=text, params=params, note=note)
     realtime.queue_changed(session, change="requeued")
     realtime.line_moved(session.queue_id)
 
