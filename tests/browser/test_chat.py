@@ -210,6 +210,10 @@ def test_full_chat_from_article_to_feedback(site, new_context):
     expect(feedback).to_be_visible()
     expect(panel.get_by_label("Your message")).to_be_hidden()
     panel.get_by_label("The article is incomplete").check()
+    panel.get_by_label("Find the article that solved it").fill("crashes startup")
+    solved_by = panel.get_by_label("Article that solved it", exact=True)
+    expect(solved_by.get_by_role("option", name="Firefox crashes at startup")).to_be_attached()
+    solved_by.select_option(label="Firefox crashes at startup")
     panel.get_by_label("What was missing or wrong?").fill("Nothing about the update breaking it.")
     panel.get_by_label("Tags").fill("update, startup")
     shoot(console, "console-feedback")
@@ -225,7 +229,8 @@ def test_full_chat_from_article_to_feedback(site, new_context):
         ".latest('created')\n"
         "result = {'status': s.status, 'score': s.rating.score,\n"
         "  'helped': s.rating.article_helped, 'outcome': s.feedback.outcome,\n"
-        "  'tags': s.feedback.tags, 'bodies': [m.body for m in s.messages.order_by('seq')],\n"
+        "  'tags': s.feedback.tags, 'solved_by': s.feedback.solved_by.title,\n"
+        "  'bodies': [m.body for m in s.messages.order_by('seq')],\n"
         "  'kinds': [m.kind for m in s.messages.order_by('seq')]}"
     )
     assert stored["status"] == "ended"
@@ -233,6 +238,7 @@ def test_full_chat_from_article_to_feedback(site, new_context):
     assert stored["helped"] is False
     assert stored["outcome"] == "article_incomplete"
     assert stored["tags"] == ["update", "startup"]
+    assert stored["solved_by"] == "Firefox crashes at startup"
     assert stored["bodies"].count("Typed while offline") == 1
     assert stored["bodies"].count("Sent while you were offline") == 1
     assert "whisper" in stored["kinds"]

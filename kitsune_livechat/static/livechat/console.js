@@ -517,7 +517,11 @@ class ChatTab {
       input.id = `lc-${search}-${this.id}`;
       bind(label, panel).setAttribute("for", input.id);
     }
+    const solvedQuery = bind("solved-query", panel);
+    solvedQuery.id = `lc-solved-query-${this.id}`;
+    bind("solved-query-label", panel).setAttribute("for", solvedQuery.id);
     for (const [name, label] of [
+      ["solved_by", "solved-label"],
       ["missing", "missing-label"],
       ["suggested_change", "change-label"],
       ["tags", "tags-label"],
@@ -1305,6 +1309,32 @@ class ChatTab {
     }
   }
 
+  /** Offer KB articles matching ``query`` as "the article that solved it". */
+  async findSolvedBy(query) {
+    const select = $('[name="solved_by"]', this.panel);
+    const chosen = select.value;
+    let items = [];
+    if (query.trim()) {
+      try {
+        items = await api.get("kb/search", {
+          q: query,
+          locale: this.session?.locale || data.locale,
+        });
+      } catch (error) {
+        failed(error);
+        return;
+      }
+    }
+    const started = String(this.session?.article?.id ?? "");
+    const options = items
+      .filter((item) => String(item.id) !== started)
+      .map((item) => h("option", { value: String(item.id) }, item.title));
+    const kept = chosen && !options.some((option) => option.value === chosen);
+    fill(select, [select.options[0], ...(kept ? [select.selectedOptions[0]] : []), ...options]);
+    select.value = chosen;
+    if (!chosen && options.length) select.value = options[0].value;
+  }
+
   async submitFeedback(event) {
     event.preventDefault();
     const form = event.target;
@@ -1319,6 +1349,7 @@ class ChatTab {
     try {
       await api.post(`sessions/${this.id}/feedback`, {
         outcome: values.outcome,
+        solved_by: values.solved_by ? Number(values.solved_by) : null,
         missing: values.missing || "",
         suggested_change: values.suggested_change || "",
         tags: (values.tags || "")
@@ -1327,7 +1358,7 @@ class ChatTab {
           .filter(Boolean),
       });
     } catch (failure) {
-      if (failure.code !== "already_filed" && failure.status !== 409) {
+      if (failure.code !== "feedback_exists") {
         error.textContent = failure.detail;
         return;
       }
@@ -1369,6 +1400,11 @@ class ChatTab {
         }
       });
     }
+    const solvedQuery = bind("solved-query", panel);
+    solvedQuery.addEventListener("input", () => {
+      window.clearTimeout(searchTimer);
+      searchTimer = window.setTimeout(() => this.findSolvedBy(solvedQuery.value), 200);
+    });
     bind("feedback", panel).addEventListener("submit", (event) => this.submitFeedback(event));
     panel.addEventListener("click", (event) => {
       const target = event.target.closest(
