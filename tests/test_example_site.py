@@ -227,9 +227,17 @@ def test_a_new_user_gets_a_profile():
 
 def test_livechat_demo_is_idempotent():
     counted = [User, Group, Product, Topic, Document, Revision, Title, Question, QuestionMetaData]
-    from kitsune_livechat.models import Queue, Trainee
+    from kitsune_livechat.models import (
+        ArticleFeedback,
+        ChatSession,
+        KarmaAward,
+        Message,
+        Queue,
+        Rating,
+        Trainee,
+    )
 
-    counted += [Queue, Trainee]
+    counted += [Queue, Trainee, ChatSession, Message, ArticleFeedback, Rating, KarmaAward]
     call_command("livechat_demo", stdout=io.StringIO())
     first = {model.__name__: model.objects.count() for model in counted}
     call_command("livechat_demo", stdout=io.StringIO())
@@ -240,6 +248,11 @@ def test_livechat_demo_is_idempotent():
     assert Document.objects.filter(category=70, locale="en-US").count() >= 4
     assert Document.objects.filter(locale="de").exclude(parent=None).count() >= 3
     assert Queue.objects.filter(is_default=True).count() == 1
+    # Past chats, so the insight pages and the leaderboard have something to show.
+    assert first["ChatSession"] == 60
+    assert first["ArticleFeedback"] == ChatSession.objects.filter(status="ended").count() > 0
+    assert first["Rating"] > 0 and first["KarmaAward"] > 0
+    assert ChatSession.objects.filter(status__in=("waiting", "active")).count() == 0
     mentor = User.objects.get(username="mentor")
     assert mentor.check_password("livechat-demo")
     assert mentor.has_perm("livechat.supervise_chats")
@@ -291,3 +304,16 @@ def firefox_doc():
         products=[ProductFactory(slug="firefox", title="Firefox")],
         revision="If Firefox hangs:\n\n# Quit Firefox.\n# Start it again.",
     )
+
+
+def test_demo_history_fills_the_insight_pages(client, demo):
+    client.force_login(User.objects.get(username="kbeditor"))
+    ranking = page(client.get("/livechat/insights/"))
+    stats = page(client.get("/livechat/insights/stats/"))
+
+    assert "Failure ranking" in ranking
+    assert ranking.count("/livechat/insights/articles/") >= 3
+    assert "<svg" in ranking and "<svg" in stats
+    leaderboard = page(client.get("/livechat/leaderboard/"))
+    helpers = User.objects.filter(username__in=["helper1", "helper2", "helper3"])
+    assert all(helper.profile.display_name in leaderboard for helper in helpers)

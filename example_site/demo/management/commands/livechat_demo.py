@@ -12,7 +12,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from demo import content
+from demo import content, history
 from karma.models import Title
 from products.models import Product, Topic
 from users.models import Profile
@@ -36,6 +36,7 @@ class Command(BaseCommand):
         self.seed_canned_responses(author=people["kbeditor"])
         self.seed_titles(people)
         self.seed_livechat(people)
+        history.seed_history(people)
         self.report(base_url.rstrip("/"))
 
     def seed_groups(self) -> dict[str, Group]:
