@@ -15,6 +15,16 @@ $(STAMP): setup.cfg pyproject.toml constraints.txt example_site/requirements.txt
 
 install: $(STAMP)
 
+# Browser tests drive Debian's Chromium; as root it is installed here, otherwise they skip.
+CHROMIUM ?= /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else \
+	  echo "No Chromium at $(CHROMIUM) (apt-get install chromium): browser tests will be skipped."; \
+	fi
+
 migrate: install
 	$(BIN)/python example_site/manage.py migrate --noinput
 
@@ -29,7 +39,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check kitsune_livechat example_site tests bench
 
-test: lint
+test: lint $(CHROMIUM)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install
