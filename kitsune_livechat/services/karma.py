@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from ..conf import livechat_settings
 from ..exceptions import InvalidInput
 from ..models import ArticleFeedback, ChatSession, KarmaAward, Message, Rating
+from .locks import lock_user
 from .people import users_for_display
 
 logger = logging.getLogger(__name__)
@@ -173,7 +174,7 @@ def notify_backends(karma: KarmaAward) -> None:
 
 def _lock_user(user) -> None:
     """Serialise awards that depend on a user's history ("first chat ever") per user."""
-    get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
+    lock_user(user.pk)
 
 
 def _credit_answer(user, session: ChatSession) -> list[KarmaAward]:

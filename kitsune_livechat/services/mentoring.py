@@ -21,6 +21,7 @@ from ..exceptions import Conflict, Forbidden, InvalidInput, NotAuthenticated, No
 from ..models import ChatSession, KarmaAward, Message, Participant, Trainee
 from . import karma, participants
 from .access import Caller, get_session_for
+from .locks import for_update
 from .messaging import post_system_message, store_message
 
 IN_TRAINING = (Trainee.Stage.TRAINING, Trainee.Stage.PROPOSED)
@@ -61,7 +62,7 @@ def _require_mentor(caller: Caller):
 
 def _locked_trainee(trainee_id) -> Trainee:
     try:
-        return Trainee.objects.select_for_update().select_related("user").get(pk=trainee_id)
+        return for_update(Trainee.objects.select_related("user")).get(pk=trainee_id)
     except (Trainee.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("No such trainee."), code="no_such_trainee") from None
 

@@ -22,6 +22,7 @@ from ..exceptions import Conflict, Forbidden, NotFound
 from ..host import get_host_adapter
 from ..models import ChatSession, Participant, Trainee
 from .access import Caller, ChatRole, SessionAccess, get_session_for
+from .locks import for_update
 from .messaging import post_system_message
 from .routing import helper_by_username
 
@@ -149,8 +150,7 @@ def _require_in_charge(caller: Caller, access: SessionAccess) -> None:
 
 def _lock_participant(session: ChatSession, user, *, state: str) -> Participant:
     participant = (
-        Participant.objects.select_for_update()
-        .select_related("user")
+        for_update(Participant.objects.select_related("user"))
         .filter(session=session, user=user, state=state)
         .first()
     )

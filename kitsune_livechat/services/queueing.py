@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -43,6 +42,7 @@ from .cleaning import clean_email, clean_text
 from .focus import validate_answers
 from .followup import send_followup_on_commit
 from .handoff import FALLBACKS, FORUM, create_forum_question
+from .locks import lock_user
 from .messaging import post_system_message
 from .placement import availability_of, place
 from .presenters import queue_item_json
@@ -140,7 +140,7 @@ def _visitor_of(caller: Caller) -> tuple[Any, str, str | None]:
 def _lock_visitor(user) -> None:
     """Two requests from one account at once still make a single chat."""
     if user is not None:
-        get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
+        lock_user(user.pk)
 
 
 def request_chat(
