@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from django.apps import apps
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
@@ -21,6 +20,7 @@ from django.utils.module_loading import import_string
 from django.utils.text import slugify
 
 from .conf import livechat_settings
+from .locales import default_locale
 
 # Kitsune's wiki categories that readers never search for (wiki/config.py).
 ADMINISTRATION_CATEGORY = 40
@@ -60,10 +60,6 @@ class CannedArticle:
     body: str
     url: str
     locale: str
-
-
-def _default_locale() -> str:
-    return getattr(settings, "WIKI_DEFAULT_LANGUAGE", settings.LANGUAGE_CODE)
 
 
 def _original(article: Any) -> Any:
@@ -107,7 +103,7 @@ class KitsuneHostAdapter:
             id=article.pk,
             title=getattr(article, "title", None) or str(article),
             url=article.get_absolute_url() if hasattr(article, "get_absolute_url") else "",
-            locale=getattr(article, "locale", None) or _default_locale(),
+            locale=getattr(article, "locale", None) or default_locale(),
             products=tuple(p.slug for p in products.all()) if products is not None else (),
             revision_id=getattr(article, "current_revision_id", None),
             is_archived=bool(getattr(article, "is_archived", False)),
@@ -140,7 +136,7 @@ class KitsuneHostAdapter:
                 match |= Q(**{f"{field}__icontains": word})
 
         ranked: list[tuple[int, str, int]] = []
-        for search_locale in dict.fromkeys([locale, _default_locale()]):
+        for search_locale in dict.fromkeys([locale, default_locale()]):
             rows = (
                 self._readable_articles(search_locale)
                 .filter(match)
@@ -168,7 +164,7 @@ class KitsuneHostAdapter:
         ).select_related("current_revision")
         originals = (
             Article._default_manager.filter(
-                locale=_default_locale(),
+                locale=default_locale(),
                 category=CANNED_RESPONSES_CATEGORY,
                 is_archived=False,
                 current_revision__isnull=False,

@@ -20,6 +20,7 @@ from django.views.i18n import JavaScriptCatalog
 from .conf import livechat_settings
 from .exceptions import NotFound
 from .host import get_host_adapter
+from .locales import current_locale, site_languages, site_locale
 from .models import ArticleFeedback, Message, Trainee
 from .services.access import Caller, ChatRole, get_session_for, read_visitor_token
 
@@ -28,21 +29,8 @@ TRAINEE_STAGES = (Trainee.Stage.TRAINING, Trainee.Stage.PROPOSED)
 
 
 def supported_locale(code: str | None) -> str | None:
-    """The configured language matching ``code`` in any spelling (de, en-us, en-US), or None."""
-    if not code:
-        return None
-    for language, _name in settings.LANGUAGES:
-        if language.lower() == code.lower():
-            return language
-    base = code.split("-")[0].lower()
-    for language, _name in settings.LANGUAGES:
-        if language.lower() == base:
-            return language
-    return None
-
-
-def _current_locale() -> str:
-    return supported_locale(translation.get_language()) or settings.LANGUAGE_CODE
+    """The site's language for ``code`` in any spelling (de, en-us, en-US, de-AT), or None."""
+    return site_locale(code, base=True)
 
 
 def _caller(request: HttpRequest) -> Caller:
@@ -86,7 +74,7 @@ def _chat_window(
         supported_locale(request.GET.get("locale"))
         or locale
         or (info and supported_locale(info.locale))
-        or _current_locale()
+        or current_locale()
     )
     mode = request.GET.get("mode", "")
     with translation.override(locale):
@@ -167,7 +155,7 @@ def _console_page(request: HttpRequest, *, observe_id: str = "") -> HttpResponse
         return redirect("livechat:volunteer")
     if not role:
         raise PermissionDenied(_("You need permission to answer live chats."))
-    locale = _current_locale()
+    locale = current_locale()
     adapter = get_host_adapter()
     context = {
         "role": role,
@@ -176,7 +164,7 @@ def _console_page(request: HttpRequest, *, observe_id: str = "") -> HttpResponse
         "username": request.user.get_username(),
         "products": dict(adapter.products()),
         "locale": locale,
-        "languages": settings.LANGUAGES,
+        "languages": site_languages(),
         "capacity": getattr(
             getattr(request.user, "livechat_status", None),
             "capacity",
@@ -253,7 +241,7 @@ def transcript(request: HttpRequest, session_id) -> HttpResponse:
         access = get_session_for(_caller(request), session_id)
     except NotFound:
         raise Http404(_("No such chat.")) from None
-    with translation.override(supported_locale(access.session.locale) or _current_locale()):
+    with translation.override(supported_locale(access.session.locale) or current_locale()):
         body = "\n".join(_transcript_lines(access)) + "\n"
     response = HttpResponse(body, content_type="text/plain; charset=utf-8")
     day = access.session.created.strftime("%Y-%m-%d")

@@ -1,13 +1,11 @@
 """Contributor pages: the public live chat leaderboard (week, 90 days, all time; per locale)
 and the volunteer page of the mentoring path."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -16,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from .conf import livechat_settings
 from .exceptions import LivechatError
 from .host import get_host_adapter
+from .locales import current_locale, site_languages, site_locale
 from .models import Trainee
 from .services import karma, mentoring
 from .services.access import Caller
@@ -25,29 +24,18 @@ DEFAULT_PERIOD = "90d"
 BOARD_SIZE = 25
 
 
-def _locale_of(request: HttpRequest) -> str:
-    code = (translation.get_language() or settings.LANGUAGE_CODE).lower()
-    for language, _name in settings.LANGUAGES:
-        if language.lower() == code:
-            return language
-    return settings.LANGUAGE_CODE
-
-
 def leaderboard(request: HttpRequest) -> HttpResponse:
     """Top helpers by points; unknown filters fall back to the defaults instead of failing."""
     period = request.GET.get("period", DEFAULT_PERIOD)
     if period not in dict(PERIODS):
         period = DEFAULT_PERIOD
-    languages = dict(settings.LANGUAGES)
-    chat_locale = request.GET.get("locale", "")
-    if chat_locale not in languages:
-        chat_locale = ""
-    locale = _locale_of(request)
+    chat_locale = site_locale(request.GET.get("locale")) or ""
+    locale = current_locale()
     context = {
         "period": period,
         "periods": PERIODS,
         "chat_locale": chat_locale,
-        "languages": settings.LANGUAGES,
+        "languages": site_languages(),
         "entries": karma.leaderboard_entries(
             period=period, locale=chat_locale or None, limit=BOARD_SIZE
         ),
@@ -80,7 +68,7 @@ def _volunteer_context(request: HttpRequest) -> dict:
     or someone who has not applied yet."""
     user = request.user
     adapter = get_host_adapter()
-    locale = _locale_of(request)
+    locale = current_locale()
     context = {
         "locale": locale,
         "jsi18n_url": reverse("livechat:jsi18n", kwargs={"locale": locale}),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from functools import wraps
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from .conf import livechat_settings
 from .exceptions import InvalidInput
 from .host import get_host_adapter
+from .locales import site_languages
 from .models import ArticleFeedback, Focus, Queue
 from .services import exports, stats
 from .services.charts import bar_chart, line_chart
@@ -52,7 +52,7 @@ def _page(request: HttpRequest, template: str, filters: stats.Filters, **context
         filters=filters,
         query=query,
         products=adapter.products(),
-        locales=settings.LANGUAGES,
+        locales=site_languages(),
         queues=Queue.objects.order_by("name").values_list("slug", "name"),
     )
     return render(request, template, context)

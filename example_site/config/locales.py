@@ -5,13 +5,10 @@ from django.utils import translation
 
 
 def kitsune_locale(code: str | None) -> str | None:
-    """Map any spelling of a configured language to its Kitsune form, or None."""
+    """Map any spelling of a configured language to its Kitsune form (en-us → en-US), or None."""
     if not code:
         return None
-    for locale, _name in settings.LANGUAGES:
-        if locale.lower() == code.lower():
-            return locale
-    return None
+    return settings.LANGUAGE_URL_MAP.get(code.lower())
 
 
 def current_locale() -> str:
@@ -24,7 +21,7 @@ class LocaleConverter:
     /livechat/ never look like a locale."""
 
     def __init__(self) -> None:
-        self.regex = "|".join(code for code, _name in settings.LANGUAGES)
+        self.regex = "|".join(settings.LANGUAGE_URL_MAP.values())
 
     def to_python(self, value: str) -> str:
         return value

@@ -133,9 +133,14 @@ LOGIN_URL = "/users/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
-# Kitsune spells locales like en-US and puts them first in the path.
+# Kitsune spells locales like en-US in its rows and URLs and puts them first in the path, while
+# the keys of its LANGUAGES are lower case (LANGUAGES_DICT); LANGUAGE_URL_MAP maps them back.
 LANGUAGE_CODE = "en-US"
-LANGUAGES = [("en-US", "English"), ("de", "Deutsch")]
+SUMO_LANGUAGES = ("en-US", "de", "pt-BR")
+LANGUAGE_NAMES = {"en-US": "English", "de": "Deutsch", "pt-BR": "Português (do Brasil)"}
+LANGUAGES_DICT = {code.lower(): LANGUAGE_NAMES[code] for code in SUMO_LANGUAGES}
+LANGUAGES = list(LANGUAGES_DICT.items())
+LANGUAGE_URL_MAP = {code.lower(): code for code in SUMO_LANGUAGES}
 # The example pages' own German strings (the app brings its catalogue itself).
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True

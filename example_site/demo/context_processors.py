@@ -18,7 +18,8 @@ def site(request: HttpRequest) -> dict:
     return {
         "locale": current_locale(),
         "languages": [
-            (code, name, _path_in(request.path, code)) for code, name in settings.LANGUAGES
+            (kitsune_locale(code), name, _path_in(request.path, kitsune_locale(code)))
+            for code, name in settings.LANGUAGES
         ],
         "demo_mode": settings.DEBUG,
     }

@@ -18,5 +18,5 @@ class PathLocaleMiddleware:
         locale = kitsune_locale(request.path_info.lstrip("/").split("/", 1)[0])
         if locale:
             translation.activate(locale)
-            request.LANGUAGE_CODE = translation.get_language()
+            request.LANGUAGE_CODE = locale  # Kitsune spells it like its rows: en-US
         return self.get_response(request)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
 from ..exceptions import Forbidden, InvalidInput, NotAuthenticated
 from ..host import get_host_adapter
+from ..locales import default_locale, same_locale, site_locale
 from ..models import CannedResponse, ChatSession, Participant, Trainee
 from .access import Caller, ChatRole, get_session_for
 from .people import display_names
@@ -56,18 +56,17 @@ def _clean_query(query: str | None) -> list[str]:
     return [word for word in query.lower().split() if word]
 
 
-def _default_locale() -> str:
-    return getattr(settings, "WIKI_DEFAULT_LANGUAGE", settings.LANGUAGE_CODE)
-
-
 def _app_responses(locale: str) -> list[Canned]:
     """The app's own replies: one per key, in ``locale`` when translated, else the default."""
-    default = _default_locale()
-    rows = CannedResponse.objects.filter(is_active=True, locale__in={locale, default})
+    default = default_locale()
     best: dict[str, CannedResponse] = {}
-    for row in rows:
+    for row in CannedResponse.objects.filter(is_active=True):
+        if not (same_locale(row.locale, locale) or same_locale(row.locale, default)):
+            continue
         kept = best.get(row.key)
-        if kept is None or (row.locale == locale and kept.locale != locale):
+        if kept is None or (
+            same_locale(row.locale, locale) and not same_locale(kept.locale, locale)
+        ):
             best[row.key] = row
     return [Canned(r.key, r.title, r.body, r.locale, "app") for r in best.values()]
 
@@ -77,7 +76,7 @@ def canned_responses(*, caller: Caller, locale: str, query: str = "") -> list[di
     ``query`` (every word must appear in the title or the text). Two or three queries."""
     require_console(caller)
     words = _clean_query(query)
-    locale = (locale or _default_locale())[:10]
+    locale = site_locale(locale) or default_locale()
     responses = [
         Canned(c.key, c.title, c.body, c.locale, "kb", c.url)
         for c in get_host_adapter().canned_responses(locale=locale)
@@ -87,7 +86,7 @@ def canned_responses(*, caller: Caller, locale: str, query: str = "") -> list[di
         responses = [
             r for r in responses if all(w in f"{r.title}\n{r.body}".lower() for w in words)
         ]
-    responses.sort(key=lambda r: (r.locale != locale, r.title.lower()))
+    responses.sort(key=lambda r: (not same_locale(r.locale, locale), r.title.lower()))
     return [asdict(r) for r in responses[:MAX_RESULTS]]
 
 
@@ -98,7 +97,7 @@ def search_articles(*, caller: Caller, query: str, locale: str, limit: int = SEA
         return []
     limit = min(max(int(limit), 1), SEARCH_LIMIT)
     return get_host_adapter().search_articles(
-        query.strip(), locale=(locale or _default_locale())[:10], limit=limit
+        query.strip(), locale=site_locale(locale) or default_locale(), limit=limit
     )
 
 

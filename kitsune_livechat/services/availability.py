@@ -29,6 +29,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ..conf import livechat_settings
+from ..locales import same_locale
 from ..models import AgentStatus, ChatSession, Focus, Queue
 
 Status = ChatSession.Status
@@ -70,7 +71,7 @@ class HelperLoad:
     def serves(self, queue_id: int, locale: str) -> bool:
         if self.queue_ids and queue_id not in self.queue_ids:
             return False
-        return not self.locales or locale in self.locales
+        return not self.locales or any(same_locale(locale, mine) for mine in self.locales)
 
 
 def heartbeat_cutoff(now: datetime | None = None) -> datetime:
@@ -336,10 +337,14 @@ def resolve_queue(
     for product in products:
         for wanted_locale in (locale, ""):
             for queue in queues:
-                if product and queue.product == product and queue.locale == wanted_locale:
+                if (
+                    product
+                    and queue.product == product
+                    and same_locale(queue.locale, wanted_locale)
+                ):
                     return queue
     for queue in queues:
-        if not queue.product and queue.locale == locale:
+        if not queue.product and same_locale(queue.locale, locale):
             return queue
     for queue in queues:
         if queue.is_default:

@@ -19,6 +19,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from ..exceptions import Conflict, Forbidden, InvalidInput, NotAuthenticated
+from ..locales import clean_locale, same_locale
 from ..models import ChatSession, Focus, Queue
 from .access import Caller
 
@@ -95,7 +96,7 @@ def match_focus(
             continue
         if focus.products and product not in focus.products:
             continue
-        if focus.locales and locale not in focus.locales:
+        if focus.locales and not any(same_locale(locale, wanted) for wanted in focus.locales):
             continue
         if focus.browser_versions and not _browser_matches(
             focus.browser_versions, browser, browser_version
@@ -337,7 +338,7 @@ def create_focus(
         slug=slug,
         description=description.strip(),
         products=_str_list(products),
-        locales=_str_list(locales),
+        locales=[clean_locale(locale) for locale in _str_list(locales)],
         browser_versions=_str_list(browser_versions),
         starts=starts,
         ends=ends,

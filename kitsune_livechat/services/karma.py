@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from ..conf import livechat_settings
 from ..exceptions import InvalidInput
+from ..locales import site_locale
 from ..models import ArticleFeedback, ChatSession, KarmaAward, Message, Rating
 from .locks import lock_user
 from .people import users_for_display
@@ -375,7 +376,7 @@ def leaderboard(*, period: str = "all", locale: str | None = None, limit: int = 
     if PERIODS[period] is not None:
         awards = awards.filter(created__gte=timezone.now() - PERIODS[period])
     if locale:
-        awards = awards.filter(locale=locale)
+        awards = awards.filter(locale=site_locale(locale) or locale)
     rows = (
         awards.values("user_id")
         .annotate(

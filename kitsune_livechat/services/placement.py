@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 
 from ..exceptions import InvalidInput
 from ..host import ArticleInfo, get_host_adapter
+from ..locales import clean_locale
 from ..models import Focus, Queue
 from .availability import Reason, State, line_state, read_line, resolve_queue
 from .focus import match_focus, public_focus
 from .handoff import FALLBACKS
-from .routing import configured_locales
 from .useragent import BrowserInfo, parse_browser
 
 
@@ -34,17 +34,6 @@ class Placement:
     browser: BrowserInfo
     focus: Focus | None
     queue: Queue | None
-
-
-def _clean_locale(locale: str | None, default: str) -> str:
-    locale = (locale or "").strip() or default
-    for known in configured_locales():
-        if known.lower() == locale.lower():
-            return known
-    raise InvalidInput(
-        _("“%(locale)s” is not a language of this site.") % {"locale": locale},
-        code="invalid_locale",
-    )
 
 
 def _clean_product(product: str | None, info: ArticleInfo) -> str:
@@ -76,7 +65,7 @@ def place(
     info = adapter.article_info(article)
     if info.is_archived:
         raise InvalidInput(_("This article is archived."), code="archived_article")
-    locale = _clean_locale(locale, info.locale)
+    locale = clean_locale((locale or "").strip() or info.locale)
     product = _clean_product(product, info)
     browser = parse_browser(user_agent)
     focus = match_focus(

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -27,6 +26,7 @@ from .. import realtime
 from ..conf import livechat_settings
 from ..exceptions import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from ..host import get_host_adapter
+from ..locales import clean_locale
 from ..models import AgentStatus, ChatSession, Participant, Queue
 from ..signals import chat_assigned, send_on_commit
 from .availability import HelperLoad, heartbeat_cutoff, online_helpers
@@ -63,10 +63,6 @@ def helper_by_username(username: str, *, code: str = "unknown_helper"):
             _("There is no helper called “%(name)s”.") % {"name": username}, code=code
         )
     return user
-
-
-def configured_locales() -> set[str]:
-    return {code for code, _name in settings.LANGUAGES}
 
 
 # --- Presence ---------------------------------------------------------------------------------
@@ -130,14 +126,7 @@ def _clean_queues(slugs) -> list[Queue]:
 
 
 def _clean_locales(locales) -> list[str]:
-    locales = list(dict.fromkeys(str(locale) for locale in locales))
-    unknown = [locale for locale in locales if locale not in configured_locales()]
-    if unknown:
-        raise InvalidInput(
-            _("“%(locale)s” is not a language of this site.") % {"locale": unknown[0]},
-            code="invalid_locale",
-        )
-    return locales
+    return list(dict.fromkeys(clean_locale(str(locale)) for locale in locales))
 
 
 def served_queue_ids(status: AgentStatus) -> list[int]:

@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 from ..conf import livechat_settings
 from ..exceptions import Forbidden, InvalidInput, NotAuthenticated
 from ..host import get_host_adapter
+from ..locales import site_locale
 from ..models import ArticleFeedback, ChatSession, Focus, Rating
 from .focus import UNCOLLECTED_STATUSES
 from .people import display_names
@@ -89,7 +90,7 @@ class Filters:
             start=start,
             end=end,
             product=str(params.get("product") or "").strip(),
-            locale=str(params.get("locale") or "").strip(),
+            locale=site_locale(str(params.get("locale") or "")) or "",
             queue=str(params.get("queue") or "").strip(),
         )
 

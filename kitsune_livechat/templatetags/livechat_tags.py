@@ -12,21 +12,14 @@ from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
 from ..host import get_host_adapter
+from ..locales import current_locale, site_locale
 
 register = template.Library()
 
 
 def _supported(code: str) -> str:
     """The article's language when the site has it, else the page's."""
-    from django.conf import settings
-
-    from ..views import supported_locale
-
-    return (
-        supported_locale(code)
-        or supported_locale(translation.get_language())
-        or settings.LANGUAGE_CODE
-    )
+    return site_locale(code, base=True) or current_locale()
 
 
 def _django_engine():
