@@ -87,11 +87,30 @@ class KitsuneHostAdapter:
 
     # --- articles -------------------------------------------------------------------------
 
-    def get_article(self, article_id: Any) -> models.Model | None:
-        """Load an article by id; a malformed or unknown id is simply no article."""
+    def readable_by(self, user: Any = None) -> models.QuerySet:
+        """The articles ``user`` may open (None: an anonymous reader).
+
+        Kitsune hides documents restricted to groups (and unapproved ones) through
+        ``Document.objects.visible(user)``; a host without it shows every article.
+        """
         manager = self.article_model()._default_manager
+        if user is not None and not user.is_authenticated:
+            user = None
+        visible = getattr(manager, "visible", None)
+        return visible(user) if callable(visible) else manager.all()
+
+    def get_article(
+        self, article_id: Any, *, user: Any = None, check_visibility: bool = True
+    ) -> models.Model | None:
+        """Load an article by id as ``user`` may see it: malformed, unknown and restricted ids
+        are all simply no article. The app's own bookkeeping (a chat's recorded article) reads
+        with ``check_visibility=False``."""
+        if check_visibility:
+            articles = self.readable_by(user)
+        else:
+            articles = self.article_model()._default_manager.all()
         try:
-            return manager.filter(pk=article_id).first()
+            return articles.filter(pk=article_id).first()
         except (ValueError, TypeError, ValidationError):
             return None
 
@@ -109,17 +128,17 @@ class KitsuneHostAdapter:
             is_archived=bool(getattr(article, "is_archived", False)),
         )
 
-    def _readable_articles(self, locale: str) -> models.QuerySet:
-        """Published, current articles a reader could be pointed to in `locale`."""
+    def _readable_articles(self, locale: str, user: Any = None) -> models.QuerySet:
+        """Published, current articles ``user`` could be pointed to in `locale`."""
         return (
-            self.article_model()
-            ._default_manager.filter(
-                locale=locale, is_archived=False, current_revision__isnull=False
-            )
+            self.readable_by(user)
+            .filter(locale=locale, is_archived=False, current_revision__isnull=False)
             .exclude(category__in=HIDDEN_CATEGORIES)
         )
 
-    def search_articles(self, query: str, *, locale: str, limit: int = 5) -> list[ArticleInfo]:
+    def search_articles(
+        self, query: str, *, locale: str, limit: int = 5, user: Any = None
+    ) -> list[ArticleInfo]:
         """KB articles matching the visitor's words, best first (title > keywords > body).
 
         A plain database search, good enough for suggestions while waiting; it falls back to
@@ -138,7 +157,7 @@ class KitsuneHostAdapter:
         ranked: list[tuple[int, str, int]] = []
         for search_locale in dict.fromkeys([locale, default_locale()]):
             rows = (
-                self._readable_articles(search_locale)
+                self._readable_articles(search_locale, user)
                 .filter(match)
                 .values_list("pk", *fields)[:SEARCH_CANDIDATES]
             )
@@ -156,14 +175,17 @@ class KitsuneHostAdapter:
         )
         return [self.article_info(by_id[pk]) for pk in ids if pk in by_id]
 
-    def canned_responses(self, *, locale: str) -> list[CannedArticle]:
-        """Kitsune keeps canned responses as KB articles (category 70); prefer `locale`."""
-        Article = self.article_model()
-        translations = Article._default_manager.filter(
-            locale=locale, current_revision__isnull=False
-        ).select_related("current_revision")
+    def canned_responses(self, *, locale: str, user: Any = None) -> list[CannedArticle]:
+        """Kitsune keeps canned responses as KB articles (category 70); prefer `locale`.
+        Only those ``user`` may see (a restricted original hides its translations too)."""
+        translations = (
+            self.readable_by(user)
+            .filter(locale=locale, current_revision__isnull=False)
+            .select_related("current_revision")
+        )
         originals = (
-            Article._default_manager.filter(
+            self.readable_by(user)
+            .filter(
                 locale=default_locale(),
                 category=CANNED_RESPONSES_CATEGORY,
                 is_archived=False,

@@ -105,7 +105,7 @@ def chat(request: HttpRequest) -> HttpResponse:
     Opened from the chat button; ``?mode=forum`` or ``?mode=email`` opens the same form as the
     closed-hours fallback.
     """
-    article = get_host_adapter().get_article(request.GET.get("article"))
+    article = get_host_adapter().get_article(request.GET.get("article"), user=request.user)
     return _chat_window(request, article=article)
 
 

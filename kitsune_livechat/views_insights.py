@@ -102,7 +102,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
 def article(request: HttpRequest, article_id: int) -> HttpResponse:
     """What chats started from one article say about it."""
     adapter = get_host_adapter()
-    found = adapter.get_article(article_id)
+    found = adapter.get_article(article_id, user=request.user)
     if found is None:
         raise Http404(_("No such article."))
     info = adapter.article_info(found)

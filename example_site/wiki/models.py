@@ -8,6 +8,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from .managers import DocumentManager
+
 TROUBLESHOOTING_CATEGORY = 10
 HOW_TO_CATEGORY = 20
 HOW_TO_CONTRIBUTE_CATEGORY = 30
@@ -46,6 +48,12 @@ class Document(models.Model):
     topics = models.ManyToManyField("products.Topic", blank=True, related_name="documents")
     needs_change = models.BooleanField(default=False, db_index=True)
     needs_change_comment = models.CharField(max_length=500, blank=True)
+    # As in Kitsune: only members of these groups (and staff) may see the document.
+    restrict_to_groups = models.ManyToManyField(
+        "auth.Group", blank=True, related_name="restricted_documents"
+    )
+
+    objects = DocumentManager()
 
     class Meta:
         ordering = ["title"]

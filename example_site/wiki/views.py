@@ -25,13 +25,15 @@ def _has_voted(request: HttpRequest, revision: Revision) -> bool:
 
 def document(request: HttpRequest, locale: str, slug: str) -> HttpResponse:
     doc = (
-        Document.objects.select_related("current_revision", "parent")
-        .filter(locale=locale, slug=slug)
+        Document.objects.visible(request.user, locale=locale, slug=slug)
+        .select_related("current_revision", "parent")
         .first()
     )
     if doc is None:
         # As Kitsune does: an en-US slug under another locale leads to its translation.
-        original = get_object_or_404(Document, locale=settings.LANGUAGE_CODE, slug=slug)
+        original = get_object_or_404(
+            Document.objects.visible(request.user), locale=settings.LANGUAGE_CODE, slug=slug
+        )
         return redirect(original.translated_to(locale) or original)
     revision = doc.current_revision
     if revision is None:
@@ -56,7 +58,7 @@ def document(request: HttpRequest, locale: str, slug: str) -> HttpResponse:
 @require_POST
 def vote(request: HttpRequest, locale: str, slug: str) -> HttpResponse:
     """Record one helpfulness vote per person per revision, then show the thank-you."""
-    doc = get_object_or_404(Document, locale=locale, slug=slug)
+    doc = get_object_or_404(Document.objects.visible(request.user), locale=locale, slug=slug)
     revision = get_object_or_404(
         Revision, pk=request.POST.get("revision_id") or 0, document=doc, is_approved=True
     )

@@ -124,7 +124,7 @@ def _article_ref(article_id: int | None, title: str = "", url: str = "") -> dict
     if article_id is None:
         return None
     if not title:
-        article = get_host_adapter().get_article(article_id)
+        article = get_host_adapter().get_article(article_id, check_visibility=False)
         if article is not None:
             info = get_host_adapter().article_info(article)
             title, url = info.title, info.url

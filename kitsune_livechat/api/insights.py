@@ -48,7 +48,7 @@ def article_insight(request: HttpRequest, article_id: int):
     """What chats started from one article say about it."""
     filters = _filters(request)
     adapter = get_host_adapter()
-    article = adapter.get_article(article_id)
+    article = adapter.get_article(article_id, user=request.user)
     if article is None:
         raise NotFound(_("No such article."), code="unknown_article")
     info = adapter.article_info(article)

@@ -163,6 +163,7 @@ def availability(request: HttpRequest, query: Query[AvailabilityQuery]):
         locale=query.locale,
         product=query.product,
         user_agent=request.headers.get("User-Agent", ""),
+        user=request.user,
     )
     return result.as_json()
 

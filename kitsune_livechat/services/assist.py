@@ -79,7 +79,7 @@ def canned_responses(*, caller: Caller, locale: str, query: str = "") -> list[di
     locale = site_locale(locale) or default_locale()
     responses = [
         Canned(c.key, c.title, c.body, c.locale, "kb", c.url)
-        for c in get_host_adapter().canned_responses(locale=locale)
+        for c in get_host_adapter().canned_responses(locale=locale, user=caller.account)
     ]
     responses += _app_responses(locale)
     if words:
@@ -97,7 +97,10 @@ def search_articles(*, caller: Caller, query: str, locale: str, limit: int = SEA
         return []
     limit = min(max(int(limit), 1), SEARCH_LIMIT)
     return get_host_adapter().search_articles(
-        query.strip(), locale=site_locale(locale) or default_locale(), limit=limit
+        query.strip(),
+        locale=site_locale(locale) or default_locale(),
+        limit=limit,
+        user=caller.account,
     )
 
 
@@ -115,7 +118,7 @@ def suggestions_for(*, caller: Caller, session_id) -> list:
     if access.role != ChatRole.VISITOR or session.status != ChatSession.Status.WAITING:
         return []
     found = get_host_adapter().search_articles(
-        session.problem, locale=session.locale, limit=SUGGESTIONS + 1
+        session.problem, locale=session.locale, limit=SUGGESTIONS + 1, user=caller.account
     )
     return [article for article in found if article.id != session.article_id][:SUGGESTIONS]
 

@@ -103,10 +103,10 @@ def _clean_outcome(outcome: Any) -> str:
     return outcome
 
 
-def _clean_solved_by(solved_by: Any, session: ChatSession) -> int | None:
+def _clean_solved_by(solved_by: Any, session: ChatSession, user: Any) -> int | None:
     if solved_by in (None, ""):
         return None
-    article = get_host_adapter().get_article(solved_by)
+    article = get_host_adapter().get_article(solved_by, user=user)
     if article is None:
         raise InvalidInput(_("There is no such article."), code="unknown_article")
     if session.article_id is not None and article.pk == session.article_id:
@@ -148,7 +148,7 @@ def _flag_if_needed(feedback: ArticleFeedback) -> None:
     ):
         return
     adapter = get_host_adapter()
-    article = adapter.get_article(feedback.article_id)
+    article = adapter.get_article(feedback.article_id, check_visibility=False)
     if article is None:
         return
     adapter.flag_for_review(article, _review_comment(feedback))
@@ -199,7 +199,7 @@ def submit_feedback(
             article_id=session.article_id,
             revision_id=session.article_revision_id,
             outcome=_clean_outcome(outcome),
-            solved_by_id=_clean_solved_by(solved_by, session),
+            solved_by_id=_clean_solved_by(solved_by, session, caller.user),
             missing=missing,
             terms=extract_terms(missing),
             suggested_change=clean_text(suggested_change, _("The suggested change"), MAX_TEXT),
@@ -247,7 +247,7 @@ def edit_feedback(
         if outcome is not _UNSET:
             feedback.outcome = _clean_outcome(outcome)
         if solved_by is not _UNSET:
-            feedback.solved_by_id = _clean_solved_by(solved_by, session)
+            feedback.solved_by_id = _clean_solved_by(solved_by, session, caller.user)
         if missing is not _UNSET:
             feedback.missing = clean_text(missing, _("What was missing"), MAX_TEXT)
             feedback.terms = extract_terms(feedback.missing)

@@ -56,10 +56,12 @@ def place(
     locale: str | None = None,
     product: str | None = None,
     user_agent: str = "",
+    user: Any = None,
 ) -> Placement:
-    """Validate the article (exists, not archived), locale and product; find focus and queue."""
+    """Validate the article (exists for ``user``, not archived), locale and product; find focus
+    and queue. An article the visitor may not see is no article."""
     adapter = get_host_adapter()
-    article = adapter.get_article(article_id) if article_id not in (None, "") else None
+    article = adapter.get_article(article_id, user=user) if article_id not in (None, "") else None
     if article is None:
         raise InvalidInput(_("There is no such article."), code="unknown_article")
     info = adapter.article_info(article)
@@ -115,11 +117,18 @@ def availability_of(placement: Placement, now: datetime | None = None) -> Availa
 
 
 def check_availability(
-    *, article_id: Any, locale: str | None = None, product: str | None = None, user_agent: str = ""
+    *,
+    article_id: Any,
+    locale: str | None = None,
+    product: str | None = None,
+    user_agent: str = "",
+    user: Any = None,
 ) -> Availability:
     """Open, full or closed for this article, with the expected wait and helpers online.
 
     A fixed number of queries however long the line or how many helpers are online.
     """
-    placement = place(article_id=article_id, locale=locale, product=product, user_agent=user_agent)
+    placement = place(
+        article_id=article_id, locale=locale, product=product, user_agent=user_agent, user=user
+    )
     return availability_of(placement)

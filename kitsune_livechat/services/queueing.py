@@ -187,7 +187,7 @@ def request_chat(
             raise InvalidInput(_("The fallback is forum or email."), code="invalid_fallback")
         helper = helper_by_username(preferred_helper) if preferred_helper else None
         placement = place(
-            article_id=article_id, locale=locale, product=product, user_agent=user_agent
+            article_id=article_id, locale=locale, product=product, user_agent=user_agent, user=user
         )
         answers = validate_answers(focus=placement.focus, answers=answers)
         availability = availability_of(placement)
@@ -364,7 +364,11 @@ def mark_solved(*, caller: Caller, session_id: Any, article_id: Any) -> SessionA
     """A suggested article solved the visitor's problem while they waited: they leave the
     queue and the chat records which article did it (for the article insights)."""
     now = timezone.now()
-    article = get_host_adapter().get_article(article_id) if article_id not in (None, "") else None
+    article = (
+        get_host_adapter().get_article(article_id, user=caller.account)
+        if article_id not in (None, "")
+        else None
+    )
     if article is None:
         raise InvalidInput(_("There is no such article."), code="unknown_article")
     with transaction.atomic():
