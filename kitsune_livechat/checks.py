@@ -3,9 +3,11 @@
 from django.apps import apps
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.db import DatabaseError
 from django.utils.module_loading import import_string
 
 from .conf import livechat_settings
+from .models import Queue
 
 IN_MEMORY_LAYER = "channels.layers.InMemoryChannelLayer"
 
@@ -107,3 +109,27 @@ def _karma_backend_apps() -> list[Error]:
                     )
                 )
     return errors
+
+
+@register(Tags.database)
+def check_queues(app_configs=None, databases=None, **kwargs):
+    """A fresh install has no queue, and chat shows "closed" (reason ``no_queue``) until one
+    exists: say so where the installer looks, with the way out."""
+    database = "default"
+    if databases is not None and database not in databases:
+        return []
+    try:
+        has_default = Queue.objects.using(database).filter(is_active=True, is_default=True)
+        if has_default.exists():
+            return []
+    except DatabaseError:
+        return []  # not migrated yet: migrate runs the checks before creating the tables
+    return [
+        Warning(
+            "No active default live chat queue: chat shows as closed (reason 'no_queue') for "
+            "every article that no product, locale or focus queue serves.",
+            hint="Run 'manage.py livechat_default_queue', or add a queue with 'is default' "
+            "ticked in the admin (Live chat › Queues).",
+            id="livechat.W002",
+        )
+    ]

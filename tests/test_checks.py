@@ -1,8 +1,29 @@
 """Each system check fires with its stable id for a bad setting, and stays quiet otherwise."""
 
+from io import StringIO
+
 import pytest
 from django.core.checks import run_checks
+from django.core.management import call_command
 from django.test import override_settings
+
+from kitsune_livechat.models import Queue
+from tests.factories import DefaultQueueFactory, DocumentFactory, UserFactory
+from tests.queueing_support import online_helper
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def default_queue(request):
+    """Every check but the queue check looks at settings only; give it the queue it wants."""
+    if "fresh_install" not in request.fixturenames:
+        DefaultQueueFactory()
+
+
+@pytest.fixture
+def fresh_install():
+    assert not Queue.objects.exists()
 
 
 def ids(**kwargs) -> set[str]:
@@ -65,3 +86,33 @@ def test_karma_backend_not_importable():
 @override_settings(LIVECHAT_HOST_ADAPTER="kitsune_livechat.host.NoSuchAdapter")
 def test_host_adapter_not_importable():
     assert "livechat.E005" in ids()
+
+
+def test_a_fresh_install_warns_that_chat_stays_closed_until_a_default_queue_exists(
+    fresh_install, api_client
+):
+    messages = [m for m in run_checks() if m.id == "livechat.W002"]
+    assert len(messages) == 1
+    assert "no_queue" in messages[0].msg
+    assert "livechat_default_queue" in messages[0].hint
+    online_helper()
+    article = DocumentFactory()
+    closed = api_client().get("availability", article=article.pk).json()
+    assert (closed["state"], closed["reason"]) == ("closed", "no_queue")
+
+    call_command("livechat_default_queue", stdout=StringIO())
+    call_command("livechat_default_queue", stdout=StringIO())
+
+    assert "livechat.W002" not in ids()
+    queue = Queue.objects.get()
+    assert (queue.slug, queue.is_default, queue.is_active) == ("general", True, True)
+    opened = api_client(UserFactory()).get("availability", article=article.pk).json()
+    assert (opened["state"], opened["queue"]) == ("open", "general")
+
+
+def test_an_inactive_default_queue_still_warns(fresh_install):
+    DefaultQueueFactory(is_active=False)
+    assert "livechat.W002" in ids()
+    call_command("livechat_default_queue", stdout=StringIO())
+    assert "livechat.W002" not in ids()
+    assert Queue.objects.get().is_active
