@@ -6,21 +6,30 @@ This one knows Kitsune's shapes (DESIGN.md, section 2) and never imports Kitsune
 reached by label through the app registry.
 """
 
+import importlib
+import logging
+import math
 import re
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.apps import apps
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.db.models import Q
+from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 from django.utils.text import slugify
 
 from .conf import livechat_settings
 from .locales import default_locale
+
+logger = logging.getLogger(__name__)
 
 # Kitsune's wiki categories that readers never search for (wiki/config.py).
 ADMINISTRATION_CATEGORY = 40
@@ -36,6 +45,111 @@ STOP_WORDS = frozenset(
 )
 MAX_SEARCH_WORDS = 8
 SEARCH_CANDIDATES = 50
+SEARCH_POOL = 20  # best candidates loaded to weigh by product
+SEARCH_FIELDS = ("title", "current_revision__keywords", "current_revision__content")
+FIELD_WEIGHTS = (3, 2, 1)
+PRODUCT_MATCH = 4.0  # an article of the product the chat or the words name
+PRODUCT_MISMATCH = 0.5  # an article only of other products
+# PostgreSQL text search configurations by language; others use "simple" (no stemming).
+POSTGRES_CONFIGS = {
+    "da": "danish",
+    "de": "german",
+    "en": "english",
+    "es": "spanish",
+    "fi": "finnish",
+    "fr": "french",
+    "hu": "hungarian",
+    "it": "italian",
+    "nb": "norwegian",
+    "nl": "dutch",
+    "no": "norwegian",
+    "pt": "portuguese",
+    "ro": "romanian",
+    "ru": "russian",
+    "sv": "swedish",
+    "tr": "turkish",
+}
+
+
+def search_words(query: str) -> list[str]:
+    """The words of a question worth searching for: no stop words, at most a few."""
+    words = [w for w in re.findall(r"\w[\w']{2,}", query.lower()) if w not in STOP_WORDS]
+    return list(dict.fromkeys(words))[:MAX_SEARCH_WORDS]
+
+
+def _stem(word: str) -> str:
+    """A light suffix cut so "pages", "loading" and "slowly" meet "page", "load" and "slow"."""
+    for suffix in ("ing", "ly", "ed", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def _product_names(article: Any) -> dict[str, set[str]]:
+    """The article's products (Kitsune files them on the original): slug → stems of its title."""
+    products = getattr(_original(article), "products", None)
+    if products is None:
+        return {}
+    return {
+        p.slug.lower(): {_stem(w) for w in re.findall(r"\w+", f"{p.title} {p.slug}".lower())}
+        for p in products.all()
+    }
+
+
+def _postgres_search(articles: models.QuerySet, words: list[str], locale: str) -> list:
+    config = POSTGRES_CONFIGS.get(locale.split("-")[0].lower(), "simple")
+    vector = (
+        SearchVector("title", weight="A", config=config)
+        + SearchVector("current_revision__keywords", weight="B", config=config)
+        + SearchVector("current_revision__content", weight="C", config=config)
+    )
+    query = SearchQuery(" or ".join(words), search_type="websearch", config=config)
+    rows = (
+        articles.annotate(rank=SearchRank(vector, query))
+        .filter(rank__gt=0)
+        .order_by("-rank", "pk")
+        .values_list("pk", "rank")[:SEARCH_CANDIDATES]
+    )
+    return [(pk, float(rank)) for pk, rank in rows]
+
+
+def _kitsune_search(query: str, *, locale: str, user: Any, product: str) -> list[int]:
+    """Article ids from Kitsune's own search, best first (raises ImportError without it)."""
+    search = importlib.import_module("kitsune.search.search")
+    kitsune_search = importlib.import_module("kitsune.search")
+    Product = apps.get_model(livechat_settings.PRODUCT_MODEL) if product else None
+    product_obj = Product._default_manager.filter(slug=product).first() if Product else None
+    if _switch_active("retrieval-hybrid-search"):
+        hybrid = importlib.import_module("kitsune.search.hybrid")
+        request = HttpRequest()
+        request.user = user or AnonymousUser()
+        request.META["REMOTE_ADDR"] = "127.0.0.1"
+        results = hybrid.run_hybrid_search(
+            request,
+            query=query,
+            locale=locale,
+            sources=hybrid.sources_for_where(kitsune_search.WHERE_WIKI),
+            product_id=product_obj.pk if product_obj else None,
+            page=1,
+        ).results
+    else:
+        results = search.WikiSearch(query=query, locale=locale, product=product_obj)[
+            :SEARCH_CANDIDATES
+        ]
+    ids = []
+    for result in results:
+        if result.get("type", "document") == "document":
+            with suppress(TypeError, ValueError):
+                ids.append(int(result["id"]))
+    return ids
+
+
+def _switch_active(name: str) -> bool:
+    try:
+        waffle = importlib.import_module("waffle")
+    except ImportError:
+        return False
+    return bool(waffle.switch_is_active(name))
 
 
 @dataclass(frozen=True)
@@ -137,43 +251,102 @@ class KitsuneHostAdapter:
         )
 
     def search_articles(
-        self, query: str, *, locale: str, limit: int = 5, user: Any = None
+        self, query: str, *, locale: str, limit: int = 5, user: Any = None, product: str = ""
     ) -> list[ArticleInfo]:
-        """KB articles matching the visitor's words, best first (title > keywords > body).
+        """KB articles for the visitor's words, best first, among those ``user`` may see.
 
-        A plain database search, good enough for suggestions while waiting; it falls back to
-        en-US articles when nothing matches in the visitor's locale.
+        The host's own search when it has one (``host_search``), else the database's: full-text
+        search in the locale's language on PostgreSQL, a ranked word match elsewhere. Articles of
+        ``product`` (the chat's) or of a product the words name rank before others, so "Firefox
+        is slow" does not lead with a Thunderbird article. Falls back to the KB's default
+        locale when nothing matches in ``locale``.
         """
-        words = [w for w in re.findall(r"\w[\w']{2,}", query.lower()) if w not in STOP_WORDS]
-        words = list(dict.fromkeys(words))[:MAX_SEARCH_WORDS]
+        words = search_words(query)
         if not words or limit <= 0:
             return []
-        fields = ("title", "current_revision__keywords", "current_revision__content")
-        match = Q()
-        for word in words:
-            for field in fields:
-                match |= Q(**{f"{field}__icontains": word})
-
-        ranked: list[tuple[int, str, int]] = []
         for search_locale in dict.fromkeys([locale, default_locale()]):
-            rows = (
-                self._readable_articles(search_locale, user)
-                .filter(match)
-                .values_list("pk", *fields)[:SEARCH_CANDIDATES]
-            )
-            for pk, title, keywords, content in rows:
-                title, keywords, content = title.lower(), keywords.lower(), content.lower()
-                score = sum(3 * (w in title) + 2 * (w in keywords) + (w in content) for w in words)
-                ranked.append((-score, title, pk))
-            if ranked:
+            scored = self.host_search(query, locale=search_locale, user=user, product=product)
+            if scored is None:
+                scored = self._database_search(words, locale=search_locale, user=user)
+            if scored:
                 break
-        ids = [pk for _score, _title, pk in sorted(ranked)[:limit]]
+        else:
+            return []
+        pool = [pk for pk, _score in scored[:SEARCH_POOL]]
         by_id = (
-            self.article_model()
-            ._default_manager.prefetch_related("products", "parent__products")
-            .in_bulk(ids)
+            self._readable_articles(search_locale, user)
+            .prefetch_related("products", "parent__products")
+            .in_bulk(pool)
         )
-        return [self.article_info(by_id[pk]) for pk in ids if pk in by_id]
+        found = [(pk, score) for pk, score in scored[:SEARCH_POOL] if pk in by_id]
+        products = {pk: _product_names(by_id[pk]) for pk, _score in found}
+        wanted = {product.lower()} if product else set()
+        stems = {_stem(word) for word in words}
+        for names in products.values():
+            wanted |= {slug for slug, title_words in names.items() if stems & title_words}
+
+        def weight(pk: int) -> float:
+            theirs = set(products[pk])
+            if not wanted or not theirs:
+                return 1.0
+            return PRODUCT_MATCH if theirs & wanted else PRODUCT_MISMATCH
+
+        order = {pk: n for n, (pk, _score) in enumerate(found)}
+        ranked = sorted(found, key=lambda item: (-item[1] * weight(item[0]), order[item[0]]))
+        return [self.article_info(by_id[pk]) for pk, _score in ranked[:limit]]
+
+    def host_search(
+        self, query: str, *, locale: str, user: Any = None, product: str = ""
+    ) -> list[tuple[int, float]] | None:
+        """``(article id, score)`` from the host's own KB search, best first; None when the
+        host has none (or it failed: the database search then answers).
+
+        Kitsune searches its KB through Elasticsearch (``kitsune.search``), and through the
+        hybrid retrieval module when its ``retrieval-hybrid-search`` switch is on. Found by
+        import, never required.
+        """
+        try:
+            ids = _kitsune_search(query, locale=locale, user=user, product=product)
+        except ImportError:
+            return None
+        except Exception:
+            logger.exception("The host's search failed; searching the database instead")
+            return None
+        return [(pk, float(len(ids) - n)) for n, pk in enumerate(ids)]
+
+    def _database_search(
+        self, words: list[str], *, locale: str, user: Any = None
+    ) -> list[tuple[int, float]]:
+        """``(article id, score)`` best first: full-text search in the locale's language on
+        PostgreSQL, weighted word matches (rarer words count more) elsewhere."""
+        articles = self._readable_articles(locale, user)
+        if connections[articles.db].vendor == "postgresql":
+            return _postgres_search(articles, words, locale)
+        stems = list(dict.fromkeys(_stem(word) for word in words))
+        match = Q()
+        for stem in stems:
+            for field in SEARCH_FIELDS:
+                match |= Q(**{f"{field}__icontains": stem})
+        rows = articles.filter(match).values_list("pk", *SEARCH_FIELDS)[:SEARCH_CANDIDATES]
+        documents = [
+            (pk, [{_stem(w) for w in re.findall(r"\w+", (text or "").lower())} for text in texts])
+            for pk, *texts in rows
+        ]
+        seen_in = {
+            stem: sum(1 for _pk, fields in documents if any(stem in f for f in fields))
+            for stem in stems
+        }
+        scored = []
+        for pk, fields in documents:
+            score = 0.0
+            for stem in stems:
+                rarity = math.log(1 + len(documents) / (1 + seen_in[stem]))
+                score += rarity * sum(
+                    w for w, f in zip(FIELD_WEIGHTS, fields, strict=True) if stem in f
+                )
+            if score > 0:
+                scored.append((pk, score))
+        return sorted(scored, key=lambda item: -item[1])
 
     def canned_responses(self, *, locale: str, user: Any = None) -> list[CannedArticle]:
         """Kitsune keeps canned responses as KB articles (category 70); prefer `locale`.

@@ -118,7 +118,11 @@ def suggestions_for(*, caller: Caller, session_id) -> list:
     if access.role != ChatRole.VISITOR or session.status != ChatSession.Status.WAITING:
         return []
     found = get_host_adapter().search_articles(
-        session.problem, locale=session.locale, limit=SUGGESTIONS + 1, user=caller.account
+        session.problem,
+        locale=session.locale,
+        limit=SUGGESTIONS + 1,
+        user=caller.account,
+        product=session.product,
     )
     return [article for article in found if article.id != session.article_id][:SUGGESTIONS]
 
