@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django_jinja.builtins import DEFAULT_EXTENSIONS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -39,6 +40,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Above everything that renders templates using request.csp_nonce, as in Kitsune.
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Kitsune puts the locale first in the path (/de/kb/...); this honours it.
@@ -156,6 +159,25 @@ MEDIA_ROOT = BASE_DIR / "media"
 LIVECHAT_ARTICLE_MODEL = "wiki.Document"
 LIVECHAT_PRODUCT_MODEL = "products.Product"
 LIVECHAT_HOST_ADAPTER = "kitsune_livechat.host.KitsuneHostAdapter"
+
+# Kitsune's Content-Security-Policy shape (django-csp 4): scripts only from an allow-listed CDN
+# or with the page's nonce (no 'self': a site-origin script needs the nonce), styles from the
+# site or with the nonce (no 'unsafe-inline': style="" attributes are ignored), connections to
+# the site only ('self' covers its own ws:/wss: sockets). The admin keeps Django's own pages.
+STATIC_CDN = "https://static.example-cdn.invalid"
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/admin/"],
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [STATIC_CDN, NONCE],
+        "style-src": [SELF, STATIC_CDN, NONCE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, STATIC_CDN],
+        "media-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -9,12 +9,28 @@ from django.template import engines
 from django.template.backends.django import DjangoTemplates
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from ..host import get_host_adapter
 from ..locales import current_locale, site_locale
 
 register = template.Library()
+
+
+def nonce_attribute(request: HttpRequest | None) -> SafeString:
+    """`` nonce="…"`` for a script or style tag when the host sends a Content-Security-Policy
+    nonce (django-csp's ``request.csp_nonce``, as Kitsune does), else nothing: a policy without
+    ``'self'`` for scripts or ``'unsafe-inline'`` for styles then still runs ours."""
+    # django-csp's lazy nonce is falsy until read, and reading it is what puts it in the header.
+    nonce = getattr(request, "csp_nonce", None) if request is not None else None
+    return format_html(' nonce="{}"', str(nonce)) if nonce is not None else mark_safe("")
+
+
+@register.simple_tag(takes_context=True)
+def livechat_nonce(context) -> SafeString:
+    """``<script{% livechat_nonce %} src=…>``: the CSP nonce attribute of the page's request."""
+    return nonce_attribute(context.get("request"))
 
 
 def _supported(code: str) -> str:
@@ -52,6 +68,7 @@ def render_chat_button(
         "chat_url": f"{reverse('livechat:chat')}?{urlencode(params)}",
         "api_root": reverse("livechat:livechat_api:api-root"),
         "jsi18n_url": reverse("livechat:jsi18n", kwargs={"locale": locale}),
+        "request": request,
     }
     with translation.override(locale):
         html = _django_engine().get_template("livechat/button.html").render(context, request)
@@ -81,6 +98,7 @@ def render_karma_panel(user: Any, request: HttpRequest | None = None) -> SafeStr
         **summary,
         "panel_id": user.pk,
         "leaderboard_url": reverse("livechat:leaderboard"),
+        "request": request,
     }
     html = _django_engine().get_template("livechat/karma_panel.html").render(context, request)
     return mark_safe(html)

@@ -205,12 +205,21 @@ def new_context(browser, site):
     contexts = []
     errors: list[str] = []
 
+    def console(page, message):
+        # Chromium reports what the Content-Security-Policy blocked on the console too.
+        if message.type == "error" and (
+            "Content Security Policy" in message.text or message.text.startswith(CSP_MARK)
+        ):
+            errors.append(f"{page.url}: {message.text}")
+
     def watch(page):
         page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+        page.on("console", lambda message: console(page, message))
 
     def make(**options):
         context = browser.new_context(viewport=DESKTOP, base_url=site.base_url, **options)
         context.set_default_timeout(10_000)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
         context.on("page", watch)
         contexts.append(context)
         return context
@@ -218,8 +227,17 @@ def new_context(browser, site):
     yield make
     for context in contexts:
         context.close()
-    # A script error is a failure even when the screen happened to look right.
-    assert not errors, "JavaScript errors:\n" + "\n".join(errors)
+    # A script error or anything the Content-Security-Policy blocked is a failure even when
+    # the screen happened to look right.
+    assert not errors, "JavaScript errors or CSP violations:\n" + "\n".join(errors)
+
+
+CSP_MARK = "CSP violation:"
+# Every page reports what the example site's Content-Security-Policy (Kitsune's shape) blocked.
+REPORT_CSP_VIOLATIONS = """document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP_MARK ${event.effectiveDirective} blocked ${event.blockedURI || "inline"} `
+    + `(${event.sourceFile || ""}:${event.lineNumber || 0}) ${event.sample || ""}`);
+});""".replace("CSP_MARK", CSP_MARK)
 
 
 def sign_in(page, site: Site, username: str, next_path: str = "/") -> None:

@@ -136,7 +136,7 @@ def test_monitor_whispers_trainee_knocks_and_the_chat_is_transferred(site, new_c
     chat.get_by_role("button", name="Start chat").click()
 
     # The new chat rings Hans's console.
-    hans.wait_for_function("window.__notes.some(n => n.title === 'New chat waiting')")
+    hans.wait_for_function("() => window.__notes.some(n => n.title === 'New chat waiting')")
     assert hans.evaluate("window.__beeps") > 0
 
     priya.get_by_role("button", name=re.compile("Take this chat: All my add-ons")).click()
@@ -188,7 +188,9 @@ def test_monitor_whispers_trainee_knocks_and_the_chat_is_transferred(site, new_c
     dialog.get_by_label("To whom").select_option("helper:helper2")
     dialog.get_by_role("button", name="Invite").click()
     expect(priya.get_by_text("Invitation sent.")).to_be_visible()
-    hans.wait_for_function("window.__notes.some(n => n.title === 'You are invited to a chat')")
+    hans.wait_for_function(
+        "() => window.__notes.some(n => n.title === 'You are invited to a chat')"
+    )
     invitation = hans.locator(".lc-toast", has_text="Priya Helper invites you to a chat")
     shoot(hans, "console-invitation")
     invitation.get_by_role("button", name="Join").click()
@@ -217,7 +219,7 @@ def test_monitor_whispers_trainee_knocks_and_the_chat_is_transferred(site, new_c
     expect(
         messages(hans_panel).filter(has_text="Add-ons vanished after an update.")
     ).to_be_visible()
-    hans.wait_for_function("window.__notes.some(n => n.title === 'A chat was given to you')")
+    hans.wait_for_function("() => window.__notes.some(n => n.title === 'A chat was given to you')")
     expect(chat.get_by_role("heading", name="Hans Helfer")).to_be_visible()
     hans_panel.get_by_label("Your message").fill("Hi, I'm Hans and I'll take it from here.")
     hans_panel.get_by_label("Your message").press("Enter")

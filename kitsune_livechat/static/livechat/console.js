@@ -120,7 +120,7 @@ function toast(text, { actions = [], error = false, timeout = 6000 } = {}) {
     actions.length
       ? h(
           "span",
-          { class: "lc-actions", style: "margin: 0" },
+          { class: "lc-actions lc-flush" },
           actions.map(({ label, run, primary }) =>
             h(
               "button",
@@ -781,7 +781,7 @@ class ChatTab {
           person.state === "knocking" && this.isOwner
             ? h(
                 "span",
-                { class: "lc-actions", style: "margin: 0" },
+                { class: "lc-actions lc-flush" },
                 h(
                   "button",
                   {
@@ -1170,7 +1170,7 @@ class ChatTab {
               {},
               h("strong", {}, item.title),
               item.locale !== locale
-                ? h("span", { class: "lc-tag", style: "margin-left: .4rem" }, item.locale)
+                ? h("span", { class: "lc-tag lc-tag--after" }, item.locale)
                 : null,
             ),
             h("small", {}, name === "canned" ? item.body : item.url),
