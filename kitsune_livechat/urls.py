@@ -1,31 +1,19 @@
-"""Include under the host's URLconf: ``path("livechat/", include("kitsune_livechat.urls"))``."""
+"""The app's URLs: ``path("livechat/", include("kitsune_livechat.urls"))`` mounts them all.
+
+A site with a locale prefix on its pages (Kitsune's ``i18n_patterns``) includes
+``kitsune_livechat.page_urls`` inside the prefix, so the pages are localized like the rest of
+the site, and ``kitsune_livechat.api_urls`` outside it, so the API stays at ``/livechat/api/``
+whatever the language (see the README).
+"""
 
 from django.urls import path
 
-from . import views, views_contributors, views_insights
+from . import page_urls
 from .api import api
 
 app_name = "livechat"
 
-urlpatterns = [
-    path("api/", api.urls),
-    path("leaderboard/", views_contributors.leaderboard, name="leaderboard"),
-    path("volunteer/", views_contributors.volunteer, name="volunteer"),
-    path(
-        "volunteer/trainees/<int:trainee_id>/<slug:action>/",
-        views_contributors.volunteer_action,
-        name="volunteer_action",
-    ),
-    path("chat/", views.chat, name="chat"),
-    path("chat/<uuid:session_id>/", views.chat_session, name="chat_session"),
-    path("chat/<uuid:session_id>/transcript.txt", views.transcript, name="transcript"),
-    path("console/", views.console, name="console"),
-    path("console/observe/<uuid:session_id>/", views.observe, name="observe"),
-    path("jsi18n/<str:locale>/", views.javascript_catalog, name="jsi18n"),
-    path("insights/", views_insights.ranking, name="insights"),
-    path("insights/articles/<int:article_id>/", views_insights.article, name="insights_article"),
-    path("insights/stats/", views_insights.stats_page, name="insights_stats"),
-    path("insights/focuses/", views_insights.focuses, name="insights_focuses"),
-    path("insights/focuses/<int:focus_id>/", views_insights.focus, name="insights_focus"),
-    path("insights/export/<slug:kind>.csv", views_insights.export, name="insights_export"),
-]
+# Built once: django-ninja refuses to hand out an API's URLs twice.
+api_patterns = [path("api/", api.urls)]
+
+urlpatterns = [*api_patterns, *page_urls.urlpatterns]

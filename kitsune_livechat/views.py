@@ -20,6 +20,7 @@ from django.views.i18n import JavaScriptCatalog
 from .conf import livechat_settings
 from .exceptions import NotFound
 from .host import get_host_adapter
+from .links import api_root
 from .locales import current_locale, site_languages, site_locale
 from .models import ArticleFeedback, Message, Trainee
 from .services.access import Caller, ChatRole, get_session_for, read_visitor_token
@@ -45,7 +46,7 @@ def _caller(request: HttpRequest) -> Caller:
 def _page_urls(locale: str) -> dict:
     """Where a screen's script finds the API, the sockets and its text catalogue."""
     return {
-        "api_root": reverse("livechat:livechat_api:api-root"),
+        "api_root": api_root(),
         "ws_root": livechat_settings.WEBSOCKET_ROOT,
         "jsi18n_url": reverse("livechat:jsi18n", kwargs={"locale": locale}),
         "login_url": resolve_url(settings.LOGIN_URL),

@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.template import engines
 from django.template.loader import get_template
+from django.urls import reverse
 from karma.models import Title
 from kbadge.models import Award, Badge
 from kbadge.utils import get_or_create_badge
@@ -127,18 +128,18 @@ def test_sign_in_and_out(client):
 
 def test_only_helpers_see_the_chat_console_link(client):
     client.force_login(UserFactory(perms=["answer_chats"]))
-    assert 'href="/livechat/console/"' in page(client.get("/en-US/"))
+    assert f'href="{reverse("livechat:console")}"' in page(client.get("/en-US/"))
     client.force_login(UserFactory())
-    assert 'href="/livechat/console/"' not in page(client.get("/en-US/"))
+    assert f'href="{reverse("livechat:console")}"' not in page(client.get("/en-US/"))
 
 
 def test_kb_editors_find_the_chat_insights_of_an_article(client, firefox_doc):
-    insights = f'href="/livechat/insights/articles/{firefox_doc.pk}/"'
+    insights = f'href="{reverse("livechat:insights_article", args=[firefox_doc.pk])}"'
     assert insights not in page(client.get(firefox_doc.get_absolute_url()))
     client.force_login(UserFactory(perms=["view_insights"]))
     text = page(client.get(firefox_doc.get_absolute_url()))
     assert insights in text
-    assert 'href="/livechat/insights/"' in text
+    assert f'href="{reverse("livechat:insights")}"' in text
 
 
 def test_wrong_password_shows_the_form_again(client):
@@ -308,12 +309,12 @@ def firefox_doc():
 
 def test_demo_history_fills_the_insight_pages(client, demo):
     client.force_login(User.objects.get(username="kbeditor"))
-    ranking = page(client.get("/livechat/insights/"))
-    stats = page(client.get("/livechat/insights/stats/"))
+    ranking = page(client.get(reverse("livechat:insights")))
+    stats = page(client.get(reverse("livechat:insights_stats")))
 
     assert "Failure ranking" in ranking
-    assert ranking.count("/livechat/insights/articles/") >= 3
+    assert ranking.count(reverse("livechat:insights") + "articles/") >= 3
     assert "<svg" in ranking and "<svg" in stats
-    leaderboard = page(client.get("/livechat/leaderboard/"))
+    leaderboard = page(client.get(reverse("livechat:leaderboard")))
     helpers = User.objects.filter(username__in=["helper1", "helper2", "helper3"])
     assert all(helper.profile.display_name in leaderboard for helper in helpers)

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from kitsune_livechat.models import (
@@ -261,7 +262,10 @@ def test_wrong_or_outdated_article_is_flagged_for_review_with_evidence(chat, api
     assert response.json()["flagged_for_review"] is True
     document = type(chat.article).objects.get(pk=chat.article_id)
     assert document.needs_change is True
-    assert f"/livechat/insights/articles/{chat.article_id}/" in document.needs_change_comment
+    assert (
+        reverse("livechat:insights_article", args=[chat.article_id])
+        in document.needs_change_comment
+    )
     assert "The article is outdated" in document.needs_change_comment
     assert "The menu moved in Firefox 120." in document.needs_change_comment
     # The evidence link opens the insight page for that article.

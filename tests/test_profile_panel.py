@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.template import Context, Template, engines
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from kitsune_livechat.models import ArticleFeedback, ChatSession, KarmaAward, Rating
@@ -77,7 +78,7 @@ def test_profile_page_in_jinja2_shows_the_panel(helper):
     assert "Top 10 Chat Helper" in html
     assert "Recent credited work" in html
     assert "Fix slow startup" in html
-    assert "/livechat/leaderboard/" in html
+    assert reverse("livechat:leaderboard") in html
 
 
 def test_panel_is_empty_for_someone_without_chat_work():
@@ -129,21 +130,21 @@ def test_leaderboard_page_periods_and_locales():
         html = client.get(url).content.decode()
         return [name for name in ("ada", "bert") if f">{name}</a>" in html], html
 
-    names, html = ranks("/livechat/leaderboard/?period=week")
+    names, html = ranks(f"{reverse('livechat:leaderboard')}?period=week")
     assert names == ["ada", "bert"]
     assert html.index(">bert</a>") < html.index(">ada</a>")  # 8 points before 2
-    names, html = ranks("/livechat/leaderboard/?period=all")
+    names, html = ranks(f"{reverse('livechat:leaderboard')}?period=all")
     assert html.index(">ada</a>") < html.index(">bert</a>")  # 32 before 8
-    names, _html = ranks("/livechat/leaderboard/?period=all&locale=de")
+    names, _html = ranks(f"{reverse('livechat:leaderboard')}?period=all&locale=de")
     assert names == ["bert"]
     # Unknown filters fall back to the defaults.
-    response = client.get("/livechat/leaderboard/?period=ever&locale=xx")
+    response = client.get(f"{reverse('livechat:leaderboard')}?period=ever&locale=xx")
     assert response.status_code == 200
     assert 'aria-current="page">Last 90 days' in response.content.decode()
 
 
 def test_leaderboard_page_when_nobody_has_points():
-    html = Client().get("/livechat/leaderboard/").content.decode()
+    html = Client().get(reverse("livechat:leaderboard")).content.decode()
     assert "Nobody has earned points in this period yet." in html
 
 

@@ -1,11 +1,12 @@
-"""The volunteer page (/livechat/volunteer/), used as people use it: a newcomer applies and
+"""The volunteer page (``livechat:volunteer``), used as people use it: a newcomer applies and
 follows their progress, a mentor pairs, proposes and graduates, everyone else is refused."""
 
 from datetime import timedelta
 
 import pytest
 from django.test import Client, override_settings
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from kitsune_livechat.models import Trainee
 from kitsune_livechat.services import feedback, mentoring, participants, queueing
@@ -14,7 +15,7 @@ from tests.factories import ActiveChatFactory, HelperFactory, SupervisorFactory,
 
 pytestmark = pytest.mark.django_db
 
-PAGE = "/livechat/volunteer/"
+PAGE = reverse("livechat:volunteer")
 PATH = {
     "LIVECHAT_GRADUATION_OBSERVED_CHATS": 1,
     "LIVECHAT_GRADUATION_SUPERVISED_CHATS": 1,
@@ -25,7 +26,7 @@ PATH = {
 
 
 def step(trainee, action: str) -> str:
-    return f"/livechat/volunteer/trainees/{trainee.pk}/{action}/"
+    return reverse("livechat:volunteer_action", args=[trainee.pk, action])
 
 
 def browser(user=None) -> Client:
@@ -85,7 +86,7 @@ def walk_the_path(newbie, mentor) -> None:
 def test_anonymous_visitors_are_sent_to_log_in():
     response = Client().get(PAGE)
     assert response.status_code == 302
-    assert response["Location"].startswith("/users/login/?next=/livechat/volunteer/")
+    assert response["Location"].startswith(f"/users/login/?next={reverse('livechat:volunteer')}")
     posted = Client().post(PAGE, {"motivation": "Hi"})
     assert posted.status_code == 302
     assert posted["Location"].startswith("/users/login/")
@@ -96,16 +97,16 @@ def test_someone_without_a_role_sees_what_it_means_the_guide_and_the_form(newbie
     html = page_of(newbie)
     assert "What volunteering in live chat means" in html
     assert "Welcome to live chat! Here is how the path works." in html
-    assert 'action="/livechat/volunteer/"' in html
+    assert f'action="{reverse("livechat:volunteer")}"' in html
     assert '<label for="lc-motivation">' in html
     assert 'name="csrfmiddlewaretoken"' in html
-    assert "/livechat/console/" not in html  # no console for them yet
+    assert reverse("livechat:console") not in html  # no console for them yet
 
 
 def test_a_helper_gets_a_note_and_the_console():
     html = page_of(HelperFactory())
     assert "You already help in live chat" in html
-    assert 'href="/livechat/console/"' in html
+    assert f'href="{reverse("livechat:console")}"' in html
     assert 'name="motivation"' not in html
     assert "Applicants waiting for a mentor" not in html
 
@@ -114,7 +115,7 @@ def test_an_applicant_sees_their_stage_and_the_guide_but_no_console(applied, new
     html = page_of(newbie)
     assert "Applied" in html and "Not paired yet" in html
     assert "Welcome to live chat!" in html
-    assert 'href="/livechat/console/"' not in html
+    assert f'href="{reverse("livechat:console")}"' not in html
     assert 'name="motivation"' not in html
 
 
@@ -123,7 +124,7 @@ def test_a_trainee_sees_their_mentor_progress_and_the_console(paired, newbie):
     assert "In training" in html
     assert "<dd>mentor</dd>" in html
     assert "0 of 3" in html  # observed and supervised, against the default path
-    assert 'href="/livechat/console/"' in html
+    assert f'href="{reverse("livechat:console")}"' in html
     assert "You can ask for graduation once you have done the chats above." in html
     assert step(paired, "propose") not in html
 
@@ -267,7 +268,7 @@ def test_unknown_steps_and_trainees(paired, mentor):
     client = browser(mentor)
     assert client.post(step(paired, "promote")).status_code == 404
     assert client.get(step(paired, "pair")).status_code == 405
-    missing = client.post("/livechat/volunteer/trainees/999999/pair/", follow=True)
+    missing = client.post(reverse("livechat:volunteer_action", args=[999999, "pair"]), follow=True)
     assert "No such trainee." in missing.content.decode()
 
 
@@ -275,23 +276,24 @@ def test_unknown_steps_and_trainees(paired, mentor):
 
 
 def test_the_page_speaks_german(paired, newbie):
-    html = browser(newbie).get(PAGE, headers={"accept-language": "de"}).content.decode()
+    with translation.override("de"):
+        page, propose = reverse("livechat:volunteer"), step(paired, "propose")
+    html = browser(newbie).get(page).content.decode()
     assert "Im Live-Chat mithelfen" in html
     assert "Ihr Stand in der Ausbildung" in html
     assert "0 von 3" in html
-    refused = browser(newbie).post(
-        step(paired, "propose"), headers={"accept-language": "de"}, follow=True
-    )
+    refused = browser(newbie).post(propose, follow=True)
     assert "Noch nicht genug gute Chats." in refused.content.decode()
 
 
 def test_the_site_header_links_newcomers_and_mentors_to_the_page(newbie, mentor):
-    link = 'href="/livechat/volunteer/"'
+    link = f'href="{reverse("livechat:volunteer")}"'
     assert link not in Client().get("/en-US/").content.decode()
     newcomer = browser(newbie).get("/en-US/").content.decode()
     assert f"{link}>Volunteer</a>" in newcomer
-    assert 'href="/livechat/console/"' not in newcomer
+    assert f'href="{reverse("livechat:console")}"' not in newcomer
     assert link not in browser(HelperFactory()).get("/en-US/").content.decode()
     assert f"{link}>Mentoring</a>" in browser(mentor).get("/en-US/").content.decode()
     german = browser(newbie).get("/de/").content.decode()
-    assert f"{link}>Mithelfen</a>" in german
+    with translation.override("de"):
+        assert f'href="{reverse("livechat:volunteer")}">Mithelfen</a>' in german

@@ -1,5 +1,6 @@
 """Kitsune-style locale codes (en-US, de) for URLs and content, next to Django's (en-us)."""
 
+import django.urls
 from django.conf import settings
 from django.utils import translation
 
@@ -28,3 +29,22 @@ class LocaleConverter:
 
     def to_url(self, value: str) -> str:
         return value
+
+
+class LocalePrefixPattern(django.urls.LocalePrefixPattern):
+    """Django's locale prefix in Kitsune's spelling (/en-US/, /pt-BR/), matched in any case."""
+
+    @property
+    def language_prefix(self) -> str:
+        return f"{current_locale()}/"
+
+    def match(self, path: str):
+        prefix = self.language_prefix
+        if path[: len(prefix)].lower() == prefix.lower():
+            return path[len(prefix) :], (), {}
+        return None
+
+
+def i18n_patterns(*urls) -> list:
+    """Like Kitsune's own i18n_patterns: the pages under /<locale>/, always prefixed."""
+    return [django.urls.URLResolver(LocalePrefixPattern(prefix_default_language=True), list(urls))]

@@ -18,7 +18,8 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "example-site-not-secret")
 DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 
-INSTALLED_APPS = [
+# A tuple, as in Kitsune: add apps with `INSTALLED_APPS += (...)`.
+INSTALLED_APPS = (
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -36,7 +37,7 @@ INSTALLED_APPS = [
     "kbadge",
     "kitsune_livechat",
     "demo",
-]
+)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from ..host import get_host_adapter
+from ..links import api_root
 from ..locales import current_locale, site_locale
 
 register = template.Library()
@@ -66,7 +67,7 @@ def render_chat_button(
         "locale": locale,
         "prompt": prompt,
         "chat_url": f"{reverse('livechat:chat')}?{urlencode(params)}",
-        "api_root": reverse("livechat:livechat_api:api-root"),
+        "api_root": api_root(),
         "jsi18n_url": reverse("livechat:jsi18n", kwargs={"locale": locale}),
         "request": request,
     }

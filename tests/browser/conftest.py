@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 import pytest
+from django.urls import reverse
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("LIVECHAT_CHROMIUM", "/usr/bin/chromium")
@@ -155,7 +156,7 @@ def site(tmp_path_factory):
     deadline = time.monotonic() + 60
     while True:
         try:
-            urllib.request.urlopen(base_url + "/livechat/jsi18n/en-US/", timeout=2)
+            urllib.request.urlopen(base_url + reverse("livechat:jsi18n", args=["en-US"]), timeout=2)
             break
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:

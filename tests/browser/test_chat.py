@@ -7,6 +7,7 @@ under test-results/screenshots/.
 import re
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from tests.browser.conftest import shoot, sign_in
@@ -40,7 +41,7 @@ def test_full_chat_from_article_to_feedback(site, new_context):
     # The helper opens the console and goes online.
     helper_context = new_context()
     console = helper_context.new_page()
-    sign_in(console, site, "helper1", "/livechat/console/")
+    sign_in(console, site, "helper1", reverse("livechat:console"))
     expect(console.get_by_role("heading", name="No chats open")).to_be_visible()
     go_online(console)
     shoot(console, "console-online")
@@ -88,7 +89,7 @@ def test_full_chat_from_article_to_feedback(site, new_context):
     expect(chat.get_by_text("Estimated wait")).to_be_visible()
     expect(chat.get_by_role("link", name="Firefox crashes at startup")).to_be_visible()
     expect(chat.get_by_text("Chat rules")).to_be_visible()
-    assert re.search(r"/livechat/chat/[0-9a-f-]{36}/$", chat.url)
+    assert re.search(re.escape(reverse("livechat:chat")) + r"[0-9a-f-]{36}/$", chat.url)
     shoot(chat, "visitor-waiting", full_page=True)
 
     # The helper sees the chat in the live queue, with its question, article and locale.

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from tests.browser.conftest import shoot, sign_in
@@ -27,7 +28,7 @@ def request_chat(context, article_url: str, *, problem: str, german: bool = Fals
 def test_second_helper_handles_two_chats_in_tabs(site, new_context):
     helper_context = new_context()
     console = helper_context.new_page()
-    sign_in(console, site, "helper2", "/livechat/console/")
+    sign_in(console, site, "helper2", reverse("livechat:console"))
     go_online(console, capacity=3)
 
     # A German visitor: the article page, the button and the chat window speak German.

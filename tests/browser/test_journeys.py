@@ -5,6 +5,7 @@ transfer, and the opt-in alerts of the console)."""
 import re
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from tests.browser.conftest import shoot, sign_in
@@ -94,7 +95,7 @@ def test_closed_chat_offers_the_forum_and_an_email_follow_up(site, new_context):
 
 def test_a_suggested_article_solves_it_while_waiting(site, new_context):
     helper = new_context().new_page()
-    sign_in(helper, site, "helper3", "/livechat/console/")
+    sign_in(helper, site, "helper3", reverse("livechat:console"))
     go_online(helper)
 
     visitor = new_context()
@@ -120,14 +121,14 @@ def test_monitor_whispers_trainee_knocks_and_the_chat_is_transferred(site, new_c
     hans_context = new_context()
     hans_context.add_init_script(ALERT_RECORDER)
     hans = hans_context.new_page()
-    sign_in(hans, site, "helper2", "/livechat/console/")
+    sign_in(hans, site, "helper2", reverse("livechat:console"))
     hans.get_by_label("Sound").check()
     hans.get_by_label("Desktop alerts").check()
     go_online(hans)
     hans.evaluate("document.hasFocus = () => false")
 
     priya = new_context().new_page()
-    sign_in(priya, site, "helper1", "/livechat/console/")
+    sign_in(priya, site, "helper1", reverse("livechat:console"))
     go_online(priya)
 
     visitor = new_context()
@@ -147,7 +148,7 @@ def test_monitor_whispers_trainee_knocks_and_the_chat_is_transferred(site, new_c
 
     # A supervisor finds the chat in progress, watches it unseen and whispers to Priya.
     mentor = new_context().new_page()
-    sign_in(mentor, site, "mentor", "/livechat/console/")
+    sign_in(mentor, site, "mentor", reverse("livechat:console"))
     live = mentor.locator(".lc-qitem", has_text="All my add-ons disappeared.")
     expect(live).to_contain_text("Priya Helper")
     live.get_by_role("button", name="Observe").click()
@@ -164,7 +165,7 @@ def test_monitor_whispers_trainee_knocks_and_the_chat_is_transferred(site, new_c
 
     # A trainee knocks; Priya lets them in; they may only whisper.
     trainee = new_context().new_page()
-    sign_in(trainee, site, "trainee", "/livechat/console/")
+    sign_in(trainee, site, "trainee", reverse("livechat:console"))
     trainee.locator(".lc-qitem", has_text="Priya Helper").get_by_role(
         "button", name="Knock"
     ).click()
@@ -231,10 +232,10 @@ def test_monitor_whispers_trainee_knocks_and_the_chat_is_transferred(site, new_c
 
 def test_mentor_hands_a_chat_to_a_supervised_trainee(site, new_context):
     mentor = new_context().new_page()
-    sign_in(mentor, site, "mentor", "/livechat/console/")
+    sign_in(mentor, site, "mentor", reverse("livechat:console"))
     go_online(mentor)
     trainee = new_context().new_page()
-    sign_in(trainee, site, "trainee", "/livechat/console/")
+    sign_in(trainee, site, "trainee", reverse("livechat:console"))
 
     visitor = new_context()
     _, chat = open_chat_window(visitor, site.data["article"]["url"], "Chat with a volunteer")
@@ -275,7 +276,7 @@ def test_mentor_hands_a_chat_to_a_supervised_trainee(site, new_context):
 
 def test_a_missed_chat_can_still_get_an_email_reply(site, new_context):
     helper = new_context().new_page()
-    sign_in(helper, site, "helper3", "/livechat/console/")
+    sign_in(helper, site, "helper3", reverse("livechat:console"))
     go_online(helper)
     visitor = new_context()
     _, chat = open_chat_window(visitor, site.data["article"]["url"], "Chat with a volunteer")
@@ -310,7 +311,7 @@ def test_a_lost_send_and_a_lost_echo_neither_lose_nor_double_a_message(site, new
     back, each time closing the socket: the outbox resends the first, the replay brings the
     second, and each arrives exactly once on both sides."""
     helper = new_context().new_page()
-    sign_in(helper, site, "helper3", "/livechat/console/")
+    sign_in(helper, site, "helper3", reverse("livechat:console"))
     go_online(helper)
 
     visitor = new_context()
@@ -361,7 +362,7 @@ def test_a_lost_send_and_a_lost_echo_neither_lose_nor_double_a_message(site, new
 
 def test_full_line_says_everyone_is_busy(site, new_context):
     helper = new_context().new_page()
-    sign_in(helper, site, "helper3", "/livechat/console/")
+    sign_in(helper, site, "helper3", reverse("livechat:console"))
     go_online(helper, capacity=1)
     site.python(
         "from kitsune_livechat.models import AgentStatus, Queue\n"
