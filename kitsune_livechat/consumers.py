@@ -162,6 +162,8 @@ class SessionConsumer(LivechatConsumer):
         self.position_task: asyncio.Task | None = None
         self.send_limit = messaging.RateLimiter()
         self.frame_limit = messaging.RateLimiter(factor=FRAME_BUDGET_FACTOR)
+        # Every message with a seq up to here was sent on this socket, or is not for it.
+        self.last_seq = 0
         if self.caller is None:
             await self.refuse(CLOSE_NOT_ALLOWED)
             return
@@ -219,7 +221,7 @@ class SessionConsumer(LivechatConsumer):
     async def on_send(self, content: dict) -> None:
         self.send_limit.hit()
         try:
-            message, created = await db(messaging.send_message)(
+            message, _created = await db(messaging.send_message)(
                 caller=self.caller,
                 session_id=self.session_id,
                 body=content.get("body"),
@@ -228,9 +230,13 @@ class SessionConsumer(LivechatConsumer):
             )
         except NotFound:
             raise AccessLost() from None
-        if not created:
-            # The group echoed it the first time; a retry gets the stored message directly.
-            await self.send_json({"type": "message", **messaging.message_json(message)})
+        if message.seq <= self.last_seq:
+            # A retry of a message this socket already carried: confirmed, never repeated.
+            await self.send_json(realtime.ack_frame(message))
+            return
+        # The sender hears of its message from the stored row, in order, whether or not the
+        # channel layer carries the echo (which then arrives as a duplicate and is dropped).
+        await self.deliver_live({"type": "message", **messaging.message_json(message)})
 
     async def on_typing(self, content: dict) -> None:
         self.frame_limit.hit()
@@ -266,32 +272,57 @@ class SessionConsumer(LivechatConsumer):
         await self.recheck()
         await self.replay(after_seq)
 
-    async def replay(self, after_seq: int) -> None:
-        """Send every message after ``after_seq`` the caller may see, then ``resumed``.
+    async def replay(self, after_seq: int = 0, *, announce: bool = True) -> None:
+        """Send every message after ``after_seq`` the caller may see and this socket has not
+        carried yet, then ``resumed`` (when ``announce``).
 
-        The socket is already in its groups, so a message stored during the replay arrives
-        live as well; the client drops seqs it has.
+        The socket is already in its groups, so a message stored during the replay also
+        arrives live; it is dropped then, having been covered here. A message this socket
+        already carried is never sent again, whatever ``after_seq`` a ``resume`` asks for.
         """
-        last_seq = after_seq
+        self.last_seq = max(self.last_seq, after_seq)
+        covered = None
         while True:
             try:
                 access, batch = await db(messaging.history)(
                     caller=self.caller,
                     session_id=self.session_id,
-                    after_seq=last_seq,
+                    after_seq=self.last_seq,
                     limit=messaging.PAGE_SIZE,
                 )
             except NotFound:
                 raise AccessLost() from None
+            if covered is None:
+                # Every seq up to the chat's counter as read here is committed, so the pages
+                # read after it hold all of them this caller may see.
+                covered = access.session.last_seq
             for message in batch:
-                await self.send_json({"type": "message", **messaging.message_json(message)})
-            if batch:
-                last_seq = batch[-1].seq
+                await self.deliver({"type": "message", **messaging.message_json(message)})
             if len(batch) < messaging.PAGE_SIZE:
                 break
-        await self.send_json(
-            {"type": "resumed", "last_seq": max(last_seq, access.session.last_seq)}
-        )
+        self.last_seq = max(self.last_seq, covered)
+        if announce:
+            await self.send_json({"type": "resumed", "last_seq": self.last_seq})
+
+    async def deliver(self, frame: dict) -> None:
+        """Send a ``message`` frame unless this socket already carried its seq."""
+        if frame["seq"] <= self.last_seq:
+            return
+        self.last_seq = frame["seq"]
+        await self.send_json(frame)
+
+    async def deliver_live(self, frame: dict) -> None:
+        """A message from the channel layer: in order, once.
+
+        A seq beyond the next one may mean the layer lost some (an outage, a restart): the
+        gap is read from the database first. Whispers the visitor may not see leave gaps too;
+        the read then finds nothing to add, and moves this socket past them.
+        """
+        if frame["seq"] <= self.last_seq:
+            return
+        if frame["seq"] > self.last_seq + 1:
+            await self.replay(announce=False)
+        await self.deliver(frame)
 
     # --- Channel layer events -----------------------------------------------------------------
 
@@ -314,6 +345,12 @@ class SessionConsumer(LivechatConsumer):
             return  # never reached here by design (staff group); kept as a second lock
         if frame.get("type") == "status":
             self.status = frame.get("status", self.status)
+        if frame.get("type") == "message":
+            try:
+                await self.deliver_live(frame)
+            except AccessLost:
+                await self.shut(CLOSE_NOT_ALLOWED)
+            return
         await self.send_json(frame)
 
     async def livechat_signal(self, event: dict) -> None:

@@ -144,6 +144,15 @@ def status_frame(
     }
 
 
+def ack_frame(message) -> dict[str, Any]:
+    """``ack {client_msg_id, seq}``: a retried send whose message this socket already carried.
+
+    The message itself is not sent again (a socket never gets a seq twice), so the client
+    learns from this that its send is stored.
+    """
+    return {"type": "ack", "client_msg_id": message.client_msg_id, "seq": message.seq}
+
+
 def current_status(session, *, change: str = "") -> dict[str, Any]:
     """The ``status`` frame for a chat as it is now: with position and wait while it waits.
 

@@ -140,7 +140,8 @@ async def test_duplicate_client_msg_id_answers_the_stored_message_once(chat):
     await visitor.send("message.send", body="hello", client_msg_id="same")
     again = await visitor.receive()
 
-    assert again == first
+    # The socket carried that seq already: it is confirmed, not sent a second time.
+    assert again == {"type": "ack", "client_msg_id": "same", "seq": first["seq"]}
     assert await helper.nothing()
     assert await db(Message.objects.filter(session_id=chat.pk).count)() == 1
     await visitor.close()
@@ -173,7 +174,7 @@ async def test_whispers_and_notes_never_reach_the_visitor(chat):
     assert greeting[-2] == {"type": "resumed", "last_seq": 3}
     await visitor.send("resume", after_seq=0)
     replay = await visitor.receive_until("resumed")
-    assert seqs(replay) == [3]
+    assert seqs(replay) == []  # this socket carried seq 3 already
     for socket in (visitor, helper, monitor):
         await socket.close()
 
@@ -343,8 +344,17 @@ async def test_resume_frame_replays_after_a_seq(chat):
     await helper.send("resume", after_seq=2)
 
     frames = await helper.receive_until("resumed")
-    assert seqs(frames) == [3, 4]
+    assert seqs(frames) == []  # all carried by this socket already: never twice
     assert frames[-1] == {"type": "resumed", "last_seq": 4}
+    await helper.close()
+    helper, greeting = await join_chat(chat.pk, user=chat.helper, after_seq=4)
+    await db(MessageFactory)(session=chat, body="m4")  # stored without a live event
+
+    await helper.send("resume", after_seq=2)
+
+    frames = await helper.receive_until("resumed")
+    assert seqs(frames) == [5]
+    assert frames[-1] == {"type": "resumed", "last_seq": 5}
     await helper.close()
 
 
@@ -393,6 +403,88 @@ async def test_a_message_stored_during_the_replay_is_not_lost(chat, monkeypatch)
 
     assert seqs(frames) == [1, 2]
     assert frames[-1]["body"] == "just now"
+    assert await visitor.nothing()
+    await visitor.close()
+
+
+async def test_a_message_arriving_during_a_replay_page_comes_once_and_in_order(chat, monkeypatch):
+    """Live events wait while a replay page is read; the page covers them, so each seq reaches
+    the socket once and in order."""
+    monkeypatch.setattr(messaging, "PAGE_SIZE", 2)
+    real_history = messaging.history
+    calls = []
+
+    def history_with_news(**kwargs):
+        calls.append(kwargs["after_seq"])
+        if len(calls) == 1:
+            messaging.send_message(caller=Caller(user=chat.helper), session_id=chat.pk, body="new")
+        return real_history(**kwargs)
+
+    for n in range(3):
+        await db(MessageFactory)(session=chat, body=f"old {n}")
+    monkeypatch.setattr(messaging, "history", history_with_news)
+
+    visitor, greeting = await join_chat(chat.pk, user=chat.visitor)
+
+    assert seqs(greeting) == [1, 2, 3, 4]
+    assert greeting[-2] == {"type": "resumed", "last_seq": 4}
+    assert await visitor.nothing()
+    await visitor.close()
+
+
+async def test_connecting_without_after_seq_then_resuming_repeats_nothing(chat):
+    for n in range(3):
+        await db(MessageFactory)(session=chat, body=f"m{n}")
+    visitor, greeting = await join_chat(chat.pk, user=chat.visitor)
+    assert seqs(greeting) == [1, 2, 3]
+
+    await visitor.send("resume", after_seq=0)
+    await visitor.send("resume", after_seq=1)
+    frames = await visitor.receive_until("resumed") + await visitor.receive_until("resumed")
+
+    assert seqs(frames) == []
+    await visitor.close()
+
+
+async def test_a_lost_live_event_is_filled_from_the_database_before_the_next(chat, monkeypatch):
+    """A message whose broadcast never left (the layer was down) reaches the socket, read from
+    the database, before the next live one: no gap, no reordering."""
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    helper, _ = await join_chat(chat.pk, user=chat.helper)
+    real_publish = messaging.publish_message
+    monkeypatch.setattr(messaging, "publish_message", lambda message: None)
+    await send(chat.helper, chat, "lost on the way")
+    monkeypatch.setattr(messaging, "publish_message", real_publish)
+
+    await send(chat.helper, chat, "arrives live")
+
+    for socket in (visitor, helper):
+        frames = [await socket.receive(), await socket.receive()]
+        assert [(f["seq"], f["body"]) for f in frames] == [
+            (1, "lost on the way"),
+            (2, "arrives live"),
+        ]
+        assert await socket.nothing()
+    await visitor.close()
+    await helper.close()
+
+
+async def test_the_reply_to_a_send_keeps_order_and_survives_a_silent_layer(chat, monkeypatch):
+    """The sender gets its message from the stored row, after any it had not seen yet, even
+    when no broadcast arrives; a retry of it is acknowledged, never repeated."""
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    monkeypatch.setattr(messaging, "publish_message", lambda message: None)
+    await send(chat.helper, chat, "helper first")
+
+    await visitor.send("message.send", body="visitor second", client_msg_id="v-1")
+    frames = [await visitor.receive(), await visitor.receive()]
+    await visitor.send("message.send", body="visitor second", client_msg_id="v-1")
+    ack = await visitor.receive()
+
+    assert [(f["seq"], f["body"]) for f in frames] == [(1, "helper first"), (2, "visitor second")]
+    assert ack == {"type": "ack", "client_msg_id": "v-1", "seq": 2}
+    assert await visitor.nothing()
+    assert await db(Message.objects.filter(session_id=chat.pk).count)() == 2
     await visitor.close()
 
 

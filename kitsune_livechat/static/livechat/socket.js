@@ -157,6 +157,9 @@ export class ChatSocket extends EventTarget {
         this.onResumed();
         this.emit("resumed", frame);
         break;
+      case "ack":
+        this.confirm(frame.client_msg_id);
+        break;
       case "pong":
         break;
       case "error":
@@ -167,11 +170,13 @@ export class ChatSocket extends EventTarget {
     }
   }
 
+  /** The server stored this send: it leaves the outbox. */
+  confirm(clientMsgId) {
+    if (clientMsgId && this.outbox.delete(clientMsgId)) this.saveOutbox();
+  }
+
   onMessage(frame) {
-    if (frame.client_msg_id && this.outbox.has(frame.client_msg_id)) {
-      this.outbox.delete(frame.client_msg_id);
-      this.saveOutbox();
-    }
+    this.confirm(frame.client_msg_id);
     if (typeof frame.seq === "number") {
       if (this.seen.has(frame.seq)) return;
       this.seen.add(frame.seq);
