@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -31,6 +32,7 @@ from .services.access import (
     read_visitor_token,
     session_exists,
 )
+from .services.transient import retry_transient
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +42,15 @@ CLOSE_NO_SUCH_CHAT = 4404
 FRAME_BUDGET_FACTOR = 5
 
 db = database_sync_to_async
+
+
+def retried(func):
+    """``func`` in the database thread, tried again on a fresh connection when it drops."""
+
+    async def call(*args, **kwargs):
+        return await db(retry_transient)(func, *args, **kwargs)
+
+    return call
 
 
 def caller_from_scope(scope: dict[str, Any]) -> Caller | None:
@@ -121,18 +132,22 @@ class LivechatConsumer(AsyncJsonWebsocketConsumer):
         if method is None:
             await self.send_error("unknown_type", _("Unknown frame type."), frame=content["type"])
             return
+        # Every failure names the send it belongs to, so the client can keep it and try again
+        # (a retry is stored once, by its id).
+        extra = {}
+        if isinstance(content.get("client_msg_id"), str):
+            extra["client_msg_id"] = content["client_msg_id"]
         try:
             await getattr(self, method)(content)
         except AccessLost:
             await self.shut(CLOSE_NOT_ALLOWED)
         except LivechatError as exc:
-            extra = {}
-            if isinstance(content.get("client_msg_id"), str):
-                extra["client_msg_id"] = content["client_msg_id"]
             await self.send_error(exc.code, exc.detail, **extra)
         except Exception:
             logger.exception("Live chat socket frame %s failed", content["type"])
-            await self.send_error("server_error", _("Something went wrong. Please try again."))
+            await self.send_error(
+                "server_error", _("Something went wrong. Please try again."), **extra
+            )
 
     async def on_ping(self, content: dict) -> None:
         await self.send_json({"type": "pong"})
@@ -164,11 +179,13 @@ class SessionConsumer(LivechatConsumer):
         self.frame_limit = messaging.RateLimiter(factor=FRAME_BUDGET_FACTOR)
         # Every message with a seq up to here was sent on this socket, or is not for it.
         self.last_seq = 0
+        self.synced_at = time.monotonic()
+        self.resync_task: asyncio.Task | None = None
         if self.caller is None:
             await self.refuse(CLOSE_NOT_ALLOWED)
             return
         try:
-            access = await db(get_session_for)(self.caller, self.session_id)
+            access = await retried(get_session_for)(self.caller, self.session_id)
         except NotFound:
             exists = await db(session_exists)(self.session_id)
             await self.refuse(CLOSE_NOT_ALLOWED if exists else CLOSE_NO_SUCH_CHAT)
@@ -187,6 +204,17 @@ class SessionConsumer(LivechatConsumer):
             )
             await self.send_json({"type": "participants", "participants": people})
         await self.send_json(await db(realtime.current_status)(access.session))
+        if livechat_settings.RESYNC_SECONDS:
+            self.resync_task = asyncio.ensure_future(self.resync_when_idle())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Frames, layer events and the idle resync take turns, so seqs leave in order.
+        self.turn = asyncio.Lock()
+
+    async def dispatch(self, message):
+        async with self.turn:
+            await super().dispatch(message)
 
     def query(self) -> dict[str, list[str]]:
         return parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
@@ -206,22 +234,56 @@ class SessionConsumer(LivechatConsumer):
     async def recheck(self) -> None:
         """The access gate again; AccessLost when the caller is no longer in the chat."""
         try:
-            access = await db(get_session_for)(self.caller, self.session_id)
+            access = await retried(get_session_for)(self.caller, self.session_id)
         except NotFound:
             raise AccessLost() from None
         await self.adopt(access)
 
+    async def resync(self) -> None:
+        """Re-check access and send whatever the chat holds that this socket has not carried.
+
+        Live events travel at most once over the channel layer; this read of the database is
+        what makes a socket whole again after the layer lost some (a Redis restart, a full
+        buffer), without waiting for the next message to show the gap.
+        """
+        await self.recheck()
+        self.synced_at = time.monotonic()
+        if self.access.session.last_seq > self.last_seq:
+            await self.replay(announce=False)
+
+    async def resync_when_idle(self) -> None:
+        """Every ``LIVECHAT_RESYNC_SECONDS`` without a resync (a client ``ping`` does one),
+        resync: a client that never pings still catches up after a layer outage."""
+        interval = livechat_settings.RESYNC_SECONDS
+        while not self.closed:
+            await asyncio.sleep(max(0.0, self.synced_at + interval - time.monotonic()))
+            if self.closed or time.monotonic() - self.synced_at < interval:
+                continue
+            async with self.turn:
+                if self.closed:
+                    return
+                try:
+                    await self.resync()
+                except AccessLost:
+                    await self.shut(CLOSE_NOT_ALLOWED)
+                except Exception:
+                    logger.exception("Could not resync a chat socket")
+                    self.synced_at = time.monotonic()
+
     async def disconnect(self, code):
-        if getattr(self, "position_task", None) is not None:
-            self.position_task.cancel()
+        for task in (getattr(self, "position_task", None), getattr(self, "resync_task", None)):
+            if task is not None:
+                task.cancel()
         await super().disconnect(code)
 
     # --- Client frames ------------------------------------------------------------------------
 
     async def on_send(self, content: dict) -> None:
         self.send_limit.hit()
+        # A send with an id is stored once however often it is tried: safe to retry.
+        store = retried if content.get("client_msg_id") else db
         try:
-            message, _created = await db(messaging.send_message)(
+            message, _created = await store(messaging.send_message)(
                 caller=self.caller,
                 session_id=self.session_id,
                 body=content.get("body"),
@@ -266,6 +328,16 @@ class SessionConsumer(LivechatConsumer):
         except NotFound:
             raise AccessLost() from None
 
+    async def on_ping(self, content: dict) -> None:
+        """The client's heartbeat: re-check access and send what this socket missed, then
+        ``pong {last_seq}`` (the client's own ``last_seq``, if it sends one, changes nothing:
+        the server knows what it sent on this socket)."""
+        self.frame_limit.hit()
+        if "last_seq" in content:
+            messaging.clean_seq(content["last_seq"], name="last_seq")
+        await self.resync()
+        await self.send_json({"type": "pong", "last_seq": self.last_seq})
+
     async def on_resume(self, content: dict) -> None:
         self.frame_limit.hit()
         after_seq = messaging.clean_seq(content.get("after_seq", 0), name="after_seq")
@@ -284,7 +356,7 @@ class SessionConsumer(LivechatConsumer):
         covered = None
         while True:
             try:
-                access, batch = await db(messaging.history)(
+                access, batch = await retried(messaging.history)(
                     caller=self.caller,
                     session_id=self.session_id,
                     after_seq=self.last_seq,

@@ -5,6 +5,7 @@ import asyncio
 
 import pytest
 from channels.db import database_sync_to_async as db
+from django.db import OperationalError
 from django.test.utils import override_settings
 
 from kitsune_livechat import realtime
@@ -229,7 +230,7 @@ async def test_sends_are_rate_limited_per_connection(chat):
     ]
     assert await db(Message.objects.count)() == 3
     await visitor.send("ping")
-    assert await visitor.receive() == {"type": "pong"}
+    assert await visitor.receive() == {"type": "pong", "last_seq": 3}
     await visitor.close()
 
 
@@ -253,7 +254,7 @@ async def test_bad_frames_get_errors_and_the_socket_stays_usable(chat):
     assert (await visitor.receive())["code"] == "invalid_active"
 
     await visitor.send("ping")
-    assert await visitor.receive() == {"type": "pong"}
+    assert (await visitor.receive())["type"] == "pong"
     await visitor.close()
 
 
@@ -660,5 +661,100 @@ async def test_server_errors_become_error_frames(chat, monkeypatch):
 
     assert (await visitor.receive())["code"] == "server_error"
     await visitor.send("ping")
-    assert await visitor.receive() == {"type": "pong"}
+    assert await visitor.receive() == {"type": "pong", "last_seq": 0}
+    await visitor.close()
+
+
+# --- Faults: the channel layer and the database -----------------------------------------------
+
+
+def silent_layer(monkeypatch):
+    """Messages are stored but their broadcast is lost, as while Redis is down."""
+    monkeypatch.setattr(messaging, "publish_message", lambda message: None)
+
+
+async def test_ping_sends_what_a_layer_outage_lost(chat, monkeypatch):
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    helper, _ = await join_chat(chat.pk, user=chat.helper)
+    silent_layer(monkeypatch)
+    await send(chat.helper, chat, "during the outage")
+    await send(chat.helper, chat, "a whisper meanwhile", kind="whisper")
+    assert await visitor.nothing()
+
+    await visitor.send("ping", last_seq=0)
+    await helper.send("ping")
+
+    frames = await visitor.receive_until("pong")
+    assert [(f["type"], f.get("seq")) for f in frames] == [("message", 1), ("pong", None)]
+    assert frames[-1]["last_seq"] == 2
+    assert seqs(await helper.receive_until("pong")) == [1, 2]
+    await visitor.send("ping", last_seq=2)
+    assert await visitor.receive() == {"type": "pong", "last_seq": 2}
+    await visitor.send("ping", last_seq=-1)
+    assert (await visitor.receive())["code"] == "invalid_seq"
+    await visitor.close()
+    await helper.close()
+
+
+@override_settings(LIVECHAT_RESYNC_SECONDS=0.2)
+async def test_an_idle_socket_catches_up_by_itself_after_a_layer_outage(chat, monkeypatch):
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    silent_layer(monkeypatch)
+
+    await send(chat.helper, chat, "nobody pushed this")
+
+    frame = await visitor.receive()
+    assert (frame["seq"], frame["body"]) == (1, "nobody pushed this")
+    assert await visitor.nothing(0.5)
+    await visitor.close()
+
+
+def flaky(monkeypatch, name, failures):
+    """The service ``name`` fails with a dropped database connection ``failures`` times."""
+    real = getattr(messaging, name)
+    calls = []
+
+    def service(**kwargs):
+        calls.append(kwargs)
+        if len(calls) <= failures:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(**kwargs)
+
+    monkeypatch.setattr(messaging, name, service)
+    return calls
+
+
+async def test_a_transient_database_error_is_retried_by_the_server(chat, monkeypatch):
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    calls = flaky(monkeypatch, "send_message", failures=2)
+
+    await visitor.send("message.send", body="hello", client_msg_id="v-1")
+
+    frame = await visitor.receive()
+    assert (frame["type"], frame["client_msg_id"]) == ("message", "v-1")
+    assert len(calls) == 3
+    assert await db(Message.objects.filter(session_id=chat.pk).count)() == 1
+    await visitor.close()
+
+
+async def test_a_failed_send_names_its_client_msg_id_and_a_retry_stores_it_once(chat, monkeypatch):
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    flaky(monkeypatch, "send_message", failures=3)
+
+    await visitor.send("message.send", body="hello", client_msg_id="v-1")
+    error = await visitor.receive()
+    await visitor.send("message.send", body="hello", client_msg_id="v-1")
+    stored = await visitor.receive()
+    await visitor.send("message.send", body="hello", client_msg_id="v-1")
+    again = await visitor.receive()
+
+    assert error == {
+        "type": "error",
+        "code": "server_error",
+        "detail": "Something went wrong. Please try again.",
+        "client_msg_id": "v-1",
+    }
+    assert (stored["type"], stored["seq"], stored["client_msg_id"]) == ("message", 1, "v-1")
+    assert again == {"type": "ack", "client_msg_id": "v-1", "seq": 1}
+    assert await db(Message.objects.filter(session_id=chat.pk).count)() == 1
     await visitor.close()
