@@ -28,7 +28,9 @@ from .services import console, messaging, participants
 from .services.access import (
     Caller,
     SessionAccess,
+    current_caller,
     get_session_for,
+    login_session_alive,
     read_visitor_token,
     session_exists,
 )
@@ -36,6 +38,7 @@ from .services.transient import retry_transient
 
 logger = logging.getLogger(__name__)
 
+CLOSE_LOGGED_OUT = 4401
 CLOSE_NOT_ALLOWED = 4403
 CLOSE_NO_SUCH_CHAT = 4404
 # Typing, read and other frames may come this many times as often as messages.
@@ -69,6 +72,10 @@ class AccessLost(Exception):
     """The caller may no longer be in this chat: the socket is closed with 4403."""
 
 
+class LoggedOut(Exception):
+    """The socket's login session ended or its account was deactivated: closed with 4401."""
+
+
 class LivechatConsumer(AsyncJsonWebsocketConsumer):
     """Frame parsing, error frames, group bookkeeping and closing, shared by both sockets."""
 
@@ -78,7 +85,22 @@ class LivechatConsumer(AsyncJsonWebsocketConsumer):
     async def websocket_connect(self, message):
         self.joined: list[str] = []
         self.closed = False
+        # The login session the socket was opened with: a logout ends it.
+        self.session_key = getattr(self.scope.get("session"), "session_key", None)
         await super().websocket_connect(message)
+
+    async def check_login(self) -> None:
+        """Every client frame: the login session is still there (one read). LoggedOut if not."""
+        if not await db(login_session_alive)(self.caller, self.session_key):
+            raise LoggedOut()
+
+    async def refresh_caller(self) -> None:
+        """The caller read again from the database (account, permissions): on ``ping`` and
+        when an event says their access may have changed. LoggedOut when they are gone."""
+        caller = await db(current_caller)(self.caller, self.session_key)
+        if caller is None:
+            raise LoggedOut()
+        self.caller = caller
 
     async def refuse(self, code: int) -> None:
         """Accept and close at once: the client sees the code, and no data."""
@@ -138,7 +160,11 @@ class LivechatConsumer(AsyncJsonWebsocketConsumer):
         if isinstance(content.get("client_msg_id"), str):
             extra["client_msg_id"] = content["client_msg_id"]
         try:
+            if content["type"] != "ping":  # a ping re-reads the whole caller
+                await self.check_login()
             await getattr(self, method)(content)
+        except LoggedOut:
+            await self.shut(CLOSE_LOGGED_OUT)
         except AccessLost:
             await self.shut(CLOSE_NOT_ALLOWED)
         except LivechatError as exc:
@@ -224,6 +250,8 @@ class SessionConsumer(LivechatConsumer):
         self.access = access
         self.status = access.session.status
         wanted = [realtime.session_group(access.session.pk)]
+        if self.caller.is_authenticated:
+            wanted.append(realtime.user_group(self.caller.user_id))
         if access.is_staff:
             wanted.append(realtime.session_staff_group(access.session.pk))
         elif self.status == ChatSession.Status.WAITING:
@@ -240,12 +268,14 @@ class SessionConsumer(LivechatConsumer):
         await self.adopt(access)
 
     async def resync(self) -> None:
-        """Re-check access and send whatever the chat holds that this socket has not carried.
+        """Re-read the caller, re-check access and send whatever the chat holds that this
+        socket has not carried.
 
         Live events travel at most once over the channel layer; this read of the database is
         what makes a socket whole again after the layer lost some (a Redis restart, a full
         buffer), without waiting for the next message to show the gap.
         """
+        await self.refresh_caller()
         await self.recheck()
         self.synced_at = time.monotonic()
         if self.access.session.last_seq > self.last_seq:
@@ -264,6 +294,8 @@ class SessionConsumer(LivechatConsumer):
                     return
                 try:
                     await self.resync()
+                except LoggedOut:
+                    await self.shut(CLOSE_LOGGED_OUT)
                 except AccessLost:
                     await self.shut(CLOSE_NOT_ALLOWED)
                 except Exception:
@@ -341,6 +373,8 @@ class SessionConsumer(LivechatConsumer):
     async def on_resume(self, content: dict) -> None:
         self.frame_limit.hit()
         after_seq = messaging.clean_seq(content.get("after_seq", 0), name="after_seq")
+        # Never replay to someone no longer entitled, even if the event saying so was lost.
+        await self.refresh_caller()
         await self.recheck()
         await self.replay(after_seq)
 
@@ -426,8 +460,20 @@ class SessionConsumer(LivechatConsumer):
         await self.send_json(frame)
 
     async def livechat_signal(self, event: dict) -> None:
-        """``line_moved``: recompute this waiting visitor's position, once per burst."""
-        if self.closed or event.get("signal") != "line_moved":
+        """``recheck``: the user's access may have changed (logout, deactivation, permissions);
+        ``line_moved``: recompute this waiting visitor's position, once per burst."""
+        if self.closed:
+            return
+        if event.get("signal") == "recheck":
+            try:
+                await self.refresh_caller()
+                await self.recheck()
+            except LoggedOut:
+                await self.shut(CLOSE_LOGGED_OUT)
+            except AccessLost:
+                await self.shut(CLOSE_NOT_ALLOWED)
+            return
+        if event.get("signal") != "line_moved":
             return
         if self.status != ChatSession.Status.WAITING:
             return
@@ -476,6 +522,7 @@ class AgentConsumer(LivechatConsumer):
             await self.send_json(frame)
 
     async def on_ping(self, content: dict) -> None:
+        await self.refresh_caller()
         try:
             groups = await db(console.heartbeat)(user_id=self.caller.user_id)
         except LivechatError:
@@ -489,7 +536,20 @@ class AgentConsumer(LivechatConsumer):
             await self.send_json(event["event"])
 
     async def livechat_signal(self, event: dict) -> None:
-        """Consoles act on no signals yet."""
+        """``recheck``: the user logged out, was deactivated or lost the permission."""
+        if self.closed or event.get("signal") != "recheck":
+            return
+        try:
+            await self.refresh_caller()
+            groups = await db(console.console_groups)(user_id=self.caller.user_id)
+        except LoggedOut:
+            await self.shut(CLOSE_LOGGED_OUT)
+            return
+        except LivechatError:
+            await self.shut(CLOSE_NOT_ALLOWED)
+            return
+        await self.leave(*[group for group in self.joined if group not in groups])
+        await self.join(*groups)
 
 
 class NoSuchSocket(LivechatConsumer):

@@ -50,6 +50,11 @@ def agent_group(user_id: int) -> str:
     return f"livechat.agent.{user_id}"
 
 
+def user_group(user_id: int) -> str:
+    """Every chat socket of one user: told to re-check when their access may have changed."""
+    return f"livechat.user.{user_id}"
+
+
 def line_group(queue_id: int) -> str:
     """The sockets of visitors waiting in one queue: told when the line moves."""
     return f"livechat.line.{queue_id}"
@@ -190,6 +195,14 @@ def participants_changed(
     if visible_changed:
         frame = status_frame(session, change="participants")
         publish(session_group(session.pk), frame, recheck=True)
+
+
+def access_changed(user_id: int) -> None:
+    """A user logged out, was deactivated or lost (or gained) a permission or group: each of
+    their chat sockets and consoles re-reads them from the database and closes if they may no
+    longer be there."""
+    signal(user_group(user_id), "recheck")
+    signal(agent_group(user_id), "recheck")
 
 
 def line_moved(queue_id: int) -> None:

@@ -5,8 +5,12 @@ import asyncio
 
 import pytest
 from channels.db import database_sync_to_async as db
+from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.db import OperationalError
+from django.test import Client
 from django.test.utils import override_settings
+from django.urls import reverse
 
 from kitsune_livechat import realtime
 from kitsune_livechat.models import Message, Participant, Trainee
@@ -21,7 +25,7 @@ from tests.factories import (
     SupervisorFactory,
     UserFactory,
 )
-from tests.sockets import chat_path, join_chat, open_socket
+from tests.sockets import chat_path, join_chat, open_socket, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -634,7 +638,8 @@ async def test_monitor_stays_invisible_until_they_speak(chat):
 
 async def test_observing_trainee_gets_the_chat_but_cannot_write_to_the_visitor(chat):
     user = await db(UserFactory)()
-    await db(Trainee.objects.create)(user=user, stage=Trainee.Stage.TRAINING)
+    mentor = await db(SupervisorFactory)()
+    await db(Trainee.objects.create)(user=user, stage=Trainee.Stage.TRAINING, mentor=mentor)
     assert await refused_code(chat_path(chat.pk), user=user) == 4403
     await db(participants.knock)(caller=Caller(user=user), session_id=chat.pk)
     assert await refused_code(chat_path(chat.pk), user=user) == 4403
@@ -758,3 +763,119 @@ async def test_a_failed_send_names_its_client_msg_id_and_a_retry_stores_it_once(
     assert again == {"type": "ack", "client_msg_id": "v-1", "seq": 1}
     assert await db(Message.objects.filter(session_id=chat.pk).count)() == 1
     await visitor.close()
+
+
+# --- Access re-read from the database ---------------------------------------------------------
+
+
+@db
+def log_out(cookie):
+    """The site's logout, with the browser's session cookie."""
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = cookie
+    assert client.post(reverse("users.logout")).status_code in (200, 302)
+
+
+async def test_logging_out_closes_the_sockets_of_that_login_only(chat):
+    cookie, other_login = await session_cookie(chat.helper), await session_cookie(chat.helper)
+    helper, _ = await join_chat(chat.pk, cookie=cookie)
+    elsewhere, _ = await join_chat(chat.pk, cookie=other_login)
+    console, accepted = await open_socket("/ws/livechat/agent/", cookie=cookie)
+    assert accepted
+
+    await log_out(cookie)
+
+    assert await helper.closed_with() == 4401
+    while (output := await console.communicator.receive_output(3))["type"] != "websocket.close":
+        pass
+    assert output["code"] == 4401
+    await elsewhere.send("ping")
+    assert (await elsewhere.receive())["type"] == "pong"
+    await send(chat.visitor, chat, "still here?")
+    assert (await elsewhere.receive())["body"] == "still here?"
+    for socket in (helper, elsewhere, console):
+        await socket.close()
+
+
+async def test_a_frame_after_a_logout_whose_event_was_lost_closes_the_socket(chat, monkeypatch):
+    cookie = await session_cookie(chat.visitor)
+    visitor, _ = await join_chat(chat.pk, cookie=cookie)
+    monkeypatch.setattr(realtime, "access_changed", lambda user_id: None)
+    await log_out(cookie)
+
+    await visitor.send("typing", active=True)
+
+    assert await visitor.closed_with() == 4401
+    await visitor.close()
+
+
+async def test_a_deactivated_users_socket_is_closed_and_refused(chat):
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+
+    def deactivate():
+        chat.visitor.is_active = False
+        chat.visitor.save()
+
+    await db(deactivate)()
+
+    assert await visitor.closed_with() == 4401
+    assert await refused_code(chat_path(chat.pk), user=chat.visitor) == 4403
+    await visitor.close()
+
+
+async def test_a_deactivation_without_an_event_shows_at_the_next_ping(chat):
+    helper, _ = await join_chat(chat.pk, user=chat.helper)
+    await db(type(chat.helper).objects.filter(pk=chat.helper.pk).update)(is_active=False)
+
+    await helper.send("ping")
+
+    assert await helper.closed_with() == 4401
+    await helper.close()
+
+
+def revoke(user, codename):
+    user.user_permissions.remove(Permission.objects.get(codename=codename))
+
+
+async def test_a_supervisor_who_lost_the_permission_stops_getting_whispers(chat):
+    supervisor = await db(SupervisorFactory)()
+    monitor_user = await db(SupervisorFactory)()
+    await db(participants.join_as_monitor)(caller=Caller(user=monitor_user), session_id=chat.pk)
+    watching, _ = await join_chat(chat.pk, user=supervisor)
+    monitor, _ = await join_chat(chat.pk, user=monitor_user)
+
+    await db(revoke)(supervisor, "supervise_chats")
+    await db(revoke)(monitor_user, "supervise_chats")
+    await send(chat.helper, chat, "between us", kind="whisper")
+
+    for socket in (watching, monitor):
+        assert await socket.closed_with() == 4403
+        await socket.close()
+    assert await refused_code(chat_path(chat.pk), user=supervisor) == 4403
+
+
+async def test_resume_never_replays_whispers_to_someone_no_longer_entitled(chat, monkeypatch):
+    """Even when the event about the lost permission never arrives."""
+    supervisor = await db(SupervisorFactory)()
+    watching, _ = await join_chat(chat.pk, user=supervisor)
+    monkeypatch.setattr(realtime, "access_changed", lambda user_id: None)
+    monkeypatch.setattr(messaging, "publish_message", lambda message: None)
+    await send(chat.helper, chat, "between us", kind="whisper")
+    await db(revoke)(supervisor, "supervise_chats")
+
+    await watching.send("resume", after_seq=0)
+
+    assert await watching.closed_with() == 4403
+    await watching.close()
+
+
+async def test_a_helper_who_lost_the_permission_loses_the_chat_and_strangers_stay_out(chat):
+    stranger = await db(HelperFactory)()
+    helper, _ = await join_chat(chat.pk, user=chat.helper)
+
+    await db(revoke)(chat.helper, "answer_chats")
+
+    assert await helper.closed_with() == 4403
+    await helper.close()
+    assert await refused_code(chat_path(chat.pk), user=chat.helper) == 4403
+    assert await refused_code(chat_path(chat.pk), user=stranger) == 4403

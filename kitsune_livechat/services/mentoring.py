@@ -20,10 +20,8 @@ from ..conf import livechat_settings
 from ..exceptions import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from ..models import ChatSession, KarmaAward, Message, Participant, Trainee
 from . import karma, participants
-from .access import Caller, get_session_for
+from .access import IN_TRAINING, Caller, get_session_for
 from .messaging import post_system_message, store_message
-
-IN_TRAINING = (Trainee.Stage.TRAINING, Trainee.Stage.PROPOSED)
 
 
 def trainee_guide() -> str:
