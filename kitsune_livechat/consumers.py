@@ -28,6 +28,7 @@ from .services import console, messaging, participants
 from .services.access import (
     Caller,
     SessionAccess,
+    current_access,
     current_caller,
     get_session_for,
     login_session_alive,
@@ -267,6 +268,19 @@ class SessionConsumer(LivechatConsumer):
             raise AccessLost() from None
         await self.adopt(access)
 
+    async def refresh(self) -> None:
+        """The caller re-read from the database and the access gate again, in one trip:
+        LoggedOut or AccessLost when they may no longer be here."""
+        caller, access = await retried(current_access)(
+            self.caller, self.session_key, self.session_id
+        )
+        if caller is None:
+            raise LoggedOut()
+        self.caller = caller
+        if access is None:
+            raise AccessLost()
+        await self.adopt(access)
+
     async def resync(self) -> None:
         """Re-read the caller, re-check access and send whatever the chat holds that this
         socket has not carried.
@@ -275,8 +289,7 @@ class SessionConsumer(LivechatConsumer):
         what makes a socket whole again after the layer lost some (a Redis restart, a full
         buffer), without waiting for the next message to show the gap.
         """
-        await self.refresh_caller()
-        await self.recheck()
+        await self.refresh()
         self.synced_at = time.monotonic()
         if self.access.session.last_seq > self.last_seq:
             await self.replay(announce=False)
@@ -374,8 +387,7 @@ class SessionConsumer(LivechatConsumer):
         self.frame_limit.hit()
         after_seq = messaging.clean_seq(content.get("after_seq", 0), name="after_seq")
         # Never replay to someone no longer entitled, even if the event saying so was lost.
-        await self.refresh_caller()
-        await self.recheck()
+        await self.refresh()
         await self.replay(after_seq)
 
     async def replay(self, after_seq: int = 0, *, announce: bool = True) -> None:
@@ -466,8 +478,7 @@ class SessionConsumer(LivechatConsumer):
             return
         if event.get("signal") == "recheck":
             try:
-                await self.refresh_caller()
-                await self.recheck()
+                await self.refresh()
             except LoggedOut:
                 await self.shut(CLOSE_LOGGED_OUT)
             except AccessLost:

@@ -2,7 +2,8 @@
 
 The channel layer carries notifications only (at-most-once); PostgreSQL is the source of truth,
 so a client that misses an event catches up by replaying from the database. Nothing else in the
-app calls ``group_send``.
+app calls ``group_send``. A publish never holds up its caller for long: while the layer is down
+publishing is given up quickly, and sockets catch up from the database when they resync.
 
 Two kinds of events travel on the layer:
 
@@ -14,7 +15,9 @@ Two kinds of events travel on the layer:
   ``line_moved``: waiting visitors recompute their position, coalesced to one push per visitor.
 """
 
+import asyncio
 import logging
+import time
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -71,14 +74,29 @@ def _hex(session_id) -> str:
 # --- Sending ----------------------------------------------------------------------------------
 
 
+# A publish that takes longer than this is given up: the layer is down or drowning, and the
+# caller (a send, under the database thread) must not wait on it.
+PUBLISH_TIMEOUT = 0.5
+# After a failed publish, the next ones within this many seconds are skipped rather than each
+# waiting out the timeout; sockets read what they missed from the database when they resync.
+PAUSE_AFTER_FAILURE = 1.0
+_paused_until = 0.0
+
+
+async def _group_send_within(layer, group: str, message: dict[str, Any]) -> None:
+    await asyncio.wait_for(layer.group_send(group, message), PUBLISH_TIMEOUT)
+
+
 def _send_on_commit(group: str, message: dict[str, Any]) -> None:
     def send() -> None:
+        global _paused_until
         layer = get_channel_layer()
-        if layer is None:
+        if layer is None or time.monotonic() < _paused_until:
             return
         try:
-            async_to_sync(layer.group_send)(group, message)
+            async_to_sync(_group_send_within)(layer, group, message)
         except Exception:
+            _paused_until = time.monotonic() + PAUSE_AFTER_FAILURE
             logger.exception("Could not publish %s to %s", message.get("type"), group)
 
     transaction.on_commit(send)

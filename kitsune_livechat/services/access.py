@@ -182,6 +182,20 @@ def get_session_for(caller: Caller, session_id, *, for_update: bool = False) -> 
     return access
 
 
+def current_access(
+    caller: Caller, session_key: str | None, session_id
+) -> tuple[Caller | None, SessionAccess | None]:
+    """``current_caller`` and then the gate for that caller, in one trip to the database:
+    (None, None) when the login ended, (caller, None) when they may no longer see the chat."""
+    fresh = current_caller(caller, session_key)
+    if fresh is None:
+        return None, None
+    try:
+        return fresh, get_session_for(fresh, session_id)
+    except NotFound:
+        return fresh, None
+
+
 def session_exists(session_id) -> bool:
     """Whether any chat has this id: the chat socket tells "no such chat" (4404) from "not
     allowed" (4403), as the protocol asks (DESIGN.md §6). Ids are random UUIDs, so this tells a
