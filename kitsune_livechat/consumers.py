@@ -92,7 +92,7 @@ class LivechatConsumer(AsyncJsonWebsocketConsumer):
 
     async def check_login(self) -> None:
         """Every client frame: the login session is still there (one read). LoggedOut if not."""
-        if not await db(login_session_alive)(self.caller, self.session_key):
+        if not await retried(login_session_alive)(self.caller, self.session_key):
             raise LoggedOut()
 
     async def refresh_caller(self) -> None:
@@ -214,7 +214,7 @@ class SessionConsumer(LivechatConsumer):
         try:
             access = await retried(get_session_for)(self.caller, self.session_id)
         except NotFound:
-            exists = await db(session_exists)(self.session_id)
+            exists = await retried(session_exists)(self.session_id)
             await self.refuse(CLOSE_NOT_ALLOWED if exists else CLOSE_NO_SUCH_CHAT)
             return
         # Groups first, then the replay: nothing sent meanwhile can fall in between.
@@ -226,11 +226,11 @@ class SessionConsumer(LivechatConsumer):
             after_seq = 0
         await self.replay(after_seq)
         if access.is_staff:
-            people = await db(participants.people_for)(
+            people = await retried(participants.people_for)(
                 caller=self.caller, session_id=self.session_id
             )
             await self.send_json({"type": "participants", "participants": people})
-        await self.send_json(await db(realtime.current_status)(access.session))
+        await self.send_json(await retried(realtime.current_status)(access.session))
         if livechat_settings.RESYNC_SECONDS:
             self.resync_task = asyncio.ensure_future(self.resync_when_idle())
 
