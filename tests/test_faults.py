@@ -39,6 +39,7 @@ TIMEOUT = 10
 # The clients' heartbeat (socket.js pings every 25 s; the suite is in a hurry).
 PING_EVERY = 1.0
 RETRY_AFTER = 0.2
+RATE_LIMITED_RETRY = 3.0  # as socket.js
 SERVER_NAME = "livechat-fault-server"
 # Servers keep their database connections, as production does (and a terminated one is then
 # found broken on its next use).
@@ -129,7 +130,7 @@ class Peer:
                 elif kind == "error" and frame.get("client_msg_id"):
                     self.failures.append(frame)
                     asyncio.get_running_loop().call_later(
-                        RETRY_AFTER,
+                        RATE_LIMITED_RETRY if frame["code"] == "rate_limited" else RETRY_AFTER,
                         lambda cid=frame["client_msg_id"]: asyncio.ensure_future(
                             self.transmit(cid)
                         ),
@@ -281,17 +282,18 @@ async def test_a_redis_restart_mid_chat_loses_and_repeats_nothing():
         await asyncio.to_thread(wait_until_listening, port, server)
         for peer in peers:
             await peer.open(port)
-        await talk(peers, range(0, 10))
+        # 18 messages each in all: within the per-socket rate limit (20 in 10 s).
+        await talk(peers, range(0, 6))
         before = await converge(peers)
 
         redis.kill()
         down_at = time.monotonic()
-        await talk(peers, range(10, 20), pause=0.05)
+        await talk(peers, range(6, 12), pause=0.1)
         await asyncio.sleep(max(0.0, 3 - (time.monotonic() - down_at)))
         redis.start()
         outage = time.monotonic() - down_at
         catch_up = await converge(peers)
-        await talk(peers, range(20, 30))
+        await talk(peers, range(12, 18))
         after = await converge(peers)
 
         counts = await assert_exactly_once_in_order(peers)
