@@ -63,6 +63,10 @@ DEFAULTS: dict[str, Any] = {
     # Chats of a helper silent this long (seconds, longer than HEARTBEAT_TIMEOUT) go back in
     # line for the next volunteer; 0 leaves them with the helper.
     "REQUEUE_AFTER": 300,
+    # A chat socket that has not resynced (a client ping does) for this many seconds reads the
+    # messages it may have missed from the database (0: only on ping). Covers channel layer
+    # outages for clients that never ping.
+    "RESYNC_SECONDS": 30,
     # Default seats per helper.
     "DEFAULT_CAPACITY": 3,
     # Most chats a helper may hold at once, whatever capacity they ask for.

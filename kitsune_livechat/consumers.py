@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -27,19 +28,33 @@ from .services import console, messaging, participants
 from .services.access import (
     Caller,
     SessionAccess,
+    current_access,
+    current_caller,
     get_session_for,
+    login_session_alive,
     read_visitor_token,
     session_exists,
 )
+from .services.transient import retry_transient
 
 logger = logging.getLogger(__name__)
 
+CLOSE_LOGGED_OUT = 4401
 CLOSE_NOT_ALLOWED = 4403
 CLOSE_NO_SUCH_CHAT = 4404
 # Typing, read and other frames may come this many times as often as messages.
 FRAME_BUDGET_FACTOR = 5
 
 db = database_sync_to_async
+
+
+def retried(func):
+    """``func`` in the database thread, tried again on a fresh connection when it drops."""
+
+    async def call(*args, **kwargs):
+        return await db(retry_transient)(func, *args, **kwargs)
+
+    return call
 
 
 def caller_from_scope(scope: dict[str, Any]) -> Caller | None:
@@ -58,6 +73,10 @@ class AccessLost(Exception):
     """The caller may no longer be in this chat: the socket is closed with 4403."""
 
 
+class LoggedOut(Exception):
+    """The socket's login session ended or its account was deactivated: closed with 4401."""
+
+
 class LivechatConsumer(AsyncJsonWebsocketConsumer):
     """Frame parsing, error frames, group bookkeeping and closing, shared by both sockets."""
 
@@ -67,7 +86,22 @@ class LivechatConsumer(AsyncJsonWebsocketConsumer):
     async def websocket_connect(self, message):
         self.joined: list[str] = []
         self.closed = False
+        # The login session the socket was opened with: a logout ends it.
+        self.session_key = getattr(self.scope.get("session"), "session_key", None)
         await super().websocket_connect(message)
+
+    async def check_login(self) -> None:
+        """Every client frame: the login session is still there (one read). LoggedOut if not."""
+        if not await retried(login_session_alive)(self.caller, self.session_key):
+            raise LoggedOut()
+
+    async def refresh_caller(self) -> None:
+        """The caller read again from the database (account, permissions): on ``ping`` and
+        when an event says their access may have changed. LoggedOut when they are gone."""
+        caller = await db(current_caller)(self.caller, self.session_key)
+        if caller is None:
+            raise LoggedOut()
+        self.caller = caller
 
     async def refuse(self, code: int) -> None:
         """Accept and close at once: the client sees the code, and no data."""
@@ -121,18 +155,26 @@ class LivechatConsumer(AsyncJsonWebsocketConsumer):
         if method is None:
             await self.send_error("unknown_type", _("Unknown frame type."), frame=content["type"])
             return
+        # Every failure names the send it belongs to, so the client can keep it and try again
+        # (a retry is stored once, by its id).
+        extra = {}
+        if isinstance(content.get("client_msg_id"), str):
+            extra["client_msg_id"] = content["client_msg_id"]
         try:
+            if content["type"] != "ping":  # a ping re-reads the whole caller
+                await self.check_login()
             await getattr(self, method)(content)
+        except LoggedOut:
+            await self.shut(CLOSE_LOGGED_OUT)
         except AccessLost:
             await self.shut(CLOSE_NOT_ALLOWED)
         except LivechatError as exc:
-            extra = {}
-            if isinstance(content.get("client_msg_id"), str):
-                extra["client_msg_id"] = content["client_msg_id"]
             await self.send_error(exc.code, exc.detail, **extra)
         except Exception:
             logger.exception("Live chat socket frame %s failed", content["type"])
-            await self.send_error("server_error", _("Something went wrong. Please try again."))
+            await self.send_error(
+                "server_error", _("Something went wrong. Please try again."), **extra
+            )
 
     async def on_ping(self, content: dict) -> None:
         await self.send_json({"type": "pong"})
@@ -162,13 +204,17 @@ class SessionConsumer(LivechatConsumer):
         self.position_task: asyncio.Task | None = None
         self.send_limit = messaging.RateLimiter()
         self.frame_limit = messaging.RateLimiter(factor=FRAME_BUDGET_FACTOR)
+        # Every message with a seq up to here was sent on this socket, or is not for it.
+        self.last_seq = 0
+        self.synced_at = time.monotonic()
+        self.resync_task: asyncio.Task | None = None
         if self.caller is None:
             await self.refuse(CLOSE_NOT_ALLOWED)
             return
         try:
-            access = await db(get_session_for)(self.caller, self.session_id)
+            access = await retried(get_session_for)(self.caller, self.session_id)
         except NotFound:
-            exists = await db(session_exists)(self.session_id)
+            exists = await retried(session_exists)(self.session_id)
             await self.refuse(CLOSE_NOT_ALLOWED if exists else CLOSE_NO_SUCH_CHAT)
             return
         # Groups first, then the replay: nothing sent meanwhile can fall in between.
@@ -180,11 +226,22 @@ class SessionConsumer(LivechatConsumer):
             after_seq = 0
         await self.replay(after_seq)
         if access.is_staff:
-            people = await db(participants.people_for)(
+            people = await retried(participants.people_for)(
                 caller=self.caller, session_id=self.session_id
             )
             await self.send_json({"type": "participants", "participants": people})
-        await self.send_json(await db(realtime.current_status)(access.session))
+        await self.send_json(await retried(realtime.current_status)(access.session))
+        if livechat_settings.RESYNC_SECONDS:
+            self.resync_task = asyncio.ensure_future(self.resync_when_idle())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Frames, layer events and the idle resync take turns, so seqs leave in order.
+        self.turn = asyncio.Lock()
+
+    async def dispatch(self, message):
+        async with self.turn:
+            await super().dispatch(message)
 
     def query(self) -> dict[str, list[str]]:
         return parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
@@ -194,6 +251,8 @@ class SessionConsumer(LivechatConsumer):
         self.access = access
         self.status = access.session.status
         wanted = [realtime.session_group(access.session.pk)]
+        if self.caller.is_authenticated:
+            wanted.append(realtime.user_group(self.caller.user_id))
         if access.is_staff:
             wanted.append(realtime.session_staff_group(access.session.pk))
         elif self.status == ChatSession.Status.WAITING:
@@ -204,22 +263,72 @@ class SessionConsumer(LivechatConsumer):
     async def recheck(self) -> None:
         """The access gate again; AccessLost when the caller is no longer in the chat."""
         try:
-            access = await db(get_session_for)(self.caller, self.session_id)
+            access = await retried(get_session_for)(self.caller, self.session_id)
         except NotFound:
             raise AccessLost() from None
         await self.adopt(access)
 
+    async def refresh(self) -> None:
+        """The caller re-read from the database and the access gate again, in one trip:
+        LoggedOut or AccessLost when they may no longer be here."""
+        caller, access = await retried(current_access)(
+            self.caller, self.session_key, self.session_id
+        )
+        if caller is None:
+            raise LoggedOut()
+        self.caller = caller
+        if access is None:
+            raise AccessLost()
+        await self.adopt(access)
+
+    async def resync(self) -> None:
+        """Re-read the caller, re-check access and send whatever the chat holds that this
+        socket has not carried.
+
+        Live events travel at most once over the channel layer; this read of the database is
+        what makes a socket whole again after the layer lost some (a Redis restart, a full
+        buffer), without waiting for the next message to show the gap.
+        """
+        await self.refresh()
+        self.synced_at = time.monotonic()
+        if self.access.session.last_seq > self.last_seq:
+            await self.replay(announce=False)
+
+    async def resync_when_idle(self) -> None:
+        """Every ``LIVECHAT_RESYNC_SECONDS`` without a resync (a client ``ping`` does one),
+        resync: a client that never pings still catches up after a layer outage."""
+        interval = livechat_settings.RESYNC_SECONDS
+        while not self.closed:
+            await asyncio.sleep(max(0.0, self.synced_at + interval - time.monotonic()))
+            if self.closed or time.monotonic() - self.synced_at < interval:
+                continue
+            async with self.turn:
+                if self.closed:
+                    return
+                try:
+                    await self.resync()
+                except LoggedOut:
+                    await self.shut(CLOSE_LOGGED_OUT)
+                except AccessLost:
+                    await self.shut(CLOSE_NOT_ALLOWED)
+                except Exception:
+                    logger.exception("Could not resync a chat socket")
+                    self.synced_at = time.monotonic()
+
     async def disconnect(self, code):
-        if getattr(self, "position_task", None) is not None:
-            self.position_task.cancel()
+        for task in (getattr(self, "position_task", None), getattr(self, "resync_task", None)):
+            if task is not None:
+                task.cancel()
         await super().disconnect(code)
 
     # --- Client frames ------------------------------------------------------------------------
 
     async def on_send(self, content: dict) -> None:
         self.send_limit.hit()
+        # A send with an id is stored once however often it is tried: safe to retry.
+        store = retried if content.get("client_msg_id") else db
         try:
-            message, created = await db(messaging.send_message)(
+            message, _created = await store(messaging.send_message)(
                 caller=self.caller,
                 session_id=self.session_id,
                 body=content.get("body"),
@@ -228,9 +337,13 @@ class SessionConsumer(LivechatConsumer):
             )
         except NotFound:
             raise AccessLost() from None
-        if not created:
-            # The group echoed it the first time; a retry gets the stored message directly.
-            await self.send_json({"type": "message", **messaging.message_json(message)})
+        if message.seq <= self.last_seq:
+            # A retry of a message this socket already carried: confirmed, never repeated.
+            await self.send_json(realtime.ack_frame(message))
+            return
+        # The sender hears of its message from the stored row, in order, whether or not the
+        # channel layer carries the echo (which then arrives as a duplicate and is dropped).
+        await self.deliver_live({"type": "message", **messaging.message_json(message)})
 
     async def on_typing(self, content: dict) -> None:
         self.frame_limit.hit()
@@ -260,38 +373,74 @@ class SessionConsumer(LivechatConsumer):
         except NotFound:
             raise AccessLost() from None
 
+    async def on_ping(self, content: dict) -> None:
+        """The client's heartbeat: re-check access and send what this socket missed, then
+        ``pong {last_seq}`` (the client's own ``last_seq``, if it sends one, changes nothing:
+        the server knows what it sent on this socket)."""
+        self.frame_limit.hit()
+        if "last_seq" in content:
+            messaging.clean_seq(content["last_seq"], name="last_seq")
+        await self.resync()
+        await self.send_json({"type": "pong", "last_seq": self.last_seq})
+
     async def on_resume(self, content: dict) -> None:
         self.frame_limit.hit()
         after_seq = messaging.clean_seq(content.get("after_seq", 0), name="after_seq")
-        await self.recheck()
+        # Never replay to someone no longer entitled, even if the event saying so was lost.
+        await self.refresh()
         await self.replay(after_seq)
 
-    async def replay(self, after_seq: int) -> None:
-        """Send every message after ``after_seq`` the caller may see, then ``resumed``.
+    async def replay(self, after_seq: int = 0, *, announce: bool = True) -> None:
+        """Send every message after ``after_seq`` the caller may see and this socket has not
+        carried yet, then ``resumed`` (when ``announce``).
 
-        The socket is already in its groups, so a message stored during the replay arrives
-        live as well; the client drops seqs it has.
+        The socket is already in its groups, so a message stored during the replay also
+        arrives live; it is dropped then, having been covered here. A message this socket
+        already carried is never sent again, whatever ``after_seq`` a ``resume`` asks for.
         """
-        last_seq = after_seq
+        self.last_seq = max(self.last_seq, after_seq)
+        covered = None
         while True:
             try:
-                access, batch = await db(messaging.history)(
+                access, batch = await retried(messaging.history)(
                     caller=self.caller,
                     session_id=self.session_id,
-                    after_seq=last_seq,
+                    after_seq=self.last_seq,
                     limit=messaging.PAGE_SIZE,
                 )
             except NotFound:
                 raise AccessLost() from None
+            if covered is None:
+                # Every seq up to the chat's counter as read here is committed, so the pages
+                # read after it hold all of them this caller may see.
+                covered = access.session.last_seq
             for message in batch:
-                await self.send_json({"type": "message", **messaging.message_json(message)})
-            if batch:
-                last_seq = batch[-1].seq
+                await self.deliver({"type": "message", **messaging.message_json(message)})
             if len(batch) < messaging.PAGE_SIZE:
                 break
-        await self.send_json(
-            {"type": "resumed", "last_seq": max(last_seq, access.session.last_seq)}
-        )
+        self.last_seq = max(self.last_seq, covered)
+        if announce:
+            await self.send_json({"type": "resumed", "last_seq": self.last_seq})
+
+    async def deliver(self, frame: dict) -> None:
+        """Send a ``message`` frame unless this socket already carried its seq."""
+        if frame["seq"] <= self.last_seq:
+            return
+        self.last_seq = frame["seq"]
+        await self.send_json(frame)
+
+    async def deliver_live(self, frame: dict) -> None:
+        """A message from the channel layer: in order, once.
+
+        A seq beyond the next one may mean the layer lost some (an outage, a restart): the
+        gap is read from the database first. Whispers the visitor may not see leave gaps too;
+        the read then finds nothing to add, and moves this socket past them.
+        """
+        if frame["seq"] <= self.last_seq:
+            return
+        if frame["seq"] > self.last_seq + 1:
+            await self.replay(announce=False)
+        await self.deliver(frame)
 
     # --- Channel layer events -----------------------------------------------------------------
 
@@ -314,11 +463,28 @@ class SessionConsumer(LivechatConsumer):
             return  # never reached here by design (staff group); kept as a second lock
         if frame.get("type") == "status":
             self.status = frame.get("status", self.status)
+        if frame.get("type") == "message":
+            try:
+                await self.deliver_live(frame)
+            except AccessLost:
+                await self.shut(CLOSE_NOT_ALLOWED)
+            return
         await self.send_json(frame)
 
     async def livechat_signal(self, event: dict) -> None:
-        """``line_moved``: recompute this waiting visitor's position, once per burst."""
-        if self.closed or event.get("signal") != "line_moved":
+        """``recheck``: the user's access may have changed (logout, deactivation, permissions);
+        ``line_moved``: recompute this waiting visitor's position, once per burst."""
+        if self.closed:
+            return
+        if event.get("signal") == "recheck":
+            try:
+                await self.refresh()
+            except LoggedOut:
+                await self.shut(CLOSE_LOGGED_OUT)
+            except AccessLost:
+                await self.shut(CLOSE_NOT_ALLOWED)
+            return
+        if event.get("signal") != "line_moved":
             return
         if self.status != ChatSession.Status.WAITING:
             return
@@ -367,6 +533,7 @@ class AgentConsumer(LivechatConsumer):
             await self.send_json(frame)
 
     async def on_ping(self, content: dict) -> None:
+        await self.refresh_caller()
         try:
             groups = await db(console.heartbeat)(user_id=self.caller.user_id)
         except LivechatError:
@@ -380,7 +547,20 @@ class AgentConsumer(LivechatConsumer):
             await self.send_json(event["event"])
 
     async def livechat_signal(self, event: dict) -> None:
-        """Consoles act on no signals yet."""
+        """``recheck``: the user logged out, was deactivated or lost the permission."""
+        if self.closed or event.get("signal") != "recheck":
+            return
+        try:
+            await self.refresh_caller()
+            groups = await db(console.console_groups)(user_id=self.caller.user_id)
+        except LoggedOut:
+            await self.shut(CLOSE_LOGGED_OUT)
+            return
+        except LivechatError:
+            await self.shut(CLOSE_NOT_ALLOWED)
+            return
+        await self.leave(*[group for group in self.joined if group not in groups])
+        await self.join(*groups)
 
 
 class NoSuchSocket(LivechatConsumer):

@@ -2,7 +2,8 @@
 
 The channel layer carries notifications only (at-most-once); PostgreSQL is the source of truth,
 so a client that misses an event catches up by replaying from the database. Nothing else in the
-app calls ``group_send``.
+app calls ``group_send``. A publish never holds up its caller for long: while the layer is down
+publishing is given up quickly, and sockets catch up from the database when they resync.
 
 Two kinds of events travel on the layer:
 
@@ -14,7 +15,9 @@ Two kinds of events travel on the layer:
   ``line_moved``: waiting visitors recompute their position, coalesced to one push per visitor.
 """
 
+import asyncio
 import logging
+import time
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -50,6 +53,11 @@ def agent_group(user_id: int) -> str:
     return f"livechat.agent.{user_id}"
 
 
+def user_group(user_id: int) -> str:
+    """Every chat socket of one user: told to re-check when their access may have changed."""
+    return f"livechat.user.{user_id}"
+
+
 def line_group(queue_id: int) -> str:
     """The sockets of visitors waiting in one queue: told when the line moves."""
     return f"livechat.line.{queue_id}"
@@ -66,14 +74,29 @@ def _hex(session_id) -> str:
 # --- Sending ----------------------------------------------------------------------------------
 
 
+# A publish that takes longer than this is given up: the layer is down or drowning, and the
+# caller (a send, under the database thread) must not wait on it.
+PUBLISH_TIMEOUT = 0.5
+# After a failed publish, the next ones within this many seconds are skipped rather than each
+# waiting out the timeout; sockets read what they missed from the database when they resync.
+PAUSE_AFTER_FAILURE = 1.0
+_paused_until = 0.0
+
+
+async def _group_send_within(layer, group: str, message: dict[str, Any]) -> None:
+    await asyncio.wait_for(layer.group_send(group, message), PUBLISH_TIMEOUT)
+
+
 def _send_on_commit(group: str, message: dict[str, Any]) -> None:
     def send() -> None:
+        global _paused_until
         layer = get_channel_layer()
-        if layer is None:
+        if layer is None or time.monotonic() < _paused_until:
             return
         try:
-            async_to_sync(layer.group_send)(group, message)
+            async_to_sync(_group_send_within)(layer, group, message)
         except Exception:
+            _paused_until = time.monotonic() + PAUSE_AFTER_FAILURE
             logger.exception("Could not publish %s to %s", message.get("type"), group)
 
     transaction.on_commit(send)
@@ -144,6 +167,15 @@ def status_frame(
     }
 
 
+def ack_frame(message) -> dict[str, Any]:
+    """``ack {client_msg_id, seq}``: a retried send whose message this socket already carried.
+
+    The message itself is not sent again (a socket never gets a seq twice), so the client
+    learns from this that its send is stored.
+    """
+    return {"type": "ack", "client_msg_id": message.client_msg_id, "seq": message.seq}
+
+
 def current_status(session, *, change: str = "") -> dict[str, Any]:
     """The ``status`` frame for a chat as it is now: with position and wait while it waits.
 
@@ -181,6 +213,14 @@ def participants_changed(
     if visible_changed:
         frame = status_frame(session, change="participants")
         publish(session_group(session.pk), frame, recheck=True)
+
+
+def access_changed(user_id: int) -> None:
+    """A user logged out, was deactivated or lost (or gained) a permission or group: each of
+    their chat sockets and consoles re-reads them from the database and closes if they may no
+    longer be there."""
+    signal(user_group(user_id), "recheck")
+    signal(agent_group(user_id), "recheck")
 
 
 def line_moved(queue_id: int) -> None:

@@ -69,19 +69,22 @@ class Socket:
 
 
 async def open_socket(
-    path: str, *, user=None, origin: tuple[bytes, bytes] | None = ORIGIN
+    path: str, *, user=None, origin: tuple[bytes, bytes] | None = ORIGIN, cookie: str = ""
 ) -> tuple[Socket, bool]:
-    """Connect to ``path`` (with ``?token=`` for anonymous visitors); (socket, accepted)."""
+    """Connect to ``path`` (with ``?token=`` for anonymous visitors); (socket, accepted).
+
+    ``user`` logs in afresh; ``cookie`` reuses a login session (``session_cookie(user)``)."""
     headers = [origin] if origin else []
-    if user is not None:
+    if user is not None and not cookie:
         cookie = await session_cookie(user)
+    if cookie:
         headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
     communicator = WebsocketCommunicator(application, path, headers=headers)
     accepted, _detail = await communicator.connect(timeout=TIMEOUT)
     return Socket(communicator), accepted
 
 
-async def join_chat(session_id, *, user=None, token=None, after_seq=None):
+async def join_chat(session_id, *, user=None, token=None, after_seq=None, cookie=""):
     """Connect to a chat and read the greeting: replayed messages, ``resumed``, ``status``
     (and ``participants`` for staff). Returns (socket, greeting frames)."""
     query = {}
@@ -89,7 +92,7 @@ async def join_chat(session_id, *, user=None, token=None, after_seq=None):
         query["token"] = token
     if after_seq is not None:
         query["after_seq"] = after_seq
-    socket, accepted = await open_socket(chat_path(session_id, **query), user=user)
+    socket, accepted = await open_socket(chat_path(session_id, **query), user=user, cookie=cookie)
     assert accepted
     frames = await socket.receive_until("status")
     return socket, frames

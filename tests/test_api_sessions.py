@@ -4,10 +4,12 @@ from datetime import timedelta
 
 import pytest
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 from questions.models import Question
 
 from kitsune_livechat.models import Ban, ChatSession, Focus, Message, Participant
+from kitsune_livechat.services import followup
 from kitsune_livechat.services.access import make_visitor_token
 from tests.factories import (
     ActiveChatFactory,
@@ -517,7 +519,9 @@ def test_a_helper_transfers_a_chat_to_another_helper(
     history = Participant.objects.get(session=session, user=first)
     assert (history.state, history.role) == (Participant.State.LEFT, Participant.Role.HELPER)
     system = Message.objects.filter(session=session, kind="system").last()
-    assert "second" in system.body and "Sync expert" in system.body
+    assert "second" in system.body and "Sync expert" not in system.body
+    note = Message.objects.get(session=session, kind="note")
+    assert (note.body, note.author, note.role, note.seq) == ("Sync expert", first, "helper", 2)
     assert api_client(first).get(f"sessions/{session.pk}").status_code == 404
     assert api_client(second).get(f"sessions/{session.pk}").status_code == 200
     assert [f["change"] for f in published.of_type(f"livechat.agent.{first.pk}", "chat")] == [
@@ -528,6 +532,41 @@ def test_a_helper_transfers_a_chat_to_another_helper(
     ]
     transferred = [kwargs for name, kwargs in host_signals if name == "chat_transferred"]
     assert transferred[0]["from_helper"] == first and transferred[0]["to_helper"] == second
+
+
+def test_the_transfer_note_reaches_staff_only(
+    api_client, queue, visitor, django_capture_on_commit_callbacks
+):
+    """Never the visitor: not their messages, transcript, forum question or emails."""
+    first = online_helper()
+    second = online_helper(user__username="second")
+    session = ActiveChatFactory(queue=queue, visitor=visitor, helper=first)
+    api_client(visitor).post(f"sessions/{session.pk}/messages", {"body": "Sync is broken"})
+    note = "Visitor seems annoyed, check sync logs"
+    with django_capture_on_commit_callbacks(execute=True):
+        api_client(first).post(
+            f"sessions/{session.pk}/transfer", {"helper": "second", "note": note}
+        )
+
+    staff_view = api_client(second).get(f"sessions/{session.pk}/messages").json()
+    assert [(m["kind"], m["body"]) for m in staff_view][-1] == ("note", note)
+    visitor_view = api_client(visitor).get(f"sessions/{session.pk}/messages").json()
+    assert visitor_view and note not in str(visitor_view)
+    with django_capture_on_commit_callbacks(execute=True):
+        api_client(second).post(f"sessions/{session.pk}/end", {"reason": "resolved"})
+    transcript = api_client(visitor).get(reverse("livechat:transcript", args=[session.pk]))
+    assert transcript.status_code == 200
+    assert "Sync is broken" in transcript.content.decode()
+    assert "check sync logs" not in transcript.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        forum = api_client(visitor).post(f"sessions/{session.pk}/handoff", {"to": "forum"})
+    assert forum.status_code == 200, forum.json()
+    question = Question.objects.get()
+    assert "Sync is broken" in question.content and "check sync logs" not in question.content
+    ChatSession.objects.filter(pk=session.pk).update(followup_email="mia@example.org")
+    emails = followup.followup_emails(ChatSession.objects.get(pk=session.pk))
+    assert emails and all("check sync logs" not in email.body for email in emails)
+    assert all("Sync is broken" in email.body for email in emails)
 
 
 def test_a_transfer_target_must_be_online_with_a_free_seat(api_client, queue, visitor):

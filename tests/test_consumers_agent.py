@@ -150,7 +150,8 @@ async def test_invitations_reach_every_console_of_the_invitee():
 async def test_knocks_reach_the_chats_helper_and_the_answer_the_trainee():
     chat = await db(ActiveChatFactory)()
     learner = await db(UserFactory)()
-    await db(Trainee.objects.create)(user=learner, stage=Trainee.Stage.TRAINING)
+    mentor = await db(SupervisorFactory)()
+    await db(Trainee.objects.create)(user=learner, stage=Trainee.Stage.TRAINING, mentor=mentor)
     helper_console, _ = await console(chat.helper)
     trainee_console, greeting = await console(learner)
 

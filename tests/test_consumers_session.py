@@ -5,7 +5,12 @@ import asyncio
 
 import pytest
 from channels.db import database_sync_to_async as db
+from django.conf import settings
+from django.contrib.auth.models import Permission
+from django.db import OperationalError
+from django.test import Client
 from django.test.utils import override_settings
+from django.urls import reverse
 
 from kitsune_livechat import realtime
 from kitsune_livechat.models import Message, Participant, Trainee
@@ -20,7 +25,7 @@ from tests.factories import (
     SupervisorFactory,
     UserFactory,
 )
-from tests.sockets import chat_path, join_chat, open_socket
+from tests.sockets import chat_path, join_chat, open_socket, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -140,7 +145,8 @@ async def test_duplicate_client_msg_id_answers_the_stored_message_once(chat):
     await visitor.send("message.send", body="hello", client_msg_id="same")
     again = await visitor.receive()
 
-    assert again == first
+    # The socket carried that seq already: it is confirmed, not sent a second time.
+    assert again == {"type": "ack", "client_msg_id": "same", "seq": first["seq"]}
     assert await helper.nothing()
     assert await db(Message.objects.filter(session_id=chat.pk).count)() == 1
     await visitor.close()
@@ -173,7 +179,7 @@ async def test_whispers_and_notes_never_reach_the_visitor(chat):
     assert greeting[-2] == {"type": "resumed", "last_seq": 3}
     await visitor.send("resume", after_seq=0)
     replay = await visitor.receive_until("resumed")
-    assert seqs(replay) == [3]
+    assert seqs(replay) == []  # this socket carried seq 3 already
     for socket in (visitor, helper, monitor):
         await socket.close()
 
@@ -228,7 +234,7 @@ async def test_sends_are_rate_limited_per_connection(chat):
     ]
     assert await db(Message.objects.count)() == 3
     await visitor.send("ping")
-    assert await visitor.receive() == {"type": "pong"}
+    assert await visitor.receive() == {"type": "pong", "last_seq": 3}
     await visitor.close()
 
 
@@ -252,7 +258,7 @@ async def test_bad_frames_get_errors_and_the_socket_stays_usable(chat):
     assert (await visitor.receive())["code"] == "invalid_active"
 
     await visitor.send("ping")
-    assert await visitor.receive() == {"type": "pong"}
+    assert (await visitor.receive())["type"] == "pong"
     await visitor.close()
 
 
@@ -343,8 +349,17 @@ async def test_resume_frame_replays_after_a_seq(chat):
     await helper.send("resume", after_seq=2)
 
     frames = await helper.receive_until("resumed")
-    assert seqs(frames) == [3, 4]
+    assert seqs(frames) == []  # all carried by this socket already: never twice
     assert frames[-1] == {"type": "resumed", "last_seq": 4}
+    await helper.close()
+    helper, greeting = await join_chat(chat.pk, user=chat.helper, after_seq=4)
+    await db(MessageFactory)(session=chat, body="m4")  # stored without a live event
+
+    await helper.send("resume", after_seq=2)
+
+    frames = await helper.receive_until("resumed")
+    assert seqs(frames) == [5]
+    assert frames[-1] == {"type": "resumed", "last_seq": 5}
     await helper.close()
 
 
@@ -393,6 +408,88 @@ async def test_a_message_stored_during_the_replay_is_not_lost(chat, monkeypatch)
 
     assert seqs(frames) == [1, 2]
     assert frames[-1]["body"] == "just now"
+    assert await visitor.nothing()
+    await visitor.close()
+
+
+async def test_a_message_arriving_during_a_replay_page_comes_once_and_in_order(chat, monkeypatch):
+    """Live events wait while a replay page is read; the page covers them, so each seq reaches
+    the socket once and in order."""
+    monkeypatch.setattr(messaging, "PAGE_SIZE", 2)
+    real_history = messaging.history
+    calls = []
+
+    def history_with_news(**kwargs):
+        calls.append(kwargs["after_seq"])
+        if len(calls) == 1:
+            messaging.send_message(caller=Caller(user=chat.helper), session_id=chat.pk, body="new")
+        return real_history(**kwargs)
+
+    for n in range(3):
+        await db(MessageFactory)(session=chat, body=f"old {n}")
+    monkeypatch.setattr(messaging, "history", history_with_news)
+
+    visitor, greeting = await join_chat(chat.pk, user=chat.visitor)
+
+    assert seqs(greeting) == [1, 2, 3, 4]
+    assert greeting[-2] == {"type": "resumed", "last_seq": 4}
+    assert await visitor.nothing()
+    await visitor.close()
+
+
+async def test_connecting_without_after_seq_then_resuming_repeats_nothing(chat):
+    for n in range(3):
+        await db(MessageFactory)(session=chat, body=f"m{n}")
+    visitor, greeting = await join_chat(chat.pk, user=chat.visitor)
+    assert seqs(greeting) == [1, 2, 3]
+
+    await visitor.send("resume", after_seq=0)
+    await visitor.send("resume", after_seq=1)
+    frames = await visitor.receive_until("resumed") + await visitor.receive_until("resumed")
+
+    assert seqs(frames) == []
+    await visitor.close()
+
+
+async def test_a_lost_live_event_is_filled_from_the_database_before_the_next(chat, monkeypatch):
+    """A message whose broadcast never left (the layer was down) reaches the socket, read from
+    the database, before the next live one: no gap, no reordering."""
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    helper, _ = await join_chat(chat.pk, user=chat.helper)
+    real_publish = messaging.publish_message
+    monkeypatch.setattr(messaging, "publish_message", lambda message: None)
+    await send(chat.helper, chat, "lost on the way")
+    monkeypatch.setattr(messaging, "publish_message", real_publish)
+
+    await send(chat.helper, chat, "arrives live")
+
+    for socket in (visitor, helper):
+        frames = [await socket.receive(), await socket.receive()]
+        assert [(f["seq"], f["body"]) for f in frames] == [
+            (1, "lost on the way"),
+            (2, "arrives live"),
+        ]
+        assert await socket.nothing()
+    await visitor.close()
+    await helper.close()
+
+
+async def test_the_reply_to_a_send_keeps_order_and_survives_a_silent_layer(chat, monkeypatch):
+    """The sender gets its message from the stored row, after any it had not seen yet, even
+    when no broadcast arrives; a retry of it is acknowledged, never repeated."""
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    monkeypatch.setattr(messaging, "publish_message", lambda message: None)
+    await send(chat.helper, chat, "helper first")
+
+    await visitor.send("message.send", body="visitor second", client_msg_id="v-1")
+    frames = [await visitor.receive(), await visitor.receive()]
+    await visitor.send("message.send", body="visitor second", client_msg_id="v-1")
+    ack = await visitor.receive()
+
+    assert [(f["seq"], f["body"]) for f in frames] == [(1, "helper first"), (2, "visitor second")]
+    assert ack == {"type": "ack", "client_msg_id": "v-1", "seq": 2}
+    assert await visitor.nothing()
+    assert await db(Message.objects.filter(session_id=chat.pk).count)() == 2
     await visitor.close()
 
 
@@ -541,7 +638,8 @@ async def test_monitor_stays_invisible_until_they_speak(chat):
 
 async def test_observing_trainee_gets_the_chat_but_cannot_write_to_the_visitor(chat):
     user = await db(UserFactory)()
-    await db(Trainee.objects.create)(user=user, stage=Trainee.Stage.TRAINING)
+    mentor = await db(SupervisorFactory)()
+    await db(Trainee.objects.create)(user=user, stage=Trainee.Stage.TRAINING, mentor=mentor)
     assert await refused_code(chat_path(chat.pk), user=user) == 4403
     await db(participants.knock)(caller=Caller(user=user), session_id=chat.pk)
     assert await refused_code(chat_path(chat.pk), user=user) == 4403
@@ -568,5 +666,216 @@ async def test_server_errors_become_error_frames(chat, monkeypatch):
 
     assert (await visitor.receive())["code"] == "server_error"
     await visitor.send("ping")
-    assert await visitor.receive() == {"type": "pong"}
+    assert await visitor.receive() == {"type": "pong", "last_seq": 0}
     await visitor.close()
+
+
+# --- Faults: the channel layer and the database -----------------------------------------------
+
+
+def silent_layer(monkeypatch):
+    """Messages are stored but their broadcast is lost, as while Redis is down."""
+    monkeypatch.setattr(messaging, "publish_message", lambda message: None)
+
+
+async def test_ping_sends_what_a_layer_outage_lost(chat, monkeypatch):
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    helper, _ = await join_chat(chat.pk, user=chat.helper)
+    silent_layer(monkeypatch)
+    await send(chat.helper, chat, "during the outage")
+    await send(chat.helper, chat, "a whisper meanwhile", kind="whisper")
+    assert await visitor.nothing()
+
+    await visitor.send("ping", last_seq=0)
+    await helper.send("ping")
+
+    frames = await visitor.receive_until("pong")
+    assert [(f["type"], f.get("seq")) for f in frames] == [("message", 1), ("pong", None)]
+    assert frames[-1]["last_seq"] == 2
+    assert seqs(await helper.receive_until("pong")) == [1, 2]
+    await visitor.send("ping", last_seq=2)
+    assert await visitor.receive() == {"type": "pong", "last_seq": 2}
+    await visitor.send("ping", last_seq=-1)
+    assert (await visitor.receive())["code"] == "invalid_seq"
+    await visitor.close()
+    await helper.close()
+
+
+@override_settings(LIVECHAT_RESYNC_SECONDS=0.2)
+async def test_an_idle_socket_catches_up_by_itself_after_a_layer_outage(chat, monkeypatch):
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    silent_layer(monkeypatch)
+
+    await send(chat.helper, chat, "nobody pushed this")
+
+    frame = await visitor.receive()
+    assert (frame["seq"], frame["body"]) == (1, "nobody pushed this")
+    assert await visitor.nothing(0.5)
+    await visitor.close()
+
+
+def flaky(monkeypatch, name, failures):
+    """The service ``name`` fails with a dropped database connection ``failures`` times."""
+    real = getattr(messaging, name)
+    calls = []
+
+    def service(**kwargs):
+        calls.append(kwargs)
+        if len(calls) <= failures:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(**kwargs)
+
+    monkeypatch.setattr(messaging, name, service)
+    return calls
+
+
+async def test_a_transient_database_error_is_retried_by_the_server(chat, monkeypatch):
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    calls = flaky(monkeypatch, "send_message", failures=2)
+
+    await visitor.send("message.send", body="hello", client_msg_id="v-1")
+
+    frame = await visitor.receive()
+    assert (frame["type"], frame["client_msg_id"]) == ("message", "v-1")
+    assert len(calls) == 3
+    assert await db(Message.objects.filter(session_id=chat.pk).count)() == 1
+    await visitor.close()
+
+
+async def test_a_failed_send_names_its_client_msg_id_and_a_retry_stores_it_once(chat, monkeypatch):
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    flaky(monkeypatch, "send_message", failures=3)
+
+    await visitor.send("message.send", body="hello", client_msg_id="v-1")
+    error = await visitor.receive()
+    await visitor.send("message.send", body="hello", client_msg_id="v-1")
+    stored = await visitor.receive()
+    await visitor.send("message.send", body="hello", client_msg_id="v-1")
+    again = await visitor.receive()
+
+    assert error == {
+        "type": "error",
+        "code": "server_error",
+        "detail": "Something went wrong. Please try again.",
+        "client_msg_id": "v-1",
+    }
+    assert (stored["type"], stored["seq"], stored["client_msg_id"]) == ("message", 1, "v-1")
+    assert again == {"type": "ack", "client_msg_id": "v-1", "seq": 1}
+    assert await db(Message.objects.filter(session_id=chat.pk).count)() == 1
+    await visitor.close()
+
+
+# --- Access re-read from the database ---------------------------------------------------------
+
+
+@db
+def log_out(cookie):
+    """The site's logout, with the browser's session cookie."""
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = cookie
+    assert client.post(reverse("users.logout")).status_code in (200, 302)
+
+
+async def test_logging_out_closes_the_sockets_of_that_login_only(chat):
+    cookie, other_login = await session_cookie(chat.helper), await session_cookie(chat.helper)
+    helper, _ = await join_chat(chat.pk, cookie=cookie)
+    elsewhere, _ = await join_chat(chat.pk, cookie=other_login)
+    console, accepted = await open_socket("/ws/livechat/agent/", cookie=cookie)
+    assert accepted
+
+    await log_out(cookie)
+
+    assert await helper.closed_with() == 4401
+    while (output := await console.communicator.receive_output(3))["type"] != "websocket.close":
+        pass
+    assert output["code"] == 4401
+    await elsewhere.send("ping")
+    assert (await elsewhere.receive())["type"] == "pong"
+    await send(chat.visitor, chat, "still here?")
+    assert (await elsewhere.receive())["body"] == "still here?"
+    for socket in (helper, elsewhere, console):
+        await socket.close()
+
+
+async def test_a_frame_after_a_logout_whose_event_was_lost_closes_the_socket(chat, monkeypatch):
+    cookie = await session_cookie(chat.visitor)
+    visitor, _ = await join_chat(chat.pk, cookie=cookie)
+    monkeypatch.setattr(realtime, "access_changed", lambda user_id: None)
+    await log_out(cookie)
+
+    await visitor.send("typing", active=True)
+
+    assert await visitor.closed_with() == 4401
+    await visitor.close()
+
+
+async def test_a_deactivated_users_socket_is_closed_and_refused(chat):
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+
+    def deactivate():
+        chat.visitor.is_active = False
+        chat.visitor.save()
+
+    await db(deactivate)()
+
+    assert await visitor.closed_with() == 4401
+    assert await refused_code(chat_path(chat.pk), user=chat.visitor) == 4403
+    await visitor.close()
+
+
+async def test_a_deactivation_without_an_event_shows_at_the_next_ping(chat):
+    helper, _ = await join_chat(chat.pk, user=chat.helper)
+    await db(type(chat.helper).objects.filter(pk=chat.helper.pk).update)(is_active=False)
+
+    await helper.send("ping")
+
+    assert await helper.closed_with() == 4401
+    await helper.close()
+
+
+def revoke(user, codename):
+    user.user_permissions.remove(Permission.objects.get(codename=codename))
+
+
+async def test_a_supervisor_who_lost_the_permission_stops_getting_whispers(chat):
+    supervisor = await db(SupervisorFactory)()
+    monitor_user = await db(SupervisorFactory)()
+    await db(participants.join_as_monitor)(caller=Caller(user=monitor_user), session_id=chat.pk)
+    watching, _ = await join_chat(chat.pk, user=supervisor)
+    monitor, _ = await join_chat(chat.pk, user=monitor_user)
+
+    await db(revoke)(supervisor, "supervise_chats")
+    await db(revoke)(monitor_user, "supervise_chats")
+    await send(chat.helper, chat, "between us", kind="whisper")
+
+    for socket in (watching, monitor):
+        assert await socket.closed_with() == 4403
+        await socket.close()
+    assert await refused_code(chat_path(chat.pk), user=supervisor) == 4403
+
+
+async def test_resume_never_replays_whispers_to_someone_no_longer_entitled(chat, monkeypatch):
+    """Even when the event about the lost permission never arrives."""
+    supervisor = await db(SupervisorFactory)()
+    watching, _ = await join_chat(chat.pk, user=supervisor)
+    monkeypatch.setattr(realtime, "access_changed", lambda user_id: None)
+    monkeypatch.setattr(messaging, "publish_message", lambda message: None)
+    await send(chat.helper, chat, "between us", kind="whisper")
+    await db(revoke)(supervisor, "supervise_chats")
+
+    await watching.send("resume", after_seq=0)
+
+    assert await watching.closed_with() == 4403
+    await watching.close()
+
+
+async def test_a_helper_who_lost_the_permission_loses_the_chat_and_strangers_stay_out(chat):
+    stranger = await db(HelperFactory)()
+    helper, _ = await join_chat(chat.pk, user=chat.helper)
+
+    await db(revoke)(chat.helper, "answer_chats")
+
+    assert await helper.closed_with() == 4403
+    await helper.close()
+    assert await refused_code(chat_path(chat.pk), user=chat.helper) == 4403
+    assert await refused_code(chat_path(chat.pk), user=stranger) == 4403

@@ -15,6 +15,7 @@ from kitsune_livechat.models import ChatSession, KarmaAward, Message, Participan
 from kitsune_livechat.routing import websocket_urlpatterns
 from kitsune_livechat.services import mentoring
 from kitsune_livechat.services.access import Caller
+from tests import sockets
 from tests.conftest import ApiClient
 from tests.factories import (
     ActiveChatFactory,
@@ -577,3 +578,75 @@ def test_graduation_credit_without_supervised_chats_is_tied_to_an_observed_one(m
     ApiClient(mentor).post(f"trainees/{trainee.pk}/graduate")
     award = KarmaAward.objects.get(user=mentor, action="trainee_graduated")
     assert award.session.participants.filter(user=trainee.user, role="trainee").exists()
+
+
+# --- Who may graduate, knock and read along ---------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_only_the_trainees_own_mentor_graduates_them(paired, mentor, newbie):
+    other = SupervisorFactory()
+
+    refused = ApiClient(other).post(f"trainees/{paired.pk}/graduate")
+    mine = ApiClient(mentor).post(f"trainees/{paired.pk}/graduate")
+
+    assert (refused.status_code, refused.json()["code"]) == (403, "not_your_trainee")
+    assert (mine.status_code, mine.json()["code"]) == (409, "not_ready")
+    taken = ApiClient(other).post(f"trainees/{paired.pk}/pair")
+    assert (taken.status_code, taken.json()["code"]) == (409, "already_paired")
+    paired.refresh_from_db()
+    assert (paired.stage, paired.mentor) == (Trainee.Stage.TRAINING, mentor)
+    assert not newbie.groups.exists()
+
+
+@pytest.mark.django_db
+def test_a_trainee_whose_mentor_left_is_taken_over_by_another(paired, mentor):
+    other = SupervisorFactory()
+    mentor.is_active = False
+    mentor.save()
+
+    taken = ApiClient(other).post(f"trainees/{paired.pk}/pair")
+    graduate = ApiClient(other).post(f"trainees/{paired.pk}/graduate")
+
+    assert (taken.status_code, taken.json()["mentor"]) == (200, other.username)
+    assert graduate.json()["code"] == "not_ready"  # theirs now; the chats are still missing
+
+
+@pytest.mark.django_db
+def test_an_applicant_without_a_mentor_cannot_knock(newbie):
+    chat = live_chat(HelperFactory())
+    ApiClient(newbie).post("trainees", {})
+
+    knocked = ApiClient(newbie).post(f"sessions/{chat.pk}/knock")
+
+    assert (knocked.status_code, knocked.json()["code"]) == (403, "no_mentor")
+    assert not Participant.objects.exists()
+    stranger = ApiClient(UserFactory()).post(f"sessions/{chat.pk}/knock")
+    assert stranger.status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_admitted_trainee_who_loses_their_mentor_stops_reading_along():
+    db = sync_to_async
+    newbie = await db(UserFactory)()
+    mentor = await db(SupervisorFactory)()
+    trainee = await db(Trainee.objects.create)(
+        user=newbie, stage=Trainee.Stage.TRAINING, mentor=mentor
+    )
+    chat = await db(live_chat)(mentor)
+    await db(mentoring.participants.knock)(caller=Caller(user=newbie), session_id=chat.pk)
+    await db(mentoring.participants.admit)(
+        caller=Caller(user=mentor), session_id=chat.pk, username=newbie.username
+    )
+    watching, _ = await sockets.join_chat(chat.pk, user=newbie)
+
+    await db(Trainee.objects.filter(pk=trainee.pk).update)(mentor=None)
+    await watching.send("typing", active=True, kind="whisper")
+
+    assert await watching.closed_with() == 4403
+    await watching.close()
+    refused, accepted = await sockets.open_socket(sockets.chat_path(chat.pk), user=newbie)
+    assert accepted and await refused.closed_with() == 4403
+    await refused.close()
+    status, _body = await call("get", newbie, f"sessions/{chat.pk}/messages")
+    assert status == 404

@@ -51,7 +51,7 @@ def names_seen_by(client, chat):
 
 def trainee_user():
     user = UserFactory()
-    Trainee.objects.create(user=user, stage=Trainee.Stage.TRAINING)
+    Trainee.objects.create(user=user, stage=Trainee.Stage.TRAINING, mentor=SupervisorFactory())
     return user
 
 

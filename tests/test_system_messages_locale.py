@@ -75,7 +75,7 @@ def test_the_helper_ending_a_german_chat_in_english_ends_it_in_german(queue):
     assert system_lines(chat) == [f"{name(helper)} hat den Chat beendet."]
 
 
-def test_a_transfer_line_is_german_and_keeps_the_typed_note(queue):
+def test_a_transfer_line_is_german_and_the_typed_note_stays_with_staff(queue):
     first = online_helper(user__username="hans")
     second = online_helper(user__username="grete")
     chat = ActiveChatFactory(queue=queue, helper=first, locale="de")
@@ -85,9 +85,9 @@ def test_a_transfer_line_is_german_and_keeps_the_typed_note(queue):
     )
 
     assert response.status_code == 200, response.json()
-    assert system_lines(chat) == [
-        f"{name(first)} hat den Chat an {name(second)} übergeben. Knows sync well"
-    ]
+    assert system_lines(chat) == [f"{name(first)} hat den Chat an {name(second)} übergeben."]
+    note = chat.messages.get(kind="note")
+    assert (note.body, note.author) == ("Knows sync well", first)
 
 
 def test_the_sweep_requeues_a_german_chat_in_german_whatever_is_active(queue):

@@ -7,77 +7,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import signal
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 from channels.db import database_sync_to_async as db
 from django.conf import settings
-from django.db import connection
 from websockets.asyncio.client import connect
 
 from kitsune_livechat.models import Message
 from tests.factories import ActiveChatFactory
+from tests.servers import database_url, free_port, start_server, stop, wait_until_listening
 from tests.sockets import session_cookie
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 10
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def database_url() -> str:
-    """The test database (not the configured one): the servers must see the test's rows."""
-    conf = connection.settings_dict
-    auth = conf["USER"] + (f":{conf['PASSWORD']}" if conf["PASSWORD"] else "")
-    return f"postgres://{auth}@{conf['HOST'] or '127.0.0.1'}:{conf['PORT'] or 5432}/{conf['NAME']}"
-
-
-def start_server(port: int, db_url: str) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DJANGO_SECRET_KEY": settings.SECRET_KEY,  # session cookies and visitor tokens
-        "DJANGO_DEBUG": "0",
-        "DATABASE_URL": db_url,
-        "REDIS_URL": os.environ["LIVECHAT_TEST_REDIS_URL"],
-        "LIVECHAT_CHANNEL_PREFIX": settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"],
-        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "example_site")]),
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "config.asgi:application",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
-    return subprocess.Popen(command, env=env, cwd=ROOT)
-
-
-def wait_until_listening(port: int, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the server process exited"
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"nothing listens on port {port}")
 
 
 class Client:
@@ -185,14 +129,7 @@ async def test_chat_across_two_processes_survives_one_dying():
     finally:
         await visitor.close()
         await helper.close()
-        for server in (server_a, server_b):
-            if server.poll() is None:
-                server.terminate()
-        for server in (server_a, server_b):
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                server.wait(TIMEOUT)
-            if server.poll() is None:
-                server.kill()
+        stop(server_a, server_b)
 
     stored = await db(list)(
         Message.objects.filter(session_id=chat.pk)

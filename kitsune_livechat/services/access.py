@@ -7,12 +7,15 @@ so "missing" and "not yours" look the same to the caller and the rules live in o
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
+from importlib import import_module
 
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.core import signing
 from django.core.exceptions import ValidationError
 
 from ..exceptions import NotFound
-from ..models import ChatSession, Participant
+from ..models import ChatSession, Participant, Trainee
 
 TOKEN_SALT = "kitsune_livechat.visitor"
 
@@ -39,6 +42,36 @@ class Caller:
 
     def has_perm(self, codename: str) -> bool:
         return self.is_authenticated and self.user.has_perm(f"livechat.{codename}")
+
+
+def login_session_alive(caller: Caller, session_key: str | None) -> bool:
+    """Whether the login session a socket was opened with still belongs to the caller.
+
+    A logout (or expiry, or a login as someone else) ends it, so a socket opened before must
+    stop. One read of the session store. Anonymous visitors, known by their token, and sockets
+    authenticated without a login session (``session_key`` None) have none to lose.
+    """
+    if not caller.is_authenticated or session_key is None:
+        return True
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    return str(store.load().get(SESSION_KEY, "")) == str(caller.user_id)
+
+
+def current_caller(caller: Caller, session_key: str | None) -> Caller | None:
+    """The caller as the database knows them now, or None when their login session ended or
+    their account was deactivated.
+
+    The user is read again, so permissions taken away since the socket opened no longer count
+    (Django caches them on the user object a socket keeps).
+    """
+    if not caller.is_authenticated:
+        return caller
+    if not login_session_alive(caller, session_key):
+        return None
+    user = get_user_model()._default_manager.filter(pk=caller.user_id, is_active=True).first()
+    if user is None:
+        return None
+    return Caller(user=user, anonymous_key=caller.anonymous_key)
 
 
 def new_anonymous_key() -> str:
@@ -76,6 +109,34 @@ class SessionAccess:
 
 
 OBSERVER_ROLES = (Participant.Role.MONITOR, Participant.Role.TRAINEE)
+# Trainees on the path: observing and supervised chats need a mentor (see ``in_training``).
+IN_TRAINING = (Trainee.Stage.TRAINING, Trainee.Stage.PROPOSED)
+
+
+def in_training(user_id) -> bool:
+    """A trainee paired with a mentor and not graduated: may observe and take supervised chats.
+
+    An applicant nobody has paired yet may not: a mentor vouches for whoever reads the staff
+    side of a chat.
+    """
+    return Trainee.objects.filter(
+        user_id=user_id, stage__in=IN_TRAINING, mentor__isnull=False
+    ).exists()
+
+
+def _answers_chats(caller: Caller) -> bool:
+    return caller.has_perm("answer_chats") or caller.has_perm("supervise_chats")
+
+
+def _participant_entitled(caller: Caller, participant: Participant) -> bool:
+    """A participant row admits only while its role's standing holds: monitors and mentors
+    still supervise, helpers still answer chats, trainees are still in training."""
+    if participant.role in (Participant.Role.MONITOR, Participant.Role.MENTOR):
+        return caller.has_perm("supervise_chats")
+    if participant.role == Participant.Role.TRAINEE:
+        # Contributors may knock to learn the ropes too; trainees need their mentor.
+        return _answers_chats(caller) or in_training(caller.user_id)
+    return _answers_chats(caller)
 
 
 def role_in_session(caller: Caller, session: ChatSession) -> SessionAccess | None:
@@ -87,7 +148,10 @@ def role_in_session(caller: Caller, session: ChatSession) -> SessionAccess | Non
     if session.visitor_id == caller.user_id:
         return SessionAccess(session, ChatRole.VISITOR)
     if session.helper_id == caller.user_id:
-        return SessionAccess(session, ChatRole.HELPER)
+        # A trainee handed a chat by their mentor holds it without the permission.
+        if session.supervised or _answers_chats(caller) or in_training(caller.user_id):
+            return SessionAccess(session, ChatRole.HELPER)
+        return None
     participant = (
         Participant.objects.filter(
             session=session, user_id=caller.user_id, state=Participant.State.ACTIVE
@@ -95,7 +159,7 @@ def role_in_session(caller: Caller, session: ChatSession) -> SessionAccess | Non
         .only("id", "role", "visible")
         .first()
     )
-    if participant is not None:
+    if participant is not None and _participant_entitled(caller, participant):
         role = ChatRole.OBSERVER if participant.role in OBSERVER_ROLES else ChatRole.HELPER
         return SessionAccess(session, role, participant)
     if caller.has_perm("supervise_chats"):
@@ -116,6 +180,20 @@ def get_session_for(caller: Caller, session_id, *, for_update: bool = False) -> 
     if access is None:
         raise NotFound()
     return access
+
+
+def current_access(
+    caller: Caller, session_key: str | None, session_id
+) -> tuple[Caller | None, SessionAccess | None]:
+    """``current_caller`` and then the gate for that caller, in one trip to the database:
+    (None, None) when the login ended, (caller, None) when they may no longer see the chat."""
+    fresh = current_caller(caller, session_key)
+    if fresh is None:
+        return None, None
+    try:
+        return fresh, get_session_for(fresh, session_id)
+    except NotFound:
+        return fresh, None
 
 
 def session_exists(session_id) -> bool:

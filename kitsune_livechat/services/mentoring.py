@@ -20,11 +20,9 @@ from ..conf import livechat_settings
 from ..exceptions import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from ..models import ChatSession, KarmaAward, Message, Participant, Trainee
 from . import karma, participants
-from .access import Caller, get_session_for
+from .access import IN_TRAINING, Caller, get_session_for
 from .locks import for_update
 from .messaging import post_system_message, store_message
-
-IN_TRAINING = (Trainee.Stage.TRAINING, Trainee.Stage.PROPOSED)
 
 
 def trainee_guide() -> str:
@@ -58,6 +56,14 @@ def _require_mentor(caller: Caller):
     if not caller.has_perm("supervise_chats"):
         raise Forbidden(_("Only mentors can do that."), code="not_mentor")
     return user
+
+
+def still_mentors(user) -> bool:
+    """A mentor who can still vouch for a trainee: an active account that supervises chats.
+
+    A trainee whose mentor no longer does may be taken over by another mentor (``pair``).
+    """
+    return user is not None and user.is_active and user.has_perm("livechat.supervise_chats")
 
 
 def _locked_trainee(trainee_id) -> Trainee:
@@ -107,7 +113,8 @@ def apply(*, caller: Caller, motivation: str = "") -> tuple[Trainee, bool]:
 
 
 def pair(*, caller: Caller, trainee_id) -> Trainee:
-    """A mentor takes on a trainee who has none yet (or is theirs already)."""
+    """A mentor takes on a trainee who has none yet, is theirs already, or whose mentor no
+    longer mentors (deactivated, or without ``supervise_chats``)."""
     mentor = _require_mentor(caller)
     with transaction.atomic():
         trainee = _locked_trainee(trainee_id)
@@ -115,7 +122,7 @@ def pair(*, caller: Caller, trainee_id) -> Trainee:
             raise InvalidInput(_("You cannot mentor yourself."), code="self_mentoring")
         if trainee.stage == Trainee.Stage.GRADUATED:
             raise Conflict(_("This trainee has graduated."), code="graduated")
-        if trainee.mentor_id not in (None, mentor.pk):
+        if trainee.mentor_id not in (None, mentor.pk) and still_mentors(trainee.mentor):
             raise Conflict(_("This trainee already has a mentor."), code="already_paired")
         trainee.mentor = mentor
         if trainee.stage == Trainee.Stage.APPLIED:
@@ -394,15 +401,17 @@ def _last_training_chat(trainee: Trainee) -> ChatSession | None:
 
 
 def graduate(*, caller: Caller, trainee_id) -> Trainee:
-    """A mentor confirms a proposed trainee: they join the helpers group, the mentor is credited.
-
-    Confirming twice changes nothing more.
+    """The trainee's own mentor confirms them: they join the helpers group, the mentor is
+    credited. Only that mentor vouches for them; another supervisor first takes the trainee over
+    (``pair``, possible once the mentor no longer mentors). Confirming twice changes nothing.
     """
     mentor = _require_mentor(caller)
     with transaction.atomic():
         trainee = _locked_trainee(trainee_id)
         if trainee.user_id == mentor.pk:
             raise Forbidden(_("You cannot graduate yourself."), code="self_mentoring")
+        if trainee.mentor_id != mentor.pk:
+            raise Forbidden(_("This is not a trainee of yours."), code="not_your_trainee")
         if trainee.stage == Trainee.Stage.GRADUATED:
             return trainee
         if trainee.stage != Trainee.Stage.PROPOSED and not (

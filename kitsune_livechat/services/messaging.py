@@ -128,19 +128,16 @@ def store_message(
     return message, True
 
 
-def post_system_message(
-    session: ChatSession, text: str | Promise, /, *, note: str = "", **params: Any
-) -> Message:
+def post_system_message(session: ChatSession, text: str | Promise, /, **params: Any) -> Message:
     """A line everyone in the chat sees: assignments, transfers, joins, endings.
 
     ``text`` is a lazy translation (``gettext_lazy``) rendered in the chat's language, not in
     that of whoever triggered the line (a helper's browser, a socket, the sweep), since the line
-    is stored once and read by the visitor. ``params`` fill its placeholders; ``note`` is free
-    text someone typed, appended untranslated.
+    is stored once and read by the visitor. ``params`` fill its placeholders. Nothing typed by
+    staff for staff belongs here: such notes are stored as ``note`` messages.
     """
     with translation.override(session.locale or settings.LANGUAGE_CODE):
         body = str(text) % params if params else str(text)
-    body = f"{body} {note}".strip()
     message, _created = store_message(
         session_id=session.pk, body=body, role=Message.Role.SYSTEM, kind=Message.Kind.SYSTEM
     )

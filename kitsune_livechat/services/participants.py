@@ -21,7 +21,7 @@ from ..conf import livechat_settings
 from ..exceptions import Conflict, Forbidden, NotFound
 from ..host import get_host_adapter
 from ..models import ChatSession, Participant, Trainee
-from .access import Caller, ChatRole, SessionAccess, get_session_for
+from .access import Caller, ChatRole, SessionAccess, get_session_for, in_training
 from .locks import for_update
 from .messaging import post_system_message
 from .routing import helper_by_username
@@ -303,13 +303,13 @@ def join_as_monitor(*, caller: Caller, session_id) -> Participant:
 
 
 def _may_knock(caller: Caller) -> bool:
-    if caller.has_perm("answer_chats"):
+    """Contributors, and trainees their mentor vouches for; an applicant nobody has paired yet
+    is told so (``no_mentor``), since observing means reading the staff side of a chat."""
+    if caller.has_perm("answer_chats") or in_training(caller.user_id):
         return True
-    return (
-        Trainee.objects.filter(user_id=caller.user_id)
-        .exclude(stage=Trainee.Stage.GRADUATED)
-        .exists()
-    )
+    if Trainee.objects.filter(user_id=caller.user_id, mentor__isnull=True).exists():
+        raise Forbidden(_("A mentor has to pair with you first."), code="no_mentor")
+    return False
 
 
 def knock(*, caller: Caller, session_id) -> Participant:

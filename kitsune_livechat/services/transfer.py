@@ -18,12 +18,12 @@ from django.utils.translation import gettext_lazy
 from .. import realtime
 from ..exceptions import Conflict, Forbidden, InvalidInput
 from ..host import get_host_adapter
-from ..models import AgentStatus, ChatSession, Participant, Queue
+from ..models import AgentStatus, ChatSession, Message, Participant, Queue
 from ..signals import chat_transferred, send_on_commit
 from .access import Caller, SessionAccess, get_session_for
 from .availability import position_and_wait
 from .cleaning import clean_text
-from .messaging import post_system_message
+from .messaging import post_system_message, store_message
 from .routing import auto_assign, check_seat, helper_by_username, lock_helper, require_helper
 
 Status = ChatSession.Status
@@ -104,7 +104,6 @@ def transfer_chat(
                 now=now,
                 text=gettext_lazy("%(who)s transferred the chat to %(name)s."),
                 params={"who": who, "name": adapter.display_name(target)},
-                note=note,
             )
         else:
             put_back_in_line(
@@ -115,8 +114,9 @@ def transfer_chat(
                     "%(who)s put the chat back in the queue; the next volunteer will join."
                 ),
                 params={"who": who},
-                note=note,
             )
+        if note:
+            _leave_note(access, caller, note)
         send_on_commit(
             chat_transferred,
             ChatSession,
@@ -131,15 +131,27 @@ def transfer_chat(
     return access
 
 
+def _leave_note(access: SessionAccess, caller: Caller, note: str) -> None:
+    """The "note for the next helper": a staff-only note in the chat, never part of the line
+    the visitor sees, so it stays out of the transcript, the forum question and the emails."""
+    store_message(
+        session_id=access.session.pk,
+        body=note,
+        role=Message.Role(access.role.value),
+        kind=Message.Kind.NOTE,
+        author=caller.user,
+        author_name=get_host_adapter().display_name(caller.user),
+    )
+
+
 def _announce(
     session: ChatSession,
     *,
     previous_id: int | None,
     text: str | Promise,
     params: dict[str, Any] | None,
-    note: str,
 ) -> None:
-    post_system_message(session, text, note=note, **(params or {}))
+    post_system_message(session, text, **(params or {}))
     position, wait = position_and_wait(session)
     realtime.session_status_changed(
         session, change="transferred", position=position, wait_seconds=wait
@@ -155,7 +167,6 @@ def _hand_to(
     now: datetime,
     text: str | Promise,
     params: dict[str, Any] | None = None,
-    note: str = "",
 ) -> None:
     """Give a locked active chat to ``target``, whose seat was checked under their lock."""
     previous_id = session.helper_id
@@ -164,7 +175,7 @@ def _hand_to(
     ChatSession.objects.filter(pk=session.pk).update(helper=target, assigned_at=now)
     session.helper, session.assigned_at = target, now
     AgentStatus.objects.filter(user=target).update(last_assigned=now)
-    _announce(session, previous_id=previous_id, text=text, params=params, note=note)
+    _announce(session, previous_id=previous_id, text=text, params=params)
     realtime.agent_chat_changed(target.pk, session, change="transferred_in")
 
 
@@ -175,13 +186,12 @@ def put_back_in_line(
     now: datetime,
     text: str | Promise,
     params: dict[str, Any] | None = None,
-    note: str = "",
 ) -> None:
     """Return a locked active chat to ``queue``, keeping its place (its request time).
 
     Used by a transfer to a queue and by the sweep for chats whose helper vanished; the caller
     runs ``auto_assign()`` after the transaction. ``text`` (lazy, with ``params``) is written in
-    the chat's language, followed by the untranslated ``note``.
+    the chat's language.
     """
     previous_id = session.helper_id
     if previous_id is not None:
@@ -191,7 +201,7 @@ def put_back_in_line(
     )
     session.status, session.helper, session.assigned_at = Status.WAITING, None, None
     session.queue = queue
-    _announce(session, previous_id=previous_id, text=text, params=params, note=note)
+    _announce(session, previous_id=previous_id, text=text, params=params)
     realtime.queue_changed(session, change="requeued")
     realtime.line_moved(session.queue_id)
 

@@ -7,7 +7,9 @@
 //   `resumed`, so nothing falls in the gap. Seqs we already have are dropped.
 // - Messages typed while disconnected wait in an outbox kept in localStorage with their
 //   `client_msg_id`; after `resumed` they are sent (again). The server stores a repeated id only
-//   once, so nothing typed is lost or duplicated, even across a reload.
+//   once, so nothing typed is lost or duplicated, even across a reload. A send the server
+//   failed (`server_error`, which names its `client_msg_id`) stays in the outbox and is retried.
+// - The heartbeat `ping` carries our last seq; the server replays anything this socket missed.
 
 import { randomId, store } from "./dom.js";
 
@@ -16,6 +18,8 @@ const SILENCE_LIMIT = 60_000;
 const RESUME_GRACE = 5_000;
 const MAX_BACKOFF = 30_000;
 const REFUSED = new Set([4401, 4403, 4404]);
+// A send the server failed to store (`server_error`) is tried this many times in all.
+const MAX_TRIES = 5;
 
 export class ChatSocket extends EventTarget {
   /**
@@ -157,6 +161,9 @@ export class ChatSocket extends EventTarget {
         this.onResumed();
         this.emit("resumed", frame);
         break;
+      case "ack":
+        this.confirm(frame.client_msg_id);
+        break;
       case "pong":
         break;
       case "error":
@@ -167,11 +174,13 @@ export class ChatSocket extends EventTarget {
     }
   }
 
+  /** The server stored this send: it leaves the outbox. */
+  confirm(clientMsgId) {
+    if (clientMsgId && this.outbox.delete(clientMsgId)) this.saveOutbox();
+  }
+
   onMessage(frame) {
-    if (frame.client_msg_id && this.outbox.has(frame.client_msg_id)) {
-      this.outbox.delete(frame.client_msg_id);
-      this.saveOutbox();
-    }
+    this.confirm(frame.client_msg_id);
     if (typeof frame.seq === "number") {
       if (this.seen.has(frame.seq)) return;
       this.seen.add(frame.seq);
@@ -183,11 +192,15 @@ export class ChatSocket extends EventTarget {
   onError(frame) {
     const id = frame.client_msg_id;
     if (id && this.outbox.has(id)) {
-      if (frame.code === "rate_limited") {
-        // Kept: sent again after a pause.
-        window.setTimeout(() => this.isReady() && this.transmit(this.outbox.get(id)), 3000);
+      const item = this.outbox.get(id);
+      item.tries = (item.tries || 0) + 1;
+      const retry = frame.code === "server_error" && item.tries < MAX_TRIES;
+      if (frame.code === "rate_limited" || retry) {
+        // Kept: sent again after a pause (the server stores one id once, however often).
+        window.setTimeout(() => {
+          if (this.isReady() && this.outbox.has(id)) this.transmit(item);
+        }, 3000);
       } else {
-        const item = this.outbox.get(id);
         this.discard(id);
         this.emit("failed", { ...frame, item });
         return;
@@ -219,7 +232,10 @@ export class ChatSocket extends EventTarget {
       this.scheduleReconnect();
       return;
     }
-    this.ws.send(JSON.stringify({ type: "ping" }));
+    // The server answers by sending whatever this socket missed (say, while its channel layer
+    // was down), so an open socket never stays behind.
+    const ping = this.resume ? { type: "ping", last_seq: this.lastSeq } : { type: "ping" };
+    this.ws.send(JSON.stringify(ping));
   }
 
   dropConnection(state) {
