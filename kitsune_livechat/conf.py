@@ -57,6 +57,10 @@ DEFAULTS: dict[str, Any] = {
     # Messages: longest body in characters; rate limit per connection or user.
     "MAX_MESSAGE_LENGTH": 2000,
     "RATE_LIMIT_MESSAGES": 20,
+    # Longest client WebSocket frame in characters (a message at MAX_MESSAGE_LENGTH with
+    # escapes fits); longer frames get an error frame. Set the ASGI server's own cap above it
+    # (uvicorn --ws-max-size) so bigger frames are refused before they are buffered.
+    "MAX_FRAME_SIZE": 16384,
     "RATE_LIMIT_SECONDS": 10,
     # A helper who sends no heartbeat for this long goes offline (seconds).
     "HEARTBEAT_TIMEOUT": 90,

@@ -23,7 +23,7 @@ from . import realtime
 from .conf import livechat_settings
 from .exceptions import InvalidInput, LivechatError, NotFound
 from .models import ChatSession, Message
-from .services import console, messaging, participants
+from .services import cleaning, console, messaging, participants
 from .services.access import (
     Caller,
     SessionAccess,
@@ -52,6 +52,25 @@ def caller_from_scope(scope: dict[str, Any]) -> Caller | None:
     if not authenticated and not key:
         return None
     return Caller(user=user if authenticated else None, anonymous_key=key or "")
+
+
+def parse_frame(text_data: str | None) -> dict:
+    """A client frame as a JSON object with a ``type``, or InvalidInput naming what is wrong.
+
+    Size is checked before parsing, so no frame makes the server hold more than the protocol
+    needs; its contents are checked by ``cleaning.check_structure`` before dispatch.
+    """
+    if text_data is None:
+        raise InvalidInput(_("Frames must be JSON text."), code="invalid_frame")
+    if len(text_data) > livechat_settings.MAX_FRAME_SIZE:
+        raise InvalidInput(_("The frame is too large."), code="frame_too_large")
+    try:
+        content = json.loads(text_data)
+    except (ValueError, RecursionError):
+        raise InvalidInput(_("The frame is not valid JSON."), code="invalid_json") from None
+    if not isinstance(content, dict) or not isinstance(content.get("type"), str):
+        raise InvalidInput(_("A frame is a JSON object with a type."), code="invalid_frame")
+    return content
 
 
 class AccessLost(Exception):
@@ -106,22 +125,17 @@ class LivechatConsumer(AsyncJsonWebsocketConsumer):
         """Every client frame: parse, dispatch, and answer any failure with an ``error``."""
         if self.closed:
             return
-        if text_data is None:
-            await self.send_error("invalid_frame", _("Frames must be JSON text."))
-            return
         try:
-            content = json.loads(text_data)
-        except ValueError:
-            await self.send_error("invalid_json", _("The frame is not valid JSON."))
-            return
-        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
-            await self.send_error("invalid_frame", _("A frame is a JSON object with a type."))
+            content = parse_frame(text_data)
+        except InvalidInput as exc:
+            await self.send_error(exc.code, exc.detail)
             return
         method = self.frames.get(content["type"])
         if method is None:
             await self.send_error("unknown_type", _("Unknown frame type."), frame=content["type"])
             return
         try:
+            cleaning.check_structure(content)
             await getattr(self, method)(content)
         except AccessLost:
             await self.shut(CLOSE_NOT_ALLOWED)

@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from .errors import install_error_handlers
+from .parser import CheckedParser
 
 api = NinjaAPI(
     title="Live chat",
@@ -10,6 +11,7 @@ api = NinjaAPI(
     description="Queues, sessions, messages and insight for live chat (see the README).",
     # Nested inside the app's "livechat" URL namespace, so ninja reverses its own URLs through it.
     urls_namespace="livechat:livechat_api",
+    parser=CheckedParser(),
 )
 install_error_handlers(api)
 api.add_router("", "kitsune_livechat.api.messages.router")

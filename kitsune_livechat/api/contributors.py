@@ -5,6 +5,7 @@ shape the answer. Observing a chat (knock, admit) lives with the other participa
 """
 
 from typing import Literal
+from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
@@ -216,7 +217,7 @@ def graduate(request: HttpRequest, trainee_id: int):
 
 
 @router.post("sessions/{session_id}/handover", response=HandOverOut, auth=chat_auth)
-def hand_over(request: HttpRequest, session_id: str, data: HandOverIn):
+def hand_over(request: HttpRequest, session_id: UUID, data: HandOverIn):
     """The chat's helper hands it to their trainee and stays in it as the mentor."""
     session = mentoring.hand_over(
         caller=caller_of(request),
@@ -236,7 +237,7 @@ def hand_over(request: HttpRequest, session_id: str, data: HandOverIn):
     response={200: MessageOut, 201: MessageOut},
     auth=chat_auth,
 )
-def approve_draft(request: HttpRequest, session_id: str, seq: int, data: ApproveIn):
+def approve_draft(request: HttpRequest, session_id: UUID, seq: int, data: ApproveIn):
     """The mentor publishes a trainee's draft to the visitor, as written or with ``body``
     edited; approving again answers 200 with the message already published."""
     message, created = mentoring.approve_draft(
