@@ -1,11 +1,10 @@
 """The app's own django-ninja API; the host only includes ``kitsune_livechat.urls``."""
 
-from ninja import NinjaAPI
-
 from .errors import install_error_handlers
+from .openapi import LivechatAPI
 from .parser import CheckedParser
 
-api = NinjaAPI(
+api = LivechatAPI(
     title="Live chat",
     version="1",
     description="Queues, sessions, messages and insight for live chat (see the README).",

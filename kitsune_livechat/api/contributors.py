@@ -106,7 +106,7 @@ class ApproveIn(Schema):
     body: str | None = None
 
 
-class MessageOut(Schema):
+class ApprovedMessageOut(Schema):
     seq: int
     author: str
     role: str
@@ -234,7 +234,7 @@ def hand_over(request: HttpRequest, session_id: UUID, data: HandOverIn):
 
 @router.post(
     "sessions/{session_id}/drafts/{seq}/approve",
-    response={200: MessageOut, 201: MessageOut},
+    response={200: ApprovedMessageOut, 201: ApprovedMessageOut},
     auth=chat_auth,
 )
 def approve_draft(request: HttpRequest, session_id: UUID, seq: int, data: ApproveIn):

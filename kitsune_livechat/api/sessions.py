@@ -38,7 +38,7 @@ class FocusQuestionOut(Schema):
     required: bool
 
 
-class FocusOut(Schema):
+class PublicFocusOut(Schema):
     slug: str
     title: str
     description: str
@@ -51,7 +51,7 @@ class AvailabilityOut(Schema):
     wait_seconds: int | None
     online: int
     queue: str | None
-    focus: FocusOut | None
+    focus: PublicFocusOut | None
     fallback: list[str]
 
 
