@@ -15,6 +15,7 @@ import logging
 from typing import Any
 from urllib.parse import parse_qs
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.translation import gettext as _
@@ -23,7 +24,7 @@ from . import realtime
 from .conf import livechat_settings
 from .exceptions import InvalidInput, LivechatError, NotFound
 from .models import ChatSession, Message
-from .services import cleaning, console, messaging, participants
+from .services import cleaning, console, limits, messaging, participants
 from .services.access import (
     Caller,
     SessionAccess,
@@ -36,10 +37,17 @@ logger = logging.getLogger(__name__)
 
 CLOSE_NOT_ALLOWED = 4403
 CLOSE_NO_SUCH_CHAT = 4404
+CLOSE_TOO_MANY_SOCKETS = 4429
 # Typing, read and other frames may come this many times as often as messages.
 FRAME_BUDGET_FACTOR = 5
 
 db = database_sync_to_async
+
+
+async def spend(budget, *args) -> None:
+    """Charge a ``services.limits`` budget: it lives in Django's cache, not the database, so it
+    runs off the event loop without database_sync_to_async's connection bookkeeping."""
+    await sync_to_async(budget, thread_sensitive=False)(*args)
 
 
 def caller_from_scope(scope: dict[str, Any]) -> Caller | None:
@@ -86,7 +94,18 @@ class LivechatConsumer(AsyncJsonWebsocketConsumer):
     async def websocket_connect(self, message):
         self.joined: list[str] = []
         self.closed = False
+        self.seated: Caller | None = None
         await super().websocket_connect(message)
+
+    async def take_seat(self, caller: Caller) -> bool:
+        """One of the caller's open-socket seats; refused with 4429 when all are taken."""
+        try:
+            await spend(limits.open_socket, caller)
+        except LivechatError:
+            await self.refuse(CLOSE_TOO_MANY_SOCKETS)
+            return False
+        self.seated = caller
+        return True
 
     async def refuse(self, code: int) -> None:
         """Accept and close at once: the client sees the code, and no data."""
@@ -117,6 +136,9 @@ class LivechatConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code):
         self.closed = True
         await self.leave(*self.joined)
+        if getattr(self, "seated", None) is not None:
+            caller, self.seated = self.seated, None
+            await spend(limits.close_socket, caller)
 
     async def send_error(self, code: str, detail: str, **extra: Any) -> None:
         await self.send_json({"type": "error", "code": code, "detail": detail, **extra})
@@ -174,8 +196,6 @@ class SessionConsumer(LivechatConsumer):
         self.access: SessionAccess | None = None
         self.status = ""
         self.position_task: asyncio.Task | None = None
-        self.send_limit = messaging.RateLimiter()
-        self.frame_limit = messaging.RateLimiter(factor=FRAME_BUDGET_FACTOR)
         if self.caller is None:
             await self.refuse(CLOSE_NOT_ALLOWED)
             return
@@ -184,6 +204,8 @@ class SessionConsumer(LivechatConsumer):
         except NotFound:
             exists = await db(session_exists)(self.session_id)
             await self.refuse(CLOSE_NOT_ALLOWED if exists else CLOSE_NO_SUCH_CHAT)
+            return
+        if not await self.take_seat(self.caller):
             return
         # Groups first, then the replay: nothing sent meanwhile can fall in between.
         await self.adopt(access)
@@ -231,7 +253,7 @@ class SessionConsumer(LivechatConsumer):
     # --- Client frames ------------------------------------------------------------------------
 
     async def on_send(self, content: dict) -> None:
-        self.send_limit.hit()
+        await spend(limits.spend_message, self.caller)
         try:
             message, created = await db(messaging.send_message)(
                 caller=self.caller,
@@ -247,7 +269,7 @@ class SessionConsumer(LivechatConsumer):
             await self.send_json({"type": "message", **messaging.message_json(message)})
 
     async def on_typing(self, content: dict) -> None:
-        self.frame_limit.hit()
+        await spend(limits.spend_frame, self.caller, FRAME_BUDGET_FACTOR)
         active = content.get("active", True)
         if not isinstance(active, bool):
             raise InvalidInput(_("active must be true or false."), code="invalid_active")
@@ -263,7 +285,7 @@ class SessionConsumer(LivechatConsumer):
             raise AccessLost() from None
 
     async def on_read(self, content: dict) -> None:
-        self.frame_limit.hit()
+        await spend(limits.spend_frame, self.caller, FRAME_BUDGET_FACTOR)
         try:
             await db(messaging.mark_read)(
                 caller=self.caller,
@@ -275,7 +297,7 @@ class SessionConsumer(LivechatConsumer):
             raise AccessLost() from None
 
     async def on_resume(self, content: dict) -> None:
-        self.frame_limit.hit()
+        await spend(limits.spend_frame, self.caller, FRAME_BUDGET_FACTOR)
         after_seq = messaging.clean_seq(content.get("after_seq", 0), name="after_seq")
         await self.recheck()
         await self.replay(after_seq)
@@ -374,6 +396,8 @@ class AgentConsumer(LivechatConsumer):
             groups = await db(console.console_groups)(user_id=self.caller.user_id)
         except LivechatError:
             await self.refuse(CLOSE_NOT_ALLOWED)
+            return
+        if not await self.take_seat(self.caller):
             return
         await self.join(*groups)
         await self.accept()

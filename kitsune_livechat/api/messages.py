@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
 from ..models import Message
-from ..services import messaging, participants
+from ..services import limits, messaging, participants
 from .auth import caller_of, chat_auth
 
 router = Router(tags=["messages"])
@@ -96,7 +96,7 @@ def _person(participant) -> dict:
 def send_message(request: HttpRequest, session_id: UUID, payload: MessageIn):
     """201 with the new message; 200 with the stored one when ``client_msg_id`` was used before."""
     caller = caller_of(request)
-    messaging.check_rate_limit(caller, session_id)
+    limits.spend_message(caller)
     message, created = messaging.send_message(
         caller=caller,
         session_id=session_id,

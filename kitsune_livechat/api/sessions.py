@@ -198,6 +198,7 @@ def request_chat(request: HttpRequest, payload: SessionIn):
         visitor_email=payload.email,
         fallback=payload.fallback,
         title=payload.title,
+        client=request.META.get("REMOTE_ADDR", ""),
     )
     access = SessionAccess(result.session, ChatRole.VISITOR)
     return Status(201 if result.created else 200, session_json(access, token=result.token))
