@@ -51,6 +51,8 @@ DEFAULTS: dict[str, Any] = {
     "TOP_HELPERS_COUNT": 10,
     # Visitors without an account may chat (identified by a signed token).
     "ALLOW_ANONYMOUS": False,
+    # An anonymous visitor's token stops opening a chat this long after it ended (seconds).
+    "VISITOR_TOKEN_GRACE": 24 * 3600,
     # Where browsers open the chat sockets: a path on this site, or a full wss:// URL when the
     # ASGI server runs on another host (Kitsune itself serves WSGI only).
     "WEBSOCKET_ROOT": "/ws/livechat/",

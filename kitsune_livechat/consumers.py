@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 CLOSE_NOT_ALLOWED = 4403
 CLOSE_NO_SUCH_CHAT = 4404
 CLOSE_TOO_MANY_SOCKETS = 4429
+# A socket opened without a login or token closes unless ``auth`` comes this soon (seconds).
+AUTH_TIMEOUT = 10
 # Typing, read and other frames may come this many times as often as messages.
 FRAME_BUDGET_FACTOR = 5
 
@@ -94,6 +96,7 @@ class LivechatConsumer(AsyncJsonWebsocketConsumer):
     async def websocket_connect(self, message):
         self.joined: list[str] = []
         self.closed = False
+        self.accepted = False
         self.seated: Caller | None = None
         await super().websocket_connect(message)
 
@@ -110,8 +113,13 @@ class LivechatConsumer(AsyncJsonWebsocketConsumer):
     async def refuse(self, code: int) -> None:
         """Accept and close at once: the client sees the code, and no data."""
         self.closed = True
-        await self.accept()
+        if not self.accepted:
+            await self.accept()
         await self.close(code=code)
+
+    async def accept(self, subprotocol=None, headers=None):
+        self.accepted = True
+        await super().accept(subprotocol, headers)
 
     async def shut(self, code: int) -> None:
         """Close a connection that was open: stop receiving first."""
@@ -152,6 +160,9 @@ class LivechatConsumer(AsyncJsonWebsocketConsumer):
         except InvalidInput as exc:
             await self.send_error(exc.code, exc.detail)
             return
+        if getattr(self, "caller", None) is None and content["type"] != "auth":
+            await self.send_error("not_authenticated", _("Send your visitor token first."))
+            return
         method = self.frames.get(content["type"])
         if method is None:
             await self.send_error("unknown_type", _("Unknown frame type."), frame=content["type"])
@@ -188,6 +199,7 @@ class SessionConsumer(LivechatConsumer):
         "read": "on_read",
         "resume": "on_resume",
         "ping": "on_ping",
+        "auth": "on_auth",
     }
 
     async def connect(self):
@@ -196,9 +208,39 @@ class SessionConsumer(LivechatConsumer):
         self.access: SessionAccess | None = None
         self.status = ""
         self.position_task: asyncio.Task | None = None
-        if self.caller is None:
+        self.auth_timer: asyncio.Task | None = None
+        if self.caller is None and not livechat_settings.ALLOW_ANONYMOUS:
             await self.refuse(CLOSE_NOT_ALLOWED)
             return
+        if self.caller is None:
+            # An anonymous visitor's token comes in the first frame (``auth``), which keeps it
+            # out of URLs and so out of access logs; ``?token=`` still works for old clients.
+            await self.accept()
+            self.auth_timer = asyncio.ensure_future(self.close_unless_authenticated())
+            return
+        await self.start()
+
+    async def close_unless_authenticated(self) -> None:
+        await asyncio.sleep(AUTH_TIMEOUT)
+        if self.caller is None:
+            await self.refuse(CLOSE_NOT_ALLOWED)
+
+    async def on_auth(self, content: dict) -> None:
+        """``auth {token}``: the first frame of a socket opened without a login or token."""
+        if self.caller is not None:
+            raise InvalidInput(_("This socket is already signed in."), code="already_authenticated")
+        token = content.get("token")
+        key = read_visitor_token(token) if isinstance(token, str) and token else None
+        if self.auth_timer is not None:
+            self.auth_timer.cancel()
+        if not key:
+            await self.refuse(CLOSE_NOT_ALLOWED)
+            return
+        self.caller = Caller(anonymous_key=key)
+        await self.start()
+
+    async def start(self) -> None:
+        """Admit the caller: the access gate, a socket seat, the groups, then the replay."""
         try:
             access = await db(get_session_for)(self.caller, self.session_id)
         except NotFound:
@@ -209,7 +251,8 @@ class SessionConsumer(LivechatConsumer):
             return
         # Groups first, then the replay: nothing sent meanwhile can fall in between.
         await self.adopt(access)
-        await self.accept()
+        if not self.accepted:
+            await self.accept()
         try:
             after_seq = int((self.query().get("after_seq") or ["0"])[0])
         except ValueError:
@@ -246,8 +289,9 @@ class SessionConsumer(LivechatConsumer):
         await self.adopt(access)
 
     async def disconnect(self, code):
-        if getattr(self, "position_task", None) is not None:
-            self.position_task.cancel()
+        for task in (getattr(self, "position_task", None), getattr(self, "auth_timer", None)):
+            if task is not None:
+                task.cancel()
         await super().disconnect(code)
 
     # --- Client frames ------------------------------------------------------------------------
