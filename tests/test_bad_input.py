@@ -173,3 +173,9 @@ def test_body_that_is_not_json_is_a_400(api_client, active_chat):
     )
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_json"
+
+
+def test_nul_byte_in_a_path_is_a_400(api_client):
+    response = api_client().get("karma/users/ali%00ce")
+    assert response.status_code == 400
+    assert response.json()["code"] == "nul_byte"

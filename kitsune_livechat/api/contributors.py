@@ -17,6 +17,7 @@ from ..exceptions import NotFound
 from ..host import get_host_adapter
 from ..models import Trainee
 from ..services import karma, mentoring
+from ..services.cleaning import check_structure
 from ..services.messaging import message_json
 from .auth import caller_of, chat_auth
 
@@ -157,6 +158,7 @@ def leaderboard(
 @router.get("karma/users/{username}", response=KarmaSummary, auth=None)
 def user_karma(request: HttpRequest, username: str):
     """A contributor's public karma, as their profile panel shows it."""
+    check_structure(username)  # path text skips the body and query parser's check
     User = get_user_model()
     user = User._default_manager.filter(**{User.USERNAME_FIELD: username}, is_active=True).first()
     if user is None:
