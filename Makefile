@@ -33,7 +33,7 @@ seed: migrate
 
 demo: seed
 	@echo "Serving the example site on http://127.0.0.1:8000/ (Ctrl-C stops it)"
-	$(BIN)/uvicorn --app-dir example_site config.asgi:application --host 127.0.0.1 --port 8000
+	$(BIN)/uvicorn --app-dir example_site config.asgi:application --host 127.0.0.1 --port 8000 --ws-max-size 65536
 
 lint: install
 	$(BIN)/ruff check .

@@ -91,6 +91,7 @@ def start_site(layer: str, port: int, args, bench_url: str) -> subprocess.Popen:
         "REDIS_URL": args.redis_url,
         "LIVECHAT_CHANNEL_LAYER": LAYERS[layer],
         "LIVECHAT_CHANNEL_PREFIX": f"livechat-bench-{uuid.uuid4().hex[:8]}",
+        "LIVECHAT_CACHE_PREFIX": f"livechat-bench-{uuid.uuid4().hex[:8]}",
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "example_site")]),
     }
     command = uvicorn_command("config.asgi:application", port)

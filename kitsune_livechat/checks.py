@@ -64,6 +64,29 @@ def check_channels(app_configs=None, **kwargs):
     return []
 
 
+PER_PROCESS_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+
+
+@register()
+def check_limits_cache(app_configs=None, **kwargs):
+    """Rate limits and socket caps count in the default cache; per process, each ASGI and WSGI
+    process grants a whole budget of its own."""
+    backend = (getattr(settings, "CACHES", None) or {}).get("default", {}).get("BACKEND", "")
+    if backend in PER_PROCESS_CACHES and not settings.DEBUG:
+        return [
+            Warning(
+                "The default cache is kept per process with DEBUG=False: live chat's rate limits "
+                "and socket caps are then counted by each process separately.",
+                hint="Configure a shared cache (Redis, Memcached or the database) as 'default'.",
+                id="livechat.W006",
+            )
+        ]
+    return []
+
+
 def _import_error(path: str, what: str, check_id: str) -> Error | None:
     try:
         import_string(path)

@@ -51,12 +51,28 @@ DEFAULTS: dict[str, Any] = {
     "TOP_HELPERS_COUNT": 10,
     # Visitors without an account may chat (identified by a signed token).
     "ALLOW_ANONYMOUS": False,
+    # An anonymous visitor's token stops opening a chat this long after it ended (seconds).
+    "VISITOR_TOKEN_GRACE": 24 * 3600,
     # Where browsers open the chat sockets: a path on this site, or a full wss:// URL when the
     # ASGI server runs on another host (Kitsune itself serves WSGI only).
     "WEBSOCKET_ROOT": "/ws/livechat/",
-    # Messages: longest body in characters; rate limit per connection or user.
+    # Messages: longest body in characters; rate limit per user (or anonymous visitor) over all
+    # their sockets and HTTP calls, shared by processes through Django's cache when it is shared.
     "MAX_MESSAGE_LENGTH": 2000,
     "RATE_LIMIT_MESSAGES": 20,
+    # Longest client WebSocket frame in characters (a message at MAX_MESSAGE_LENGTH with
+    # escapes fits); longer frames get an error frame. Set the ASGI server's own cap above it
+    # (uvicorn --ws-max-size) so bigger frames are refused before they are buffered.
+    "MAX_FRAME_SIZE": 16384,
+    # Chat and console sockets one user (or anonymous visitor) may hold open at once.
+    "MAX_SOCKETS_PER_USER": 10,
+    # Forum questions and follow-up emails asked for without a chat, per caller and per client
+    # address, in an hour.
+    "FALLBACK_LIMIT": 5,
+    # Anonymous visitors: new chats per client address in an hour, and the share of a queue's
+    # line (its seats limit) anonymous chats may fill, so logged-in visitors still get in.
+    "ANONYMOUS_CHATS_PER_IP": 5,
+    "ANONYMOUS_LINE_SHARE": 0.5,
     "RATE_LIMIT_SECONDS": 10,
     # A helper who sends no heartbeat for this long goes offline (seconds).
     "HEARTBEAT_TIMEOUT": 90,
@@ -75,8 +91,9 @@ DEFAULTS: dict[str, Any] = {
     "WAIT_HISTORY_MINUTES": 60,
     # Waiting chats are coalesced into one position push per visitor within this window (s).
     "POSITION_PUSH_DELAY": 0.25,
-    # Where email follow-up requests go when the chat had no helper (empty: nowhere; the
-    # visitor still gets a confirmation and the address is kept on the chat).
+    # Where email follow-up requests go (empty: nowhere; the visitor still gets a confirmation,
+    # the address is kept on the chat and the chat's helper sees the hand-off in the console).
+    # Never to a helper's own address, which would reach the visitor on the first reply.
     "FOLLOWUP_EMAIL": "",
     # Chat rows older than this are purged by livechat_purge (days).
     "RETENTION_DAYS": 365,

@@ -16,6 +16,7 @@ import time
 from typing import Any
 from urllib.parse import parse_qs
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.translation import gettext as _
@@ -24,7 +25,7 @@ from . import realtime
 from .conf import livechat_settings
 from .exceptions import InvalidInput, LivechatError, NotFound
 from .models import ChatSession, Message
-from .services import console, messaging, participants
+from .services import cleaning, console, limits, messaging, participants
 from .services.access import (
     Caller,
     SessionAccess,
@@ -42,6 +43,9 @@ logger = logging.getLogger(__name__)
 CLOSE_LOGGED_OUT = 4401
 CLOSE_NOT_ALLOWED = 4403
 CLOSE_NO_SUCH_CHAT = 4404
+CLOSE_TOO_MANY_SOCKETS = 4429
+# A socket opened without a login or token closes unless ``auth`` comes this soon (seconds).
+AUTH_TIMEOUT = 10
 # Typing, read and other frames may come this many times as often as messages.
 FRAME_BUDGET_FACTOR = 5
 
@@ -57,6 +61,12 @@ def retried(func):
     return call
 
 
+async def spend(budget, *args) -> None:
+    """Charge a ``services.limits`` budget: it lives in Django's cache, not the database, so it
+    runs off the event loop without database_sync_to_async's connection bookkeeping."""
+    await sync_to_async(budget, thread_sensitive=False)(*args)
+
+
 def caller_from_scope(scope: dict[str, Any]) -> Caller | None:
     """The logged-in user (AuthMiddlewareStack) and/or the anonymous visitor's ``?token=``."""
     user = scope.get("user")
@@ -67,6 +77,25 @@ def caller_from_scope(scope: dict[str, Any]) -> Caller | None:
     if not authenticated and not key:
         return None
     return Caller(user=user if authenticated else None, anonymous_key=key or "")
+
+
+def parse_frame(text_data: str | None) -> dict:
+    """A client frame as a JSON object with a ``type``, or InvalidInput naming what is wrong.
+
+    Size is checked before parsing, so no frame makes the server hold more than the protocol
+    needs; its contents are checked by ``cleaning.check_structure`` before dispatch.
+    """
+    if text_data is None:
+        raise InvalidInput(_("Frames must be JSON text."), code="invalid_frame")
+    if len(text_data) > livechat_settings.MAX_FRAME_SIZE:
+        raise InvalidInput(_("The frame is too large."), code="frame_too_large")
+    try:
+        content = json.loads(text_data)
+    except (ValueError, RecursionError):
+        raise InvalidInput(_("The frame is not valid JSON."), code="invalid_json") from None
+    if not isinstance(content, dict) or not isinstance(content.get("type"), str):
+        raise InvalidInput(_("A frame is a JSON object with a type."), code="invalid_frame")
+    return content
 
 
 class AccessLost(Exception):
@@ -86,6 +115,8 @@ class LivechatConsumer(AsyncJsonWebsocketConsumer):
     async def websocket_connect(self, message):
         self.joined: list[str] = []
         self.closed = False
+        self.accepted = False
+        self.seated: Caller | None = None
         # The login session the socket was opened with: a logout ends it.
         self.session_key = getattr(self.scope.get("session"), "session_key", None)
         await super().websocket_connect(message)
@@ -103,11 +134,26 @@ class LivechatConsumer(AsyncJsonWebsocketConsumer):
             raise LoggedOut()
         self.caller = caller
 
+    async def take_seat(self, caller: Caller) -> bool:
+        """One of the caller's open-socket seats; refused with 4429 when all are taken."""
+        try:
+            await spend(limits.open_socket, caller)
+        except LivechatError:
+            await self.refuse(CLOSE_TOO_MANY_SOCKETS)
+            return False
+        self.seated = caller
+        return True
+
     async def refuse(self, code: int) -> None:
         """Accept and close at once: the client sees the code, and no data."""
         self.closed = True
-        await self.accept()
+        if not self.accepted:
+            await self.accept()
         await self.close(code=code)
+
+    async def accept(self, subprotocol=None, headers=None):
+        self.accepted = True
+        await super().accept(subprotocol, headers)
 
     async def shut(self, code: int) -> None:
         """Close a connection that was open: stop receiving first."""
@@ -132,6 +178,9 @@ class LivechatConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code):
         self.closed = True
         await self.leave(*self.joined)
+        if getattr(self, "seated", None) is not None:
+            caller, self.seated = self.seated, None
+            await spend(limits.close_socket, caller)
 
     async def send_error(self, code: str, detail: str, **extra: Any) -> None:
         await self.send_json({"type": "error", "code": code, "detail": detail, **extra})
@@ -140,16 +189,13 @@ class LivechatConsumer(AsyncJsonWebsocketConsumer):
         """Every client frame: parse, dispatch, and answer any failure with an ``error``."""
         if self.closed:
             return
-        if text_data is None:
-            await self.send_error("invalid_frame", _("Frames must be JSON text."))
-            return
         try:
-            content = json.loads(text_data)
-        except ValueError:
-            await self.send_error("invalid_json", _("The frame is not valid JSON."))
+            content = parse_frame(text_data)
+        except InvalidInput as exc:
+            await self.send_error(exc.code, exc.detail)
             return
-        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
-            await self.send_error("invalid_frame", _("A frame is a JSON object with a type."))
+        if getattr(self, "caller", None) is None and content["type"] != "auth":
+            await self.send_error("not_authenticated", _("Send your visitor token first."))
             return
         method = self.frames.get(content["type"])
         if method is None:
@@ -161,7 +207,8 @@ class LivechatConsumer(AsyncJsonWebsocketConsumer):
         if isinstance(content.get("client_msg_id"), str):
             extra["client_msg_id"] = content["client_msg_id"]
         try:
-            if content["type"] != "ping":  # a ping re-reads the whole caller
+            cleaning.check_structure(content)
+            if content["type"] not in ("ping", "auth"):  # a ping re-reads the whole caller
                 await self.check_login()
             await getattr(self, method)(content)
         except LoggedOut:
@@ -194,6 +241,7 @@ class SessionConsumer(LivechatConsumer):
         "read": "on_read",
         "resume": "on_resume",
         "ping": "on_ping",
+        "auth": "on_auth",
     }
 
     async def connect(self):
@@ -202,24 +250,55 @@ class SessionConsumer(LivechatConsumer):
         self.access: SessionAccess | None = None
         self.status = ""
         self.position_task: asyncio.Task | None = None
-        self.send_limit = messaging.RateLimiter()
-        self.frame_limit = messaging.RateLimiter(factor=FRAME_BUDGET_FACTOR)
         # Every message with a seq up to here was sent on this socket, or is not for it.
         self.last_seq = 0
         self.synced_at = time.monotonic()
         self.resync_task: asyncio.Task | None = None
-        if self.caller is None:
+        self.auth_timer: asyncio.Task | None = None
+        if self.caller is None and not livechat_settings.ALLOW_ANONYMOUS:
             await self.refuse(CLOSE_NOT_ALLOWED)
             return
+        if self.caller is None:
+            # An anonymous visitor's token comes in the first frame (``auth``), which keeps it
+            # out of URLs and so out of access logs; ``?token=`` still works for old clients.
+            await self.accept()
+            self.auth_timer = asyncio.ensure_future(self.close_unless_authenticated())
+            return
+        await self.start()
+
+    async def close_unless_authenticated(self) -> None:
+        await asyncio.sleep(AUTH_TIMEOUT)
+        if self.caller is None:
+            await self.refuse(CLOSE_NOT_ALLOWED)
+
+    async def on_auth(self, content: dict) -> None:
+        """``auth {token}``: the first frame of a socket opened without a login or token."""
+        if self.caller is not None:
+            raise InvalidInput(_("This socket is already signed in."), code="already_authenticated")
+        token = content.get("token")
+        key = read_visitor_token(token) if isinstance(token, str) and token else None
+        if self.auth_timer is not None:
+            self.auth_timer.cancel()
+        if not key:
+            await self.refuse(CLOSE_NOT_ALLOWED)
+            return
+        self.caller = Caller(anonymous_key=key)
+        await self.start()
+
+    async def start(self) -> None:
+        """Admit the caller: the access gate, a socket seat, the groups, then the replay."""
         try:
             access = await retried(get_session_for)(self.caller, self.session_id)
         except NotFound:
             exists = await retried(session_exists)(self.session_id)
             await self.refuse(CLOSE_NOT_ALLOWED if exists else CLOSE_NO_SUCH_CHAT)
             return
+        if not await self.take_seat(self.caller):
+            return
         # Groups first, then the replay: nothing sent meanwhile can fall in between.
         await self.adopt(access)
-        await self.accept()
+        if not self.accepted:
+            await self.accept()
         try:
             after_seq = int((self.query().get("after_seq") or ["0"])[0])
         except ValueError:
@@ -316,7 +395,8 @@ class SessionConsumer(LivechatConsumer):
                     self.synced_at = time.monotonic()
 
     async def disconnect(self, code):
-        for task in (getattr(self, "position_task", None), getattr(self, "resync_task", None)):
+        tasks = ("position_task", "resync_task", "auth_timer")
+        for task in (getattr(self, name, None) for name in tasks):
             if task is not None:
                 task.cancel()
         await super().disconnect(code)
@@ -324,7 +404,7 @@ class SessionConsumer(LivechatConsumer):
     # --- Client frames ------------------------------------------------------------------------
 
     async def on_send(self, content: dict) -> None:
-        self.send_limit.hit()
+        await spend(limits.spend_message, self.caller)
         # A send with an id is stored once however often it is tried: safe to retry.
         store = retried if content.get("client_msg_id") else db
         try:
@@ -346,7 +426,7 @@ class SessionConsumer(LivechatConsumer):
         await self.deliver_live({"type": "message", **messaging.message_json(message)})
 
     async def on_typing(self, content: dict) -> None:
-        self.frame_limit.hit()
+        await spend(limits.spend_frame, self.caller, FRAME_BUDGET_FACTOR)
         active = content.get("active", True)
         if not isinstance(active, bool):
             raise InvalidInput(_("active must be true or false."), code="invalid_active")
@@ -362,7 +442,7 @@ class SessionConsumer(LivechatConsumer):
             raise AccessLost() from None
 
     async def on_read(self, content: dict) -> None:
-        self.frame_limit.hit()
+        await spend(limits.spend_frame, self.caller, FRAME_BUDGET_FACTOR)
         try:
             await db(messaging.mark_read)(
                 caller=self.caller,
@@ -377,14 +457,14 @@ class SessionConsumer(LivechatConsumer):
         """The client's heartbeat: re-check access and send what this socket missed, then
         ``pong {last_seq}`` (the client's own ``last_seq``, if it sends one, changes nothing:
         the server knows what it sent on this socket)."""
-        self.frame_limit.hit()
+        await spend(limits.spend_frame, self.caller, FRAME_BUDGET_FACTOR)
         if "last_seq" in content:
             messaging.clean_seq(content["last_seq"], name="last_seq")
         await self.resync()
         await self.send_json({"type": "pong", "last_seq": self.last_seq})
 
     async def on_resume(self, content: dict) -> None:
-        self.frame_limit.hit()
+        await spend(limits.spend_frame, self.caller, FRAME_BUDGET_FACTOR)
         after_seq = messaging.clean_seq(content.get("after_seq", 0), name="after_seq")
         # Never replay to someone no longer entitled, even if the event saying so was lost.
         await self.refresh()
@@ -526,6 +606,8 @@ class AgentConsumer(LivechatConsumer):
             groups = await db(console.console_groups)(user_id=self.caller.user_id)
         except LivechatError:
             await self.refuse(CLOSE_NOT_ALLOWED)
+            return
+        if not await self.take_seat(self.caller):
             return
         await self.join(*groups)
         await self.accept()

@@ -3,6 +3,7 @@ import os
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
 
@@ -70,6 +71,12 @@ def api_client():
 @pytest.fixture
 def default_queue(db):
     return DefaultQueueFactory()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits and socket seats count in the cache: every test starts with none spent."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -49,6 +49,7 @@ def start_server(
         "DATABASE_URL": db_url,
         "REDIS_URL": redis_url or os.environ["LIVECHAT_TEST_REDIS_URL"],
         "LIVECHAT_CHANNEL_PREFIX": settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"],
+        "LIVECHAT_CACHE_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "example_site")]),
         **(env or {}),
     }

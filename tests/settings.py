@@ -36,6 +36,14 @@ if REDIS_URL:
             },
         }
     }
+    # Shared Redis: clear() removes this run's keys only (Django's would FLUSHDB).
+    CACHES = {
+        "default": {
+            "BACKEND": "tests.caches.RunRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"livechat-test-{RUN_ID}",
+        }
+    }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 

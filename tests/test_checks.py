@@ -77,6 +77,20 @@ def test_in_memory_layer_outside_debug(debug, expected):
         assert ("livechat.W001" in ids()) is expected
 
 
+@pytest.mark.parametrize(
+    ("debug", "backend", "expected"),
+    [
+        (False, "django.core.cache.backends.locmem.LocMemCache", True),
+        (True, "django.core.cache.backends.locmem.LocMemCache", False),
+        (False, "django.core.cache.backends.redis.RedisCache", False),
+    ],
+)
+def test_per_process_cache_outside_debug(debug, backend, expected):
+    caches = {"default": {"BACKEND": backend, "LOCATION": "redis://127.0.0.1:1/0"}}
+    with override_settings(DEBUG=debug, CACHES=caches):
+        assert ("livechat.W006" in ids()) is expected
+
+
 @override_settings(LIVECHAT_KARMA_BACKENDS=["kitsune_livechat.nowhere.Backend"])
 def test_karma_backend_not_importable():
     messages = [m for m in run_checks() if m.id == "livechat.E004"]

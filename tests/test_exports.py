@@ -1,5 +1,6 @@
 """CSV exports: exact contents, filters, and streaming a large export in constant memory."""
 
+import asyncio
 import csv
 import io
 import tracemalloc
@@ -301,3 +302,70 @@ def exports_filters(params):
     from kitsune_livechat.services.stats import Filters
 
     return Filters.from_params(params)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_under_asgi_the_export_streams_as_it_is_read(monkeypatch):
+    """Django buffers a synchronous iterator whole under ASGI; this one must not be: the first
+    block reaches the client before the rest is read, and the content is complete."""
+    from channels.db import database_sync_to_async
+    from config.asgi import application
+
+    from tests.sockets import session_cookie
+
+    rows = exports.LINES_PER_CHUNK * 5
+    await database_sync_to_async(make_feedback)(rows)
+    editor = await database_sync_to_async(UserFactory)(username="editor", perms=["view_insights"])
+    cookie = await session_cookie(editor)
+    blocks_read = 0
+    real_stream = exports.stream_csv
+
+    def counted(header, rows_):
+        nonlocal blocks_read
+        for block in real_stream(header, rows_):
+            blocks_read += 1
+            yield block
+
+    monkeypatch.setattr(exports, "stream_csv", counted)
+    sent: list[tuple[int, bytes]] = []
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": reverse("livechat:insights_export", args=["feedback"]),
+        "raw_path": b"",
+        "query_string": b"from=2024-03-01&to=2024-03-31",
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), (b"cookie", f"sessionid={cookie}".encode())],
+        "client": ("127.0.0.1", 5000),
+        "server": ("testserver", 80),
+    }
+    answers = []
+
+    requests = [{"type": "http.request", "body": b"", "more_body": False}]
+
+    async def receive():
+        if requests:
+            return requests.pop()
+        await asyncio.Event().wait()  # the client stays connected
+
+    async def send(message):
+        answers.append(message)
+        if message["type"] == "http.response.body" and message.get("body"):
+            sent.append((blocks_read, message["body"]))
+
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        await application(scope, receive, send)
+
+    assert answers[0]["status"] == 200
+    assert not [w for w in caught if "synchronous iterators" in str(w.message)]
+    assert sent[0][0] <= 2, "the first block was sent only after reading further ones"
+    assert blocks_read >= 5
+    lines = list(csv.reader(io.StringIO(b"".join(body for _, body in sent).decode())))
+    assert len(lines) == rows + 1
+    assert lines[0] == [name for name, _ in exports.FEEDBACK_COLUMNS]

@@ -62,9 +62,11 @@ def test_missed_chat_reaches_the_team_and_confirms_to_the_visitor(
     assert session.article_title in request.body
 
 
-def test_ended_chat_goes_to_its_helper_with_what_the_visitor_saw(
+@override_settings(LIVECHAT_FOLLOWUP_EMAIL="team@support.example.org")
+def test_ended_chat_goes_to_the_team_never_to_its_helper(
     api_client, visitor, django_capture_on_commit_callbacks
 ):
+    """A reply from the helper's own mailbox would give the visitor their private address."""
     session = ActiveChatFactory(visitor=visitor, helper=UserFactory(email="priya@example.org"))
     MessageFactory(session=session, role=Message.Role.HELPER, body="Try a new profile.")
     MessageFactory(
@@ -75,7 +77,9 @@ def test_ended_chat_goes_to_its_helper_with_what_the_visitor_saw(
     follow_up(api_client, session, "mia@example.com", django_capture_on_commit_callbacks)
 
     request = mail.outbox[1]
-    assert request.to == ["priya@example.org"]
+    assert request.to == ["team@support.example.org"]
+    assert all("priya@example.org" not in message.recipients() for message in mail.outbox)
+    assert all("priya@example.org" not in message.body for message in mail.outbox)
     assert "Try a new profile." in request.body
     assert "Staff only" not in request.body
     assert "Staff only" not in mail.outbox[0].body
@@ -118,3 +122,47 @@ def test_someone_elses_chat_sends_nothing(api_client, visitor, django_capture_on
 
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
     assert mail.outbox == []
+
+
+@override_settings(LIVECHAT_FOLLOWUP_EMAIL="team@support.example.org")
+def test_one_email_follow_up_per_chat(api_client, visitor, django_capture_on_commit_callbacks):
+    session = ChatSessionFactory(visitor=visitor, status=ChatSession.Status.MISSED)
+    follow_up(api_client, session, "mia@example.com", django_capture_on_commit_callbacks)
+    sent = len(mail.outbox)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = api_client(visitor).post(
+            f"sessions/{session.pk}/handoff", {"to": "email", "email": "mia@example.com"}
+        )
+        other = api_client(visitor).post(
+            f"sessions/{session.pk}/handoff", {"to": "email", "email": "victim@example.net"}
+        )
+
+    assert again.status_code == 200
+    assert (other.status_code, other.json()["code"]) == (409, "already_handed_off")
+    assert len(mail.outbox) == sent == 2
+    session.refresh_from_db()
+    assert session.followup_email == "mia@example.com"
+
+
+@override_settings(LIVECHAT_FOLLOWUP_EMAIL="team@support.example.org", LIVECHAT_FALLBACK_LIMIT=2)
+def test_fallback_emails_without_a_chat_are_rate_limited(
+    api_client, visitor, django_capture_on_commit_callbacks
+):
+    """A closed queue takes the email fallback in the request itself; a flood of them stops."""
+    from tests.queueing_support import chat_form
+
+    DefaultQueueFactory()  # nobody online: closed
+    client = api_client(visitor)
+    codes = []
+    for n in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                "sessions", chat_form(fallback="email", email=f"m{n}@example.com")
+            )
+        codes.append((response.status_code, response.json().get("code")))
+
+    assert [status for status, _ in codes] == [201, 201, 429]
+    assert codes[2][1] == "fallback_rate_limited"
+    assert ChatSession.objects.filter(visitor=visitor).count() == 2
+    assert len(mail.outbox) == 4

@@ -9,6 +9,7 @@ way. Seeded once: chats whose visitor key starts with ``demo-`` mark the history
 import random
 from datetime import timedelta
 
+from django.test import override_settings
 from django.utils import timezone
 
 from kitsune_livechat.host import get_host_adapter
@@ -116,12 +117,15 @@ def _past_chat(rng, number, article, queue, helper, created, status) -> None:
         )
         ArticleFeedback.objects.filter(pk=filed.pk).update(created=session.ended_at)
         if rng.random() < 0.7:
-            feedback.rate_chat(
-                caller=visitor,
-                session_id=session.pk,
-                score=rng.choices([5, 4, 3, 2, 1], [6, 3, 1, 1, 1])[0],
-                article_helped=outcome == "article_solved",
-            )
+            # The visitor rated right after the chat; replayed weeks later, their token's grace
+            # period is over, so the replay stretches it to the chat's age.
+            with override_settings(LIVECHAT_VISITOR_TOKEN_GRACE=(DAYS + 1) * 86400):
+                feedback.rate_chat(
+                    caller=visitor,
+                    session_id=session.pk,
+                    score=rng.choices([5, 4, 3, 2, 1], [6, 3, 1, 1, 1])[0],
+                    article_helped=outcome == "article_solved",
+                )
     else:
         ChatSession.objects.filter(pk=session.pk).update(
             status=status, created=created, ended_at=created + waited

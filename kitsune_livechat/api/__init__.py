@@ -1,26 +1,8 @@
 """The app's own django-ninja API; the host only includes ``kitsune_livechat.urls``."""
 
-from typing import Any
-
-from ninja import NinjaAPI
-from ninja.openapi.docs import Swagger
-
-from ..links import api_root
 from .errors import install_error_handlers
-
-
-class LivechatAPI(NinjaAPI):
-    """Finds its own root wherever the site mounts it: inside ``kitsune_livechat.urls`` or, on a
-    site with locale-prefixed pages, through ``kitsune_livechat.api_urls``."""
-
-    def get_root_path(self, path_params: dict[str, Any]) -> str:
-        return api_root()
-
-
-class LivechatDocs(Swagger):
-    def get_openapi_url(self, api: NinjaAPI, path_params: dict[str, Any]) -> str:
-        return api_root() + "openapi.json"
-
+from .openapi import LivechatAPI, LivechatDocs
+from .parser import CheckedParser
 
 api = LivechatAPI(
     title="Live chat",
@@ -29,6 +11,7 @@ api = LivechatAPI(
     # Nested inside the app's "livechat" URL namespace, so ninja reverses its own URLs through it.
     urls_namespace="livechat:livechat_api",
     docs=LivechatDocs(),
+    parser=CheckedParser(),
 )
 install_error_handlers(api)
 api.add_router("", "kitsune_livechat.api.messages.router")

@@ -5,6 +5,7 @@ shape the answer. Observing a chat (knock, admit) lives with the other participa
 """
 
 from typing import Literal
+from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
@@ -16,6 +17,7 @@ from ..exceptions import NotFound
 from ..host import get_host_adapter
 from ..models import Trainee
 from ..services import karma, mentoring
+from ..services.cleaning import check_structure
 from ..services.messaging import message_json
 from .auth import caller_of, chat_auth
 
@@ -105,7 +107,7 @@ class ApproveIn(Schema):
     body: str | None = None
 
 
-class MessageOut(Schema):
+class ApprovedMessageOut(Schema):
     seq: int
     author: str
     role: str
@@ -156,6 +158,7 @@ def leaderboard(
 @router.get("karma/users/{username}", response=KarmaSummary, auth=None)
 def user_karma(request: HttpRequest, username: str):
     """A contributor's public karma, as their profile panel shows it."""
+    check_structure(username)  # path text skips the body and query parser's check
     User = get_user_model()
     user = User._default_manager.filter(**{User.USERNAME_FIELD: username}, is_active=True).first()
     if user is None:
@@ -216,7 +219,7 @@ def graduate(request: HttpRequest, trainee_id: int):
 
 
 @router.post("sessions/{session_id}/handover", response=HandOverOut, auth=chat_auth)
-def hand_over(request: HttpRequest, session_id: str, data: HandOverIn):
+def hand_over(request: HttpRequest, session_id: UUID, data: HandOverIn):
     """The chat's helper hands it to their trainee and stays in it as the mentor."""
     session = mentoring.hand_over(
         caller=caller_of(request),
@@ -233,10 +236,10 @@ def hand_over(request: HttpRequest, session_id: str, data: HandOverIn):
 
 @router.post(
     "sessions/{session_id}/drafts/{seq}/approve",
-    response={200: MessageOut, 201: MessageOut},
+    response={200: ApprovedMessageOut, 201: ApprovedMessageOut},
     auth=chat_auth,
 )
-def approve_draft(request: HttpRequest, session_id: str, seq: int, data: ApproveIn):
+def approve_draft(request: HttpRequest, session_id: UUID, seq: int, data: ApproveIn):
     """The mentor publishes a trainee's draft to the visitor, as written or with ``body``
     edited; approving again answers 200 with the message already published."""
     message, created = mentoring.approve_draft(

@@ -38,7 +38,7 @@ class RatingOut(Schema):
     created: datetime
 
 
-class ArticleRef(Schema):
+class FeedbackArticleRef(Schema):
     id: int
     title: str
     url: str
@@ -63,9 +63,9 @@ class FeedbackPatch(Schema):
 class FeedbackOut(Schema):
     outcome: str
     outcome_label: str
-    article: ArticleRef | None
+    article: FeedbackArticleRef | None
     revision_id: int | None
-    solved_by: ArticleRef | None
+    solved_by: FeedbackArticleRef | None
     missing: str
     suggested_change: str
     tags: list[str]

@@ -5,11 +5,13 @@ Thin doors: parse input, call one service in ``services.messaging`` or
 retried send with the same ``client_msg_id`` answers 200 with the stored message.
 """
 
+from uuid import UUID
+
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
 from ..models import Message
-from ..services import messaging, participants
+from ..services import limits, messaging, participants
 from .auth import caller_of, chat_auth
 
 router = Router(tags=["messages"])
@@ -91,10 +93,10 @@ def _person(participant) -> dict:
     response={200: MessageOut, 201: MessageOut},
     summary="Send a message",
 )
-def send_message(request: HttpRequest, session_id: str, payload: MessageIn):
+def send_message(request: HttpRequest, session_id: UUID, payload: MessageIn):
     """201 with the new message; 200 with the stored one when ``client_msg_id`` was used before."""
     caller = caller_of(request)
-    messaging.check_rate_limit(caller, session_id)
+    limits.spend_message(caller)
     message, created = messaging.send_message(
         caller=caller,
         session_id=session_id,
@@ -111,7 +113,7 @@ def send_message(request: HttpRequest, session_id: str, payload: MessageIn):
     response=list[MessageOut],
     summary="Messages after a seq",
 )
-def list_messages(request: HttpRequest, session_id: str, query: Query[HistoryQuery]):
+def list_messages(request: HttpRequest, session_id: UUID, query: Query[HistoryQuery]):
     """The messages the caller may see with ``seq > after_seq``, in seq order (at most
     ``limit``, up to 500); the visitor never gets whispers or notes."""
     _access, messages = messaging.history(
@@ -124,7 +126,7 @@ def list_messages(request: HttpRequest, session_id: str, query: Query[HistoryQue
 
 
 @router.post("sessions/{session_id}/read", auth=chat_auth, response=ReadOut, summary="Read mark")
-def mark_read(request: HttpRequest, session_id: str, payload: ReadIn):
+def mark_read(request: HttpRequest, session_id: UUID, payload: ReadIn):
     """The caller has read up to ``seq``; the chat's sockets show the mark."""
     seq = messaging.mark_read(caller=caller_of(request), session_id=session_id, seq=payload.seq)
     return {"seq": seq}
@@ -140,7 +142,7 @@ def mark_read(request: HttpRequest, session_id: str, payload: ReadIn):
     exclude_none=True,
     summary="Who is in the chat",
 )
-def list_participants(request: HttpRequest, session_id: str):
+def list_participants(request: HttpRequest, session_id: UUID):
     """Staff see everyone (invited, knocking, hidden monitors); the visitor the visible names."""
     return participants.people_for(caller=caller_of(request), session_id=session_id)
 
@@ -148,7 +150,7 @@ def list_participants(request: HttpRequest, session_id: str):
 @router.post(
     "sessions/{session_id}/invite", auth=chat_auth, response={201: PersonOut}, summary="Invite"
 )
-def invite(request: HttpRequest, session_id: str, payload: UserIn):
+def invite(request: HttpRequest, session_id: UUID, payload: UserIn):
     """Invite another helper (by username) into the chat; they accept from their console."""
     participant = participants.invite(
         caller=caller_of(request), session_id=session_id, username=payload.user
@@ -157,7 +159,7 @@ def invite(request: HttpRequest, session_id: str, payload: UserIn):
 
 
 @router.post("sessions/{session_id}/join", auth=chat_auth, response=PersonOut, summary="Monitor")
-def join(request: HttpRequest, session_id: str):
+def join(request: HttpRequest, session_id: UUID):
     """Supervisors join to watch, invisible to the visitor until they write to them."""
     participant = participants.join_as_monitor(caller=caller_of(request), session_id=session_id)
     return _person(participant)
@@ -166,14 +168,14 @@ def join(request: HttpRequest, session_id: str):
 @router.post(
     "sessions/{session_id}/knock", auth=chat_auth, response={202: PersonOut}, summary="Knock"
 )
-def knock(request: HttpRequest, session_id: str):
+def knock(request: HttpRequest, session_id: UUID):
     """A trainee asks to observe; the chat's helper admits or turns them away."""
     participant = participants.knock(caller=caller_of(request), session_id=session_id)
     return Status(202, _person(participant))
 
 
 @router.post("sessions/{session_id}/admit", auth=chat_auth, response=PersonOut, summary="Admit")
-def admit(request: HttpRequest, session_id: str, payload: UserIn):
+def admit(request: HttpRequest, session_id: UUID, payload: UserIn):
     """Let a knocking trainee in to observe."""
     participant = participants.admit(
         caller=caller_of(request), session_id=session_id, username=payload.user
@@ -184,7 +186,7 @@ def admit(request: HttpRequest, session_id: str, payload: UserIn):
 @router.post(
     "sessions/{session_id}/turn-away", auth=chat_auth, response=PersonOut, summary="Turn away"
 )
-def turn_away(request: HttpRequest, session_id: str, payload: UserIn):
+def turn_away(request: HttpRequest, session_id: UUID, payload: UserIn):
     """Refuse a knocking trainee."""
     participant = participants.turn_away(
         caller=caller_of(request), session_id=session_id, username=payload.user
@@ -193,7 +195,7 @@ def turn_away(request: HttpRequest, session_id: str, payload: UserIn):
 
 
 @router.post("sessions/{session_id}/leave", auth=chat_auth, response=PersonOut, summary="Leave")
-def leave(request: HttpRequest, session_id: str):
+def leave(request: HttpRequest, session_id: UUID):
     """An invited helper, monitor or trainee leaves the chat."""
     participant = participants.leave(caller=caller_of(request), session_id=session_id)
     return _person(participant)
@@ -212,7 +214,7 @@ def list_invitations(request: HttpRequest):
 @router.post(
     "invitations/{session_id}/accept", auth=chat_auth, response=PersonOut, summary="Accept"
 )
-def accept_invitation(request: HttpRequest, session_id: str):
+def accept_invitation(request: HttpRequest, session_id: UUID):
     """Join the chat one was invited to: visible to the visitor, announced with a line."""
     participant = participants.accept_invitation(caller=caller_of(request), session_id=session_id)
     return _person(participant)
@@ -221,7 +223,7 @@ def accept_invitation(request: HttpRequest, session_id: str):
 @router.post(
     "invitations/{session_id}/decline", auth=chat_auth, response=PersonOut, summary="Decline"
 )
-def decline_invitation(request: HttpRequest, session_id: str):
+def decline_invitation(request: HttpRequest, session_id: UUID):
     """Say no to an invitation; the inviter is told."""
     participant = participants.decline_invitation(caller=caller_of(request), session_id=session_id)
     return _person(participant)

@@ -7,6 +7,7 @@ abandoned); ``POST sessions/{id}/solved`` says a suggested article solved the pr
 """
 
 from typing import Any
+from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
@@ -37,7 +38,7 @@ class FocusQuestionOut(Schema):
     required: bool
 
 
-class FocusOut(Schema):
+class PublicFocusOut(Schema):
     slug: str
     title: str
     description: str
@@ -50,7 +51,7 @@ class AvailabilityOut(Schema):
     wait_seconds: int | None
     online: int
     queue: str | None
-    focus: FocusOut | None
+    focus: PublicFocusOut | None
     fallback: list[str]
 
 
@@ -198,19 +199,20 @@ def request_chat(request: HttpRequest, payload: SessionIn):
         visitor_email=payload.email,
         fallback=payload.fallback,
         title=payload.title,
+        client=request.META.get("REMOTE_ADDR", ""),
     )
     access = SessionAccess(result.session, ChatRole.VISITOR)
     return Status(201 if result.created else 200, session_json(access, token=result.token))
 
 
 @router.get("sessions/{session_id}", auth=chat_auth, response=SessionOut, summary="A chat")
-def get_session(request: HttpRequest, session_id: str):
+def get_session(request: HttpRequest, session_id: UUID):
     access = queueing.get_session(caller=caller_of(request), session_id=session_id)
     return session_json(access)
 
 
 @router.post("sessions/{session_id}/end", auth=chat_auth, response=SessionOut, summary="End")
-def end_chat(request: HttpRequest, session_id: str, payload: EndIn):
+def end_chat(request: HttpRequest, session_id: UUID, payload: EndIn):
     """End the chat; a visitor still waiting leaves the queue (abandoned)."""
     access = queueing.end_chat(
         caller=caller_of(request), session_id=session_id, reason=payload.reason
@@ -219,7 +221,7 @@ def end_chat(request: HttpRequest, session_id: str, payload: EndIn):
 
 
 @router.post("sessions/{session_id}/solved", auth=chat_auth, response=SessionOut, summary="Solved")
-def solved(request: HttpRequest, session_id: str, payload: SolvedIn):
+def solved(request: HttpRequest, session_id: UUID, payload: SolvedIn):
     """A suggested article solved it: the visitor leaves the queue, the article is recorded."""
     access = queueing.mark_solved(
         caller=caller_of(request), session_id=session_id, article_id=payload.article
@@ -230,7 +232,7 @@ def solved(request: HttpRequest, session_id: str, payload: SolvedIn):
 @router.post(
     "sessions/{session_id}/transfer", auth=chat_auth, response=SessionOut, summary="Transfer"
 )
-def transfer(request: HttpRequest, session_id: str, payload: TransferIn):
+def transfer(request: HttpRequest, session_id: UUID, payload: TransferIn):
     """To another helper (``helper``: username) or back to a queue (``queue``: slug, or none
     for the chat's own queue)."""
     access = transfer_chat(
@@ -246,7 +248,7 @@ def transfer(request: HttpRequest, session_id: str, payload: TransferIn):
 @router.post(
     "sessions/{session_id}/handoff", auth=chat_auth, response=SessionOut, summary="Hand off"
 )
-def handoff(request: HttpRequest, session_id: str, payload: HandoffIn):
+def handoff(request: HttpRequest, session_id: UUID, payload: HandoffIn):
     """``to: forum`` makes a forum question of the chat; ``to: email`` records ``email``."""
     access = queueing.hand_off(
         caller=caller_of(request),

@@ -6,6 +6,7 @@ so "missing" and "not yours" look the same to the caller and the rules live in o
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 from importlib import import_module
 
@@ -13,7 +14,9 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
+from ..conf import livechat_settings
 from ..exceptions import NotFound
 from ..models import ChatSession, Participant, Trainee
 
@@ -139,9 +142,20 @@ def _participant_entitled(caller: Caller, participant: Participant) -> bool:
     return _answers_chats(caller)
 
 
+def visitor_token_expired(session: ChatSession) -> bool:
+    """An anonymous visitor's token opens a chat until ``LIVECHAT_VISITOR_TOKEN_GRACE`` seconds
+    after it ended: long enough to rate it and save the transcript, not a key kept forever."""
+    if session.ended_at is None:
+        return False
+    grace = timedelta(seconds=livechat_settings.VISITOR_TOKEN_GRACE)
+    return session.ended_at < timezone.now() - grace
+
+
 def role_in_session(caller: Caller, session: ChatSession) -> SessionAccess | None:
     """The caller's role in this chat, or None when they have no business in it."""
     if caller.anonymous_key and session.anonymous_key == caller.anonymous_key:
+        if visitor_token_expired(session):
+            return None
         return SessionAccess(session, ChatRole.VISITOR)
     if not caller.is_authenticated:
         return None

@@ -34,3 +34,30 @@ def clean_email(email: str | None) -> str:
     except ValidationError:
         raise InvalidInput(_("Enter a valid email address."), code="invalid_email") from None
     return email
+
+
+# Deeper than any frame or body the app defines; walking stops here instead of recursing.
+MAX_DEPTH = 16
+
+
+def check_structure(value: Any, *, max_depth: int = MAX_DEPTH) -> None:
+    """Refuse NUL characters in any string (keys included) and nesting past ``max_depth``.
+
+    PostgreSQL cannot store NUL in text, so one stray ``\\x00`` would otherwise surface as a
+    server error wherever the string reaches a query. Walked with a stack, not recursion, so a
+    hostile nesting cannot exhaust Python's stack either. Raises InvalidInput (``nul_byte`` or
+    ``too_deep``).
+    """
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise InvalidInput(_("Text must not contain NUL characters."), code="nul_byte")
+            continue
+        if not isinstance(item, dict | list | tuple):
+            continue
+        if depth >= max_depth:
+            raise InvalidInput(_("The data is nested too deeply."), code="too_deep")
+        children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children)

@@ -4,6 +4,10 @@ A year of feedback is hundreds of thousands of rows; ``values_list(...).iterator
 keeps only one chunk in memory (a server-side cursor on PostgreSQL, ``fetchmany`` on SQLite)
 and ``StreamingHttpResponse`` sends each line as soon as it is written, so an export runs in
 constant memory however long the range.
+
+Under ASGI, Django would buffer a synchronous iterator whole before sending a byte (it cannot
+step one from the event loop); ``CsvResponse`` steps it one block at a time in the thread that
+runs synchronous code, so the rows stream there too, with the same database connection.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime, tzinfo
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
@@ -68,8 +73,22 @@ def stream_csv(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[str
     yield buffer.getvalue()
 
 
+class CsvResponse(StreamingHttpResponse):
+    """A streaming response whose synchronous iterator also streams under ASGI."""
+
+    async def __aiter__(self):
+        if self.is_async:
+            async for part in super().__aiter__():
+                yield part
+            return
+        parts = iter(self.streaming_content)
+        step = sync_to_async(next, thread_sensitive=True)
+        while (part := await step(parts, None)) is not None:
+            yield part
+
+
 def csv_response(filename: str, header: list[str], rows: Iterable[Iterable[Any]]):
-    response = StreamingHttpResponse(stream_csv(header, rows), content_type="text/csv")
+    response = CsvResponse(stream_csv(header, rows), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response

@@ -2,10 +2,11 @@
 
 When a visitor leaves an address instead of waiting (closed, full, missed or after the chat),
 two emails go out once the address is stored: a confirmation to the visitor with what they
-asked, and the request itself to the helper who had the chat, or, when nobody did, to the
-team's ``LIVECHAT_FOLLOWUP_EMAIL``. The request's Reply-To is the visitor, so answering it is
-one click. Mail is sent after commit and a failing mail server is logged, never raised: the
-address is already stored and visible in the admin.
+asked, and the request itself to the team's ``LIVECHAT_FOLLOWUP_EMAIL``, never to the helper
+who had the chat: a reply from their own mailbox would hand the visitor their private address
+(the helper sees the hand-off in the console). The request's Reply-To is the visitor, so
+answering it is one click. Mail is sent after commit and a failing mail server is logged,
+never raised: the address is already stored and visible in the admin.
 """
 
 import logging
@@ -24,9 +25,6 @@ logger = logging.getLogger(__name__)
 
 
 def _team_address(session: ChatSession) -> str:
-    helper = session.helper
-    if helper is not None and helper.email:
-        return helper.email
     return livechat_settings.FOLLOWUP_EMAIL
 
 

@@ -9,12 +9,9 @@ receives one, live, on replay or over HTTP.
 
 from __future__ import annotations
 
-import time
-from collections import deque
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
@@ -25,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from .. import realtime
 from ..conf import livechat_settings
-from ..exceptions import Conflict, Forbidden, InvalidInput, RateLimited
+from ..exceptions import Conflict, Forbidden, InvalidInput
 from ..host import get_host_adapter
 from ..models import ChatSession, Message, Participant
 from .access import Caller, ChatRole, SessionAccess, get_session_for
@@ -383,53 +380,3 @@ def mark_read(*, caller: Caller, session_id, seq, origin: str = "") -> int:
     }
     realtime.publish(_ephemeral_group(access, Message.Kind.TEXT), frame, origin=origin)
     return seq
-
-
-# --- Rate limits ------------------------------------------------------------------------------
-
-
-def _rate_limited() -> RateLimited:
-    return RateLimited(
-        _("You are sending messages too quickly. Wait a moment and try again."),
-        code="rate_limited",
-    )
-
-
-class RateLimiter:
-    """A sliding window for one connection: at most ``LIVECHAT_RATE_LIMIT_MESSAGES`` sends per
-    ``LIVECHAT_RATE_LIMIT_SECONDS``. ``factor`` scales the budget (e.g. for typing frames).
-
-    It lives in the consumer's memory: no query and no shared state per frame.
-    """
-
-    def __init__(self, *, factor: int = 1, clock=time.monotonic):
-        self.factor = factor
-        self.clock = clock
-        self.hits: deque[float] = deque()
-
-    def hit(self) -> None:
-        """Count one frame, or raise RateLimited (the frame is then not counted)."""
-        now = self.clock()
-        window = livechat_settings.RATE_LIMIT_SECONDS
-        limit = livechat_settings.RATE_LIMIT_MESSAGES * self.factor
-        while self.hits and self.hits[0] <= now - window:
-            self.hits.popleft()
-        if len(self.hits) >= limit:
-            raise _rate_limited()
-        self.hits.append(now)
-
-
-def check_rate_limit(caller: Caller, session_id) -> None:
-    """The HTTP send's limit, per caller and chat, in the cache (shared by processes when the
-    cache is): a fixed window of ``LIVECHAT_RATE_LIMIT_SECONDS``."""
-    who = f"u{caller.user_id}" if caller.is_authenticated else f"a{caller.anonymous_key}"
-    window = livechat_settings.RATE_LIMIT_SECONDS
-    key = f"livechat:rate:{who}:{session_id}:{int(time.time() // window)}"
-    cache.add(key, 0, timeout=window + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=window + 1)
-        count = 1
-    if count > livechat_settings.RATE_LIMIT_MESSAGES:
-        raise _rate_limited()

@@ -28,7 +28,7 @@ from ..exceptions import Conflict, Forbidden, InvalidInput, NotAuthenticated, Un
 from ..host import get_host_adapter
 from ..models import Ban, ChatSession, Queue
 from ..signals import chat_ended, chat_handed_off, chat_requested, send_on_commit
-from . import karma
+from . import karma, limits
 from .access import (
     Caller,
     ChatRole,
@@ -41,7 +41,7 @@ from .availability import State
 from .cleaning import clean_email, clean_text
 from .focus import validate_answers
 from .followup import send_followup_on_commit
-from .handoff import FALLBACKS, FORUM, create_forum_question
+from .handoff import EMAIL, FALLBACKS, FORUM, create_forum_question
 from .locks import lock_user
 from .messaging import post_system_message
 from .placement import availability_of, place
@@ -160,6 +160,7 @@ def request_chat(
     visitor_email: str = "",
     fallback: str | None = None,
     title: str = "",
+    client: str = "",
 ) -> RequestResult:
     """Ask for a chat from a KB article; the visitor waits in the queue that serves it.
 
@@ -167,6 +168,9 @@ def request_chat(
     A closed or full queue refuses with ``queue_closed`` or ``queue_full`` and offers the
     fallbacks; sending ``fallback`` ("forum" or "email") takes one in the same call, storing
     the request as a missed chat handed to the forum or left for email follow-up.
+
+    ``client`` is the caller's network address: fallbacks and anonymous chats are limited
+    per address as well as per caller (see ``services.limits``).
     """
     user, anonymous_key, token = _visitor_of(caller)
     ban = _ban_for(user, anonymous_key)
@@ -215,6 +219,16 @@ def request_chat(
                 code="queue_closed",
                 availability=availability.as_json(),
             )
+        if refused:
+            limits.spend_fallback(caller, client, fallback)
+        elif user is None:
+            limits.spend_anonymous_chat(client)
+            if not limits.anonymous_room_in(queue, placement.locale):
+                raise QueueUnavailable(
+                    _("All volunteers are busy right now."),
+                    code="queue_full",
+                    availability=availability.as_json(),
+                )
         session = ChatSession.objects.create(
             status=Status.MISSED if refused else Status.WAITING,
             queue=queue,
@@ -441,6 +455,14 @@ def hand_off(
             raise Conflict(_("End the chat before following up."), code="chat_active")
         if to == FORUM and session.handoff_question_id:
             return access
+        if to == EMAIL and session.followup_email:
+            # One follow-up email per chat: the same address again changes nothing, another
+            # one would make the app mail whoever the caller names.
+            if clean_email(email) == session.followup_email:
+                return access
+            raise Conflict(
+                _("This chat already has a follow-up address."), code="already_handed_off"
+            )
         user = caller.account
         if session.status == Status.WAITING:
             if to == FORUM and user is None:

@@ -41,6 +41,7 @@ from ..exceptions import Forbidden, InvalidInput, NotAuthenticated
 from ..host import get_host_adapter
 from ..locales import site_locale
 from ..models import ArticleFeedback, ChatSession, Focus, Rating
+from .cleaning import check_structure
 from .focus import UNCOLLECTED_STATUSES
 from .people import display_names
 
@@ -49,6 +50,9 @@ Outcome = ArticleFeedback.Outcome
 PERCENTILES = (Fraction(1, 2), Fraction(9, 10))
 DEFAULT_DAYS = 30
 MAX_RANGE_DAYS = 3 * 366
+# Dates a filter may name.
+EARLIEST_DATE = date(1970, 1, 1)
+LATEST_DATE = date(2999, 12, 31)
 NO_OUTCOME = "none"
 
 
@@ -75,6 +79,7 @@ class Filters:
         InvalidInput (``invalid_date``).
         """
         today = today or timezone.localdate()
+        check_structure([params.get(name) for name in ("from", "to", "product", "locale", "queue")])
         end = _parse_date(params.get("to"), "to")
         start = _parse_date(params.get("from"), "from")
         if default_days is not None:
@@ -137,11 +142,15 @@ def _parse_date(value: Any, name: str) -> date | None:
     if isinstance(value, date):
         return value
     try:
-        return date.fromisoformat(str(value))
+        day = date.fromisoformat(str(value))
     except ValueError:
+        day = None
+    # Far from today, range arithmetic and local midnights overflow ``date``.
+    if day is None or not EARLIEST_DATE <= day <= LATEST_DATE:
         raise InvalidInput(
             _("“%(name)s” must be a date like 2024-01-31.") % {"name": name}, code="invalid_date"
-        ) from None
+        )
+    return day
 
 
 def _local_midnight(day: date) -> datetime:

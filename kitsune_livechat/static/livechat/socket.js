@@ -28,10 +28,13 @@ export class ChatSocket extends EventTarget {
    * @param {string} [options.outboxKey] localStorage key for unsent messages (none: memory).
    * @param {boolean} [options.resume] replay from `after_seq` and wait for `resumed` (chat
    *   sockets); the console socket has no history and is ready once open.
+   * @param {string} [options.token] an anonymous visitor's token, sent as the first frame
+   *   (`auth`) rather than in the URL, which access logs keep.
    */
-  constructor({ url, outboxKey = "", resume = true }) {
+  constructor({ url, outboxKey = "", resume = true, token = "" }) {
     super();
     this.url = toWebSocketUrl(url);
+    this.token = token;
     this.outboxKey = outboxKey;
     this.resume = resume;
     this.lastSeq = 0;
@@ -124,6 +127,7 @@ export class ChatSocket extends EventTarget {
 
   onOpen(ws) {
     if (ws !== this.ws) return;
+    if (this.token) ws.send(JSON.stringify({ type: "auth", token: this.token }));
     this.attempt = 0;
     this.heard = Date.now();
     this.timers.ping = window.setInterval(() => this.heartbeat(), PING_EVERY);

@@ -450,8 +450,12 @@ function connect() {
     `${data.ws.replace(/\/?$/, "/")}session/${session.id}/`,
     window.location.href,
   );
-  if (api.token) url.searchParams.set("token", api.token);
-  socket = new ChatSocket({ url: url.toString(), outboxKey: `livechat.outbox.${session.id}` });
+  // The token goes in the first frame, not the URL, so it stays out of access logs.
+  socket = new ChatSocket({
+    url: url.toString(),
+    outboxKey: `livechat.outbox.${session.id}`,
+    token: data.authenticated === "1" ? "" : api.token,
+  });
   ensureLog();
   for (const item of socket.pending()) log.addPending(item, { offline: true });
 
