@@ -81,7 +81,10 @@ def prepare(args, bench_url: str) -> list[dict]:
     return json.loads(out)
 
 
-def start_site(layer: str, port: int, args, bench_url: str) -> subprocess.Popen:
+def start_site(
+    layer: str, port: int, args, bench_url: str, **extra_env: str
+) -> subprocess.Popen:
+    """One uvicorn process of the example site on loopback; ``extra_env`` adds to its settings."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -92,6 +95,7 @@ def start_site(layer: str, port: int, args, bench_url: str) -> subprocess.Popen:
         "LIVECHAT_CHANNEL_LAYER": LAYERS[layer],
         "LIVECHAT_CHANNEL_PREFIX": f"livechat-bench-{uuid.uuid4().hex[:8]}",
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "example_site")]),
+        **extra_env,
     }
     command = uvicorn_command("config.asgi:application", port)
     return subprocess.Popen(command, env=env, cwd=ROOT)

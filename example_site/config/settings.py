@@ -125,6 +125,20 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# The availability answer and rate limits live in the cache: shared by every process with
+# CACHE_URL (a Redis URL), else one in-memory cache per process.
+if os.environ.get("CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["CACHE_URL"],
+            "KEY_PREFIX": os.environ.get("CACHE_PREFIX", "livechat-example"),
+        }
+    }
+LIVECHAT_AVAILABILITY_CACHE_SECONDS = float(
+    os.environ.get("LIVECHAT_AVAILABILITY_CACHE_SECONDS", "5")
+)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
