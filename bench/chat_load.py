@@ -81,9 +81,7 @@ def prepare(args, bench_url: str) -> list[dict]:
     return json.loads(out)
 
 
-def start_site(
-    layer: str, port: int, args, bench_url: str, **extra_env: str
-) -> subprocess.Popen:
+def start_site(layer: str, port: int, args, bench_url: str, **extra_env: str) -> subprocess.Popen:
     """One uvicorn process of the example site on loopback; ``extra_env`` adds to its settings."""
     env = {
         **os.environ,

@@ -50,7 +50,7 @@ def run_wrk(label: str, url: str, *, connections: int, seconds: float, headers: 
     total = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)", out)
     load.requests = int(total.group(1))
     load.seconds = _ms(total.group(2) + total.group(3)) / 1000
-    percent = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    percent = dict(re.findall(r"^\s+(50|99)(?:\.0+)?%\s+(\S+)\s*$", out, re.M))
     load.p50_ms, load.p99_ms = _ms(percent["50"]), _ms(percent["99"])
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)

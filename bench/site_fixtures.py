@@ -16,14 +16,13 @@ import uuid
 from datetime import timedelta
 
 from chat_fixtures import login_cookie  # sets up Django against DATABASE_URL
-
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.models import Permission  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from wiki.models import Document, Revision  # noqa: E402
 
 from kitsune_livechat.models import AgentStatus, ChatSession, Queue  # noqa: E402
-from wiki.models import Document, Revision  # noqa: E402
 
 User = get_user_model()
 
