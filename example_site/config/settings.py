@@ -133,6 +133,7 @@ if os.environ.get("CACHE_URL"):
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["CACHE_URL"],
             "KEY_PREFIX": os.environ.get("CACHE_PREFIX", "livechat-example"),
+            "OPTIONS": {"pool_class": "config.cache.SharedConnectionPool"},
         }
     }
 LIVECHAT_AVAILABILITY_CACHE_SECONDS = float(
