@@ -69,7 +69,8 @@ async def measure_site(args, bench_url: str, data: dict, *, cache_seconds: float
         port,
         layer_args,
         bench_url,
-        DJANGO_CONN_MAX_AGE=str(args.conn_max_age),
+        DJANGO_CONN_MAX_AGE="0",
+        **({"DJANGO_DB_POOL": str(args.pool)} if args.pool else {}),
         CACHE_URL=args.redis_url,
         CACHE_PREFIX=prefix,
         LIVECHAT_AVAILABILITY_CACHE_SECONDS=str(cache_seconds),
@@ -111,10 +112,11 @@ def parse_args(argv=None):
     parser.add_argument("--seconds", type=float, default=10, help="measured seconds per URL")
     parser.add_argument("--cache-seconds", type=float, default=5, help="the cached process's")
     parser.add_argument(
-        "--conn-max-age",
+        "--pool",
         type=int,
         default=0,
-        help="the site's CONN_MAX_AGE (0, the example site's default: a connection a request)",
+        help="the site's database pool (DJANGO_DB_POOL; 0, the example site's default: a "
+        "connection per request)",
     )
     parser.add_argument(
         "--database-url",
@@ -125,8 +127,8 @@ def parse_args(argv=None):
         "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     )
     args = parser.parse_args(argv)
-    if not 1 <= args.connections <= 200 or not 0 < args.seconds <= 120:
-        parser.error("keep it bounded: 1-200 connections, up to 120 s")
+    if not 1 <= args.connections <= 200 or not 0 < args.seconds <= 120 or not 0 <= args.pool <= 20:
+        parser.error("keep it bounded: 1-200 connections, up to 120 s, a pool of up to 20")
     if args.cache_seconds <= 0:
         parser.error("--cache-seconds must be positive (the other process runs without)")
     return args
@@ -154,7 +156,7 @@ def main(argv=None) -> int:
     tool = loads[0].tool
     print(
         f"{args.connections} connections, {args.seconds:g} s per URL, one uvicorn process, "
-        f"loopback, {tool}, CONN_MAX_AGE {args.conn_max_age}"
+        f"loopback, {tool}, database pool {args.pool or 'off'}"
     )
     print()
     print(table(loads, loads[0]))

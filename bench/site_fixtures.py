@@ -74,6 +74,7 @@ def availability() -> dict:
 
 def claims(helper_count: int, chat_count: int) -> dict:
     queue = default_queue()
+    Queue.objects.filter(pk=queue.pk).update(auto_assign=False)  # claims are the only way in
     helpers = helpers_online(helper_count, min(-(-chat_count // helper_count), 32767))
     visitors = User.objects.bulk_create(
         [User(username=f"bench-visitor-{n}", password="!") for n in range(chat_count)]

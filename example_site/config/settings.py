@@ -94,6 +94,15 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "0")),
     )
 }
+# Under ASGI every request runs in a thread of its own, so persistent connections
+# (DJANGO_CONN_MAX_AGE) pile up, one per thread; DJANGO_DB_POOL=N instead lends each request one
+# of at most N connections per process from psycopg's pool (PostgreSQL, psycopg[pool]).
+if os.environ.get("DJANGO_DB_POOL") and "postgresql" in DATABASES["default"]["ENGINE"]:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": int(os.environ["DJANGO_DB_POOL"]),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL")
