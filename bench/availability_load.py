@@ -28,9 +28,9 @@ from types import SimpleNamespace
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from chat_load import admin, start_site, with_database  # noqa: E402
+from chat_load import add_service_options, scratch_database, start_site  # noqa: E402
 from http_load import Load, measure, table  # noqa: E402
-from ws_load import free_port, redis_answers, shut_down, wait_listening  # noqa: E402
+from ws_load import free_port, shut_down, wait_listening  # noqa: E402
 
 ROOT = HERE.parent
 
@@ -118,14 +118,7 @@ def parse_args(argv=None):
         help="the site's database pool (DJANGO_DB_POOL; 0, the example site's default: a "
         "connection per request)",
     )
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
-        help="a PostgreSQL server where a scratch database may be created",
-    )
-    parser.add_argument(
-        "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    )
+    add_service_options(parser)
     args = parser.parse_args(argv)
     if not 1 <= args.connections <= 200 or not 0 < args.seconds <= 120 or not 0 <= args.pool <= 20:
         parser.error("keep it bounded: 1-200 connections, up to 120 s, a pool of up to 20")
@@ -135,18 +128,10 @@ def parse_args(argv=None):
 
 
 async def run(args) -> list[Load]:
-    if not redis_answers(args.redis_url):
-        raise SystemExit(f"no Redis at {args.redis_url}")
-    name = f"livechat_bench_{uuid.uuid4().hex[:8]}"
-    bench_url = with_database(args.database_url, name)
-    admin(args.database_url, f'CREATE DATABASE "{name}"')
-    try:
-        print(f"preparing {name}...", file=sys.stderr, flush=True)
+    async with scratch_database(args) as bench_url:
         data = await asyncio.to_thread(fixtures, bench_url, "availability")
         cached = await measure_site(args, bench_url, data, cache_seconds=args.cache_seconds)
         uncached = await measure_site(args, bench_url, data, cache_seconds=0)
-    finally:
-        admin(args.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     return cached + uncached
 
 

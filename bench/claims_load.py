@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 import time
 import uuid
@@ -30,9 +29,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from availability_load import drop_cache, fixtures  # noqa: E402
-from chat_load import admin, start_site, with_database  # noqa: E402
+from chat_load import add_service_options, scratch_database, start_site  # noqa: E402
 from http_load import Connection  # noqa: E402
-from ws_load import free_port, process_cpu, redis_answers, shut_down, wait_listening  # noqa: E402
+from ws_load import free_port, process_cpu, shut_down, wait_listening  # noqa: E402
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -188,14 +187,7 @@ def parse_args(argv=None):
         default=10,
         help="the site's database pool (DJANGO_DB_POOL; 0: a connection per request)",
     )
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
-        help="a PostgreSQL server where a scratch database may be created",
-    )
-    parser.add_argument(
-        "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    )
+    add_service_options(parser)
     args = parser.parse_args(argv)
     if not 1 <= args.helpers <= 100 or not 1 <= args.chats <= 20000 or not 0 <= args.pool <= 20:
         parser.error("keep it bounded: 1-100 helpers, 1-20000 chats, a pool of up to 20")
@@ -203,21 +195,13 @@ def parse_args(argv=None):
 
 
 async def run(args) -> tuple[dict, dict, list[str]]:
-    if not redis_answers(args.redis_url):
-        raise SystemExit(f"no Redis at {args.redis_url}")
-    name = f"livechat_bench_{uuid.uuid4().hex[:8]}"
-    bench_url = with_database(args.database_url, name)
-    admin(args.database_url, f'CREATE DATABASE "{name}"')
-    try:
-        print(f"preparing {args.chats} waiting chats in {name}...", file=sys.stderr, flush=True)
+    async with scratch_database(args) as bench_url:
         data = await asyncio.to_thread(fixtures, bench_url, "claims", args.helpers, args.chats)
         print("measuring the raw SKIP LOCKED ceiling...", file=sys.stderr, flush=True)
         raw = await raw_ceiling(bench_url, data)
         print("measuring claims through the HTTP API...", file=sys.stderr, flush=True)
         http = await http_claims(args, bench_url, data)
         problems = await check(bench_url, data, http["claimed"])
-    finally:
-        admin(args.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     return raw, http, problems
 
 

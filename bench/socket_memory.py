@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import sys
 import time
 import uuid
@@ -28,12 +27,17 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from chat_load import admin, open_chat, prepare, start_site, with_database  # noqa: E402
+from chat_load import (  # noqa: E402
+    add_service_options,
+    open_chat,
+    prepare,
+    scratch_database,
+    start_site,
+)
 from ws_load import (  # noqa: E402
     Result,
     free_port,
     open_sockets,
-    redis_answers,
     send_at_rate,
     shut_down,
     wait_listening,
@@ -128,14 +132,7 @@ def parse_args(argv=None):
     parser.add_argument("--active-seconds", type=float, default=10, help="load before 'active'")
     parser.add_argument("--seconds", type=float, default=60, help="soak (600: ten minutes)")
     parser.add_argument("--sample", type=float, default=5, help="seconds between RSS samples")
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
-        help="a PostgreSQL server where a scratch database may be created",
-    )
-    parser.add_argument(
-        "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    )
+    add_service_options(parser)
     args = parser.parse_args(argv)
     if not 1 <= args.rooms <= 2000 or not 0 < args.rate <= 2000:
         parser.error("keep it bounded: 1-2000 chats, up to 2000 msg/s")
@@ -145,18 +142,10 @@ def parse_args(argv=None):
 
 
 async def run(args) -> dict:
-    if not redis_answers(args.redis_url):
-        raise SystemExit(f"no Redis at {args.redis_url}")
-    name = f"livechat_bench_{uuid.uuid4().hex[:8]}"
-    bench_url = with_database(args.database_url, name)
-    admin(args.database_url, f'CREATE DATABASE "{name}"')
-    try:
-        print(f"preparing {args.rooms} chats in {name}...", file=sys.stderr, flush=True)
+    async with scratch_database(args) as bench_url:
         chats = await asyncio.to_thread(prepare, args, bench_url)
         print("measuring...", file=sys.stderr, flush=True)
         return await measure(args, chats, bench_url)
-    finally:
-        admin(args.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main(argv=None) -> int:
