@@ -63,6 +63,33 @@ def admin(url: str, statement: str) -> None:
         conn.execute(statement)
 
 
+def add_service_options(parser: argparse.ArgumentParser) -> None:
+    """``--database-url`` and ``--redis-url``, shared by the benches that run the site."""
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+        help="a PostgreSQL server where a scratch database may be created",
+    )
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    )
+
+
+@contextlib.asynccontextmanager
+async def scratch_database(args):
+    """A new ``livechat_bench_<random>`` database on ``args.database_url`` (its URL), dropped
+    afterwards whatever happens; Redis must answer first."""
+    if not redis_answers(args.redis_url):
+        raise SystemExit(f"no Redis at {args.redis_url}")
+    name = f"livechat_bench_{uuid.uuid4().hex[:8]}"
+    admin(args.database_url, f'CREATE DATABASE "{name}"')
+    try:
+        print(f"preparing {name}...", file=sys.stderr, flush=True)
+        yield with_database(args.database_url, name)
+    finally:
+        admin(args.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def prepare(args, bench_url: str) -> list[dict]:
     env = {**os.environ, "DATABASE_URL": bench_url, "DJANGO_SETTINGS_MODULE": "config.settings"}
     env.pop("REDIS_URL", None)
@@ -81,7 +108,8 @@ def prepare(args, bench_url: str) -> list[dict]:
     return json.loads(out)
 
 
-def start_site(layer: str, port: int, args, bench_url: str) -> subprocess.Popen:
+def start_site(layer: str, port: int, args, bench_url: str, **extra_env: str) -> subprocess.Popen:
+    """One uvicorn process of the example site on loopback; ``extra_env`` adds to its settings."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -93,6 +121,7 @@ def start_site(layer: str, port: int, args, bench_url: str) -> subprocess.Popen:
         "LIVECHAT_CHANNEL_PREFIX": f"livechat-bench-{uuid.uuid4().hex[:8]}",
         "LIVECHAT_CACHE_PREFIX": f"livechat-bench-{uuid.uuid4().hex[:8]}",
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "example_site")]),
+        **extra_env,
     }
     command = uvicorn_command("config.asgi:application", port)
     return subprocess.Popen(command, env=env, cwd=ROOT)
@@ -179,14 +208,7 @@ def parse_args(argv=None):
     parser.add_argument("--seconds", type=float, default=10, help="measured seconds per layer")
     parser.add_argument("--warmup", type=float, default=2, help="unmeasured seconds first")
     parser.add_argument("--layers", default="redis,pubsub", help="redis, pubsub")
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
-        help="a PostgreSQL server where a scratch database may be created",
-    )
-    parser.add_argument(
-        "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    )
+    add_service_options(parser)
     args = parser.parse_args(argv)
     args.capacity = 0  # the site's own settings decide
     args.layers = [layer.strip() for layer in args.layers.split(",") if layer.strip()]
@@ -198,21 +220,13 @@ def parse_args(argv=None):
 
 
 async def run(args) -> list[Result]:
-    if not redis_answers(args.redis_url):
-        raise SystemExit(f"no Redis at {args.redis_url}")
-    name = f"livechat_bench_{uuid.uuid4().hex[:8]}"
-    bench_url = with_database(args.database_url, name)
-    admin(args.database_url, f'CREATE DATABASE "{name}"')
-    try:
-        print(f"preparing {args.rooms} chats in {name}...", file=sys.stderr, flush=True)
+    async with scratch_database(args) as bench_url:
         chats = await asyncio.to_thread(prepare, args, bench_url)
         print(f"measuring {LABELS['none']}...", file=sys.stderr, flush=True)
         results = [await run_target("none", args)]
         for layer in args.layers:
             print(f"measuring the chat stack on {LABELS[layer]}...", file=sys.stderr, flush=True)
             results.append(await run_layer(layer, chats, args, bench_url))
-    finally:
-        admin(args.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     return results
 
 

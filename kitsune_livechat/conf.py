@@ -89,6 +89,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CAPACITY": 20,
     # Wait estimates use the real waits of chats a queue answered in this many minutes.
     "WAIT_HISTORY_MINUTES": 60,
+    # The availability answer (open, full or closed, the wait) is served from Django's cache for
+    # this many seconds; any change to a line or to helpers' presence retires it at once (0: off).
+    "AVAILABILITY_CACHE_SECONDS": 5,
     # Waiting chats are coalesced into one position push per visitor within this window (s).
     "POSITION_PUSH_DELAY": 0.25,
     # Where email follow-up requests go (empty: nowhere; the visitor still gets a confirmation,

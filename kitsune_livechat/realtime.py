@@ -25,6 +25,8 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from django.db.models import Count, Q
 
+from .services.availability_cache import line_changed
+
 logger = logging.getLogger(__name__)
 
 # Consumers implement ``livechat_event`` and forward ``event`` to their client.
@@ -230,6 +232,7 @@ def line_moved(queue_id: int) -> None:
     ``LIVECHAT_POSITION_PUSH_DELAY``, so a burst of changes sends one update per visitor.
     """
     signal(line_group(queue_id), "line_moved", queue=queue_id)
+    line_changed(queue_id)
 
 
 def waiting_counts(queue_id: int | None = None) -> dict[str, int]:
@@ -260,6 +263,7 @@ def queue_frame(session, *, change: str) -> dict[str, Any]:
 def queue_changed(session, *, change: str) -> None:
     """A chat joined, left or waits too long in a line: every console's queue and counts."""
     publish(QUEUE_GROUP, queue_frame(session, change=change))
+    line_changed(session.queue_id)
 
 
 def agent_chat_changed(user_id: int, session, *, change: str) -> None:
@@ -274,6 +278,7 @@ def agent_chat_changed(user_id: int, session, *, change: str) -> None:
 def presence_changed(user_id: int, *, status: str, capacity: int) -> None:
     """A contributor's status changed in one console: the others follow."""
     publish(agent_group(user_id), {"type": "presence", "status": status, "capacity": capacity})
+    line_changed()  # a helper serves several lines: every answer may change
 
 
 def invitation_frame(session, *, change: str, by: str, role: str = "helper") -> dict[str, Any]:

@@ -51,3 +51,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Tests change queues and helpers through the ORM between requests, which the availability cache
+# only notices after its time; its own tests (test_availability_cache.py) turn it on.
+LIVECHAT_AVAILABILITY_CACHE_SECONDS = 0

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from kitsune_livechat.models import AgentStatus, ChatSession, Message
@@ -172,7 +173,7 @@ def test_listing_the_queue_costs_the_same_however_long_it_is(
     client = api_client(helper)
     client.get("agent/queue")  # warm the session and permission caches of the test client
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get("agent/queue")
     assert response.json()["count"] == waiting
 
@@ -344,6 +345,8 @@ def test_taking_the_next_chat_costs_the_same_however_long_the_line(
     waiting_chats(queue, waiting)
     client = api_client(helper)
     client.get("agent/status")
-    with django_assert_num_queries(23):
+    # The gate, the helper's lock, seats, the chat (SKIP LOCKED), the move, the system line
+    # (one statement on PostgreSQL, three elsewhere) and the events' frames.
+    with django_assert_num_queries(16 if connection.vendor == "postgresql" else 20):
         response = client.post("agent/claim", {})
     assert response.status_code == 200

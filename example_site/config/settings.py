@@ -98,6 +98,15 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "0")),
     )
 }
+# Under ASGI every request runs in a thread of its own, so persistent connections
+# (DJANGO_CONN_MAX_AGE) pile up, one per thread; DJANGO_DB_POOL=N instead lends each request one
+# of at most N connections per process from psycopg's pool (PostgreSQL, psycopg[pool]).
+if os.environ.get("DJANGO_DB_POOL") and "postgresql" in DATABASES["default"]["ENGINE"]:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": int(os.environ["DJANGO_DB_POOL"]),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL")
@@ -129,16 +138,21 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-# The live chat's rate limits and socket caps count in the cache: with Redis every process
-# shares them; the local-memory default counts per process.
-if REDIS_URL:
+# The availability answer, rate limits and socket caps live in the cache: with a Redis URL
+# (CACHE_URL, else REDIS_URL) every process shares them; else one in-memory cache per process.
+CACHE_URL = os.environ.get("CACHE_URL") or REDIS_URL
+if CACHE_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": CACHE_URL,
             "KEY_PREFIX": os.environ.get("LIVECHAT_CACHE_PREFIX", "livechat-site"),
+            "OPTIONS": {"pool_class": "config.cache.SharedConnectionPool"},
         }
     }
+LIVECHAT_AVAILABILITY_CACHE_SECONDS = float(
+    os.environ.get("LIVECHAT_AVAILABILITY_CACHE_SECONDS", "5")
+)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -158,15 +158,15 @@ class HandoffIn(Schema):
 
 @router.get("availability", auth=None, response=AvailabilityOut, summary="Chat availability")
 def availability(request: HttpRequest, query: Query[AvailabilityQuery]):
-    """Open, full or closed for an article's queue, the expected wait and helpers online."""
-    result = placement.check_availability(
+    """Open, full or closed for an article's queue, the expected wait and helpers online; served
+    from a short shared cache while the line does not change."""
+    return placement.availability_answer(
         article_id=query.article,
         locale=query.locale,
         product=query.product,
         user_agent=request.headers.get("User-Agent", ""),
         user=request.user,
     )
-    return result.as_json()
 
 
 @router.post(

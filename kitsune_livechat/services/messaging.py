@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
@@ -93,36 +93,95 @@ def store_message(
 
     The seq counter lives on the session row and is bumped with an UPDATE, which takes the row
     lock until commit, so concurrent senders get consecutive seqs. A retried ``client_msg_id``
-    hits the unique constraint and gets the stored message instead of a copy, even when two
-    retries race; the failed insert rolls back its seq. ``first_response`` stamps the chat's
-    first helper answer in the same UPDATE, so a send costs the same queries every time.
+    gets the stored message instead of a copy, even when two retries race. ``first_response``
+    stamps the chat's first helper answer in the same UPDATE. On PostgreSQL the bump and the
+    insert are one statement, so a message costs one round trip; elsewhere three.
     """
-    now = timezone.now()
-    bump = {"last_seq": F("last_seq") + 1}
-    if first_response:
-        bump["first_response_at"] = Coalesce(F("first_response_at"), Value(now))
-    try:
-        with transaction.atomic():
-            ChatSession.objects.filter(pk=session_id).update(**bump)
-            seq = ChatSession.objects.values_list("last_seq", flat=True).get(pk=session_id)
-            message = Message.objects.create(
-                session_id=session_id,
-                seq=seq,
-                client_msg_id=client_msg_id or None,
-                author=author,
-                author_name=author_name,
-                role=role,
-                kind=kind,
-                body=body,
-                created=now,
-            )
-    except IntegrityError:
+    message = Message(
+        session_id=session_id,
+        client_msg_id=client_msg_id or None,
+        author=author,
+        author_name=author_name,
+        role=role,
+        kind=kind,
+        body=body,
+        created=timezone.now(),
+    )
+    if connection.vendor == "postgresql":
+        created = _insert_with_next_seq(message, first_response=first_response)
+    else:
+        created = _insert_then_number(message, first_response=first_response)
+    if not created:
         if not client_msg_id:
-            raise
+            raise ChatSession.DoesNotExist(f"No chat {session_id}")
         # The same client_msg_id was stored before (or won a race against us).
         return Message.objects.get(session_id=session_id, client_msg_id=client_msg_id), False
     publish_message(message)
     return message, True
+
+
+def _insert_with_next_seq(message: Message, *, first_response: bool) -> bool:
+    """PostgreSQL: bump the session's seq and insert the message in one statement.
+
+    The UPDATE skips a ``client_msg_id`` already stored (so a retry leaves no gap), and the
+    insert does nothing on a conflict that a concurrent retry wins; either way no row comes back.
+    Every column of the model is written from the instance, cast to its database type.
+    """
+    quote = connection.ops.quote_name
+    fields = [f for f in Message._meta.concrete_fields if not f.primary_key and f.attname != "seq"]
+    values = [f.get_db_prep_save(f.pre_save(message, True), connection) for f in fields]
+    first = ""
+    params: list[Any] = []
+    if first_response:
+        first = f", {quote('first_response_at')} = COALESCE({quote('first_response_at')}, %s)"
+        params.append(message.created)
+    sql = f"""
+        WITH bumped AS (
+            UPDATE {quote(ChatSession._meta.db_table)}
+            SET {quote("last_seq")} = {quote("last_seq")} + 1{first}
+            WHERE {quote("id")} = %s AND NOT EXISTS (
+                SELECT 1 FROM {quote(Message._meta.db_table)}
+                WHERE {quote("session_id")} = %s AND {quote("client_msg_id")} = %s
+            )
+            RETURNING {quote("last_seq")}
+        )
+        INSERT INTO {quote(Message._meta.db_table)}
+            ({", ".join(quote(f.column) for f in fields)}, {quote("seq")})
+        SELECT {", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields)},
+            {quote("last_seq")}
+        FROM bumped
+        ON CONFLICT DO NOTHING
+        RETURNING {quote("id")}, {quote("seq")}
+    """
+    params += [message.session_id, message.session_id, message.client_msg_id, *values]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    message.pk, message.seq = row
+    message._state.adding = False
+    return True
+
+
+def _insert_then_number(message: Message, *, first_response: bool) -> bool:
+    """Other databases: bump, read the seq, insert, in a savepoint that a duplicate
+    ``client_msg_id`` rolls back (seq included)."""
+    bump = {"last_seq": F("last_seq") + 1}
+    if first_response:
+        bump["first_response_at"] = Coalesce(F("first_response_at"), Value(message.created))
+    try:
+        with transaction.atomic():
+            ChatSession.objects.filter(pk=message.session_id).update(**bump)
+            message.seq = ChatSession.objects.values_list("last_seq", flat=True).get(
+                pk=message.session_id
+            )
+            message.save(force_insert=True)
+    except IntegrityError:
+        if not message.client_msg_id:
+            raise
+        return False
+    return True
 
 
 def post_system_message(session: ChatSession, text: str | Promise, /, **params: Any) -> Message:

@@ -17,6 +17,7 @@ from ..exceptions import InvalidInput
 from ..host import ArticleInfo, get_host_adapter
 from ..locales import clean_locale
 from ..models import Focus, Queue
+from . import availability_cache
 from .availability import Reason, State, line_state, read_line, resolve_queue
 from .focus import match_focus, public_focus
 from .handoff import FALLBACKS
@@ -132,3 +133,42 @@ def check_availability(
         article_id=article_id, locale=locale, product=product, user_agent=user_agent, user=user
     )
     return availability_of(placement)
+
+
+def availability_answer(
+    *,
+    article_id: Any,
+    locale: str | None = None,
+    product: str | None = None,
+    user_agent: str = "",
+    user: Any = None,
+) -> dict[str, Any]:
+    """The availability endpoint's answer, from the shared cache while the line is unchanged.
+
+    For a reader who is not logged in the whole answer is shared, keyed by what they send, so a
+    cached answer costs no query. For a logged-in reader the article and queue are looked up
+    for them every time (what they may read is theirs) and only the line's state is shared.
+    """
+    if not availability_cache.enabled():
+        return check_availability(
+            article_id=article_id, locale=locale, product=product, user_agent=user_agent
+        ).as_json()
+    anonymous = user is None or not user.is_authenticated
+    visit_key = None
+    if anonymous:
+        visit_key = availability_cache.entry_key("visit", article_id, locale, product, user_agent)
+        if (entry := availability_cache.lookup(visit_key)) is not None:
+            return entry[2]
+    placement = place(article_id=article_id, locale=locale, product=product, user_agent=user_agent)
+    queue_id = placement.queue.pk if placement.queue else None
+    focus_id = placement.focus.pk if placement.focus else None
+    line_key = availability_cache.entry_key("line", queue_id, placement.locale, focus_id)
+    if (entry := availability_cache.lookup(line_key)) is not None:
+        if visit_key:
+            availability_cache.store([visit_key], *entry)
+        return entry[2]
+    return availability_cache.cached_line_answer(
+        [key for key in (visit_key, line_key) if key],
+        queue_id,
+        lambda: availability_of(placement).as_json(),
+    )

@@ -17,7 +17,7 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -209,8 +209,10 @@ def eligible_waiting(status: AgentStatus, *, queue_ids: list[int] | None = None)
     """Waiting chats in the helper's queues and locales, oldest first; never their own chat."""
     chats = ChatSession.objects.filter(status=Status.WAITING).exclude(visitor_id=status.user_id)
     if queue_ids is None:
-        queue_ids = list(status.queues.values_list("pk", flat=True))
-    if queue_ids:
+        # The helper's picked queues as a subquery: no extra round trip on the claim path.
+        picked = AgentStatus.queues.through.objects.filter(agentstatus_id=status.pk)
+        chats = chats.filter(~Exists(picked) | Q(queue_id__in=picked.values("queue_id")))
+    elif queue_ids:
         chats = chats.filter(queue_id__in=queue_ids)
     if status.locales:
         chats = chats.filter(locale__in=status.locales)
@@ -338,11 +340,10 @@ def claim_chat(*, user, session_id=None) -> ChatSession:
     require_helper(user)
     now = timezone.now()
     with transaction.atomic():
-        agent_status_for(user)
-        row = lock_helper(user.pk)
+        row = lock_helper(user.pk)  # no presence row yet: not online
         check_seat(row, now=now)
         if session_id is None:
-            session = skip_locked(eligible_waiting(row)).first()
+            session = skip_locked(eligible_waiting(row).select_related("queue")).first()
             if session is None:
                 raise NotFound(_("No chat is waiting for you."), code="queue_empty")
         else:

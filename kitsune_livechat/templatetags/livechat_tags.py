@@ -12,7 +12,6 @@ from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from ..host import get_host_adapter
 from ..links import api_root
 from ..locales import current_locale, site_locale
 
@@ -57,13 +56,14 @@ def render_chat_button(
     """
     if article is None or getattr(article, "pk", None) is None:
         return mark_safe("")
-    info = get_host_adapter().article_info(article)
-    locale = _supported(info.locale)
-    params = {"article": info.id}
+    # Only what the article row already holds: the button renders on every article view and
+    # costs the page no query (the browser asks availability, answered from a shared cache).
+    locale = _supported(getattr(article, "locale", None) or "")
+    params = {"article": article.pk}
     if prompt:
         params["from"] = "not-helpful"
     context = {
-        "article": info,
+        "article": {"id": article.pk},
         "locale": locale,
         "prompt": prompt,
         "chat_url": f"{reverse('livechat:chat')}?{urlencode(params)}",
