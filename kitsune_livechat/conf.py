@@ -74,6 +74,8 @@ DEFAULTS: dict[str, Any] = {
     # Where email follow-up requests go when the chat had no helper (empty: nowhere; the
     # visitor still gets a confirmation and the address is kept on the chat).
     "FOLLOWUP_EMAIL": "",
+    # The visitor may have the transcript emailed this many times per chat and hour.
+    "TRANSCRIPT_EMAILS_PER_HOUR": 3,
     # Chat rows older than this are purged by livechat_purge (days).
     "RETENTION_DAYS": 365,
     # The author may edit article feedback for this long (minutes).

@@ -19,6 +19,7 @@ import {
   gettext,
 } from "./dom.js";
 import { ChatSocket } from "./socket.js";
+import { wireTranscriptEmail } from "./transcript-email.js";
 
 const root = document.getElementById("lc-visitor");
 const data = root.dataset;
@@ -812,6 +813,7 @@ root.addEventListener("click", (event) => {
     api.download(target.getAttribute("href"), `livechat-${session.id.slice(0, 8)}.txt`);
   }
 });
+wireTranscriptEmail({ root, api, sessionId: () => session?.id });
 window.addEventListener("focus", markRead);
 document.addEventListener("visibilitychange", markRead);
 
