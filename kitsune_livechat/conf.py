@@ -58,6 +58,18 @@ DEFAULTS: dict[str, Any] = {
     "MAX_MESSAGE_LENGTH": 2000,
     "RATE_LIMIT_MESSAGES": 20,
     "RATE_LIMIT_SECONDS": 10,
+    # Files in chats: the largest accepted (bytes) and the types accepted, as sniffed from the
+    # file's content (never its name). Only these are known: PNG, JPEG, GIF and WebP images
+    # (shown inline), PDF and plain text (offered as downloads).
+    "ATTACHMENT_MAX_BYTES": 5 * 1024 * 1024,
+    "ATTACHMENT_TYPES": [
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "application/pdf",
+        "text/plain",
+    ],
     # A helper who sends no heartbeat for this long goes offline (seconds).
     "HEARTBEAT_TIMEOUT": 90,
     # Chats of a helper silent this long (seconds, longer than HEARTBEAT_TIMEOUT) go back in

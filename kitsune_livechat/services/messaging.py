@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.html import urlize
@@ -66,6 +67,23 @@ def message_json(message: Message) -> dict:
         "html": render_body(message.body),
         "client_msg_id": message.client_msg_id,
         "created": message.created.isoformat(),
+        "attachment": attachment_json(message),
+    }
+
+
+def attachment_json(message: Message) -> dict | None:
+    """The file sent as ``message``, or None; ``url`` goes through the access gate."""
+    if not message.file:
+        return None
+    return {
+        "name": message.file_name,
+        "content_type": message.file_type,
+        "size": message.file_size,
+        "image": message.file_type.startswith("image/"),
+        "url": reverse(
+            "livechat:livechat_api:attachment",
+            kwargs={"session_id": message.session_id, "seq": message.seq},
+        ),
     }
 
 
@@ -91,6 +109,7 @@ def store_message(
     author_name: str = "",
     client_msg_id: str | None = None,
     first_response: bool = False,
+    attachment: dict | None = None,
 ) -> tuple[Message, bool]:
     """Store one message with the next seq; returns (message, created).
 
@@ -99,6 +118,7 @@ def store_message(
     hits the unique constraint and gets the stored message instead of a copy, even when two
     retries race; the failed insert rolls back its seq. ``first_response`` stamps the chat's
     first helper answer in the same UPDATE, so a send costs the same queries every time.
+    ``attachment`` holds the file fields of a message that is a file (``services.attachments``).
     """
     now = timezone.now()
     bump = {"last_seq": F("last_seq") + 1}
@@ -118,6 +138,7 @@ def store_message(
                 kind=kind,
                 body=body,
                 created=now,
+                **(attachment or {}),
             )
     except IntegrityError:
         if not client_msg_id:

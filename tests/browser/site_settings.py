@@ -22,3 +22,12 @@ EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = os.path.join(
     tempfile.gettempdir(), f"livechat-mail-{os.environ.get('LIVECHAT_TEST_RUN_ID', 'browser')}"
 )
+# Files sent in chats are kept on disk, as a real site keeps them (the in-memory storage of the
+# unit tests shares one file handle between concurrent readers).
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": EMAIL_FILE_PATH + "-media"},
+    },
+}

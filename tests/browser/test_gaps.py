@@ -69,3 +69,96 @@ def test_visitor_gets_the_transcript_by_email(site, new_context):
     assert len(sent) == 1
     assert "To: visitor@example.com" in sent[0]
     assert f"{site.base_url}/en-US/kb/firefox-wont-start step by step" in sent[0]
+
+
+ACTIVE_CHAT = """
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from kitsune_livechat.models import ChatSession, Queue
+from wiki.models import Document
+User = get_user_model()
+article = Document.objects.get(pk=ARTICLE)
+session = ChatSession.objects.create(
+    queue=Queue.objects.get(slug="general"), visitor=User.objects.get(username="visitor"),
+    helper=User.objects.get(username=HELPER), locale="en-US", problem=PROBLEM, article=article,
+    article_title=article.title, article_url=article.get_absolute_url(), status="active",
+    assigned_at=timezone.now())
+result = str(session.pk)
+"""
+
+
+def active_chat(site, problem: str, helper: str) -> str:
+    """A chat in progress between the visitor and ``helper``, made through the ORM; its id."""
+    return site.python(
+        f"PROBLEM = {problem!r}\nHELPER = {helper!r}\nARTICLE = {site.data['article']['id']}\n"
+        + ACTIVE_CHAT
+    )
+
+
+def tiny_png() -> bytes:
+    """A real 8×8 red PNG, so the browser can decode and draw it."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * 8 for _ in range(8))
+    header = struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def attach(page, scope, name: str, mime: str, content: bytes) -> None:
+    with page.expect_file_chooser() as chooser:
+        scope.get_by_role("button", name="Attach a file").click()
+    chooser.value.set_files(files=[{"name": name, "mimeType": mime, "buffer": content}])
+
+
+def test_visitor_and_helper_send_screenshots_and_files(site, new_context):
+    session_id = active_chat(site, "Screenshots: the toolbar is gone.", "helper2")
+    console = new_context().new_page()
+    sign_in(console, site, "helper2", reverse("livechat:console"))
+    panel = console.get_by_role("tabpanel")
+    expect(panel.locator("[data-bind=problem]")).to_have_text("Screenshots: the toolbar is gone.")
+
+    visitor_context = new_context()
+    chat = visitor_context.new_page()
+    sign_in(chat, site, "visitor", reverse("livechat:chat_session", args=[session_id]))
+    expect(chat.get_by_label("Your message")).to_be_visible()
+
+    # The visitor sends a screenshot: both sides see the picture itself.
+    attach(chat, chat, "toolbar.png", "image/png", tiny_png())
+    mine = chat.get_by_role("log").get_by_role("img", name="toolbar.png")
+    expect(mine).to_be_visible()
+    expect(mine).to_have_js_property("naturalWidth", 8)  # fetched and decoded
+    theirs = panel.get_by_role("log").get_by_role("img", name="toolbar.png")
+    expect(theirs).to_be_visible()
+    expect(theirs).to_have_js_property("naturalWidth", 8)
+    shoot(chat, "visitor-chat-screenshot")
+
+    # The helper sends a text file: the visitor gets it as a download, not a page.
+    attach(console, panel, "steps.txt", "text/plain", b"1. Open the menu\n2. Customize toolbar\n")
+    link = chat.get_by_role("link", name="steps.txt")
+    expect(link).to_be_visible()
+    with chat.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == "steps.txt"
+    assert Path(download.value.path()).read_bytes().startswith(b"1. Open the menu")
+    shoot(console, "console-chat-files")
+
+    # A web page dressed up as a picture is refused, and said so.
+    attach(chat, chat, "innocent.png", "image/png", b"<html><script>alert(1)</script></html>")
+    expect(
+        chat.get_by_role("alert").filter(has_text="This kind of file cannot be sent")
+    ).to_be_visible()
+    expect(chat.get_by_role("log").get_by_role("img")).to_have_count(1)
+
+    # After a reload the picture is still in the conversation (it is a message like any other).
+    chat.reload()
+    expect(chat.get_by_role("log").get_by_role("img", name="toolbar.png")).to_be_visible()

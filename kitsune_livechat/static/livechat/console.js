@@ -4,6 +4,7 @@
 // opt-in sound and desktop alerts.
 
 import { Api } from "./api.js";
+import { Attachments } from "./attachments.js";
 import { ChatLog } from "./chatlog.js";
 import {
   $,
@@ -30,6 +31,7 @@ const TYPING_IDLE = 4000;
 const LIVE_REFRESH = 30_000;
 
 const api = new Api({ root: data.api });
+const attachments = new Attachments(api);
 const products = JSON.parse(document.getElementById("lc-products")?.textContent || "{}");
 const bind = (name, scope = root) => $(`[data-bind="${name}"]`, scope);
 const announcer = $("[data-announcer]", root);
@@ -559,6 +561,17 @@ class ChatTab {
       viewer: "staff",
       selfName: () => data.me,
       typing: bind("typing", panel),
+      attachments,
+    });
+    attachments.wire($("[data-attach-button]", panel), $("[data-attach-input]", panel), {
+      sessionId: () => this.id,
+      onSent: (message) => {
+        bind("attach-error", panel).textContent = "";
+        this.log.add(message);
+      },
+      onError: (error) => {
+        bind("attach-error", panel).textContent = error.detail;
+      },
     });
     this.wire();
   }

@@ -3,6 +3,7 @@
 // to the same place; what was typed and not yet sent is kept.
 
 import { Api, ApiError } from "./api.js";
+import { Attachments } from "./attachments.js";
 import { ChatLog } from "./chatlog.js";
 import {
   $,
@@ -31,6 +32,7 @@ const TYPING_IDLE = 4000;
 const api = new Api({ root: data.api, token: store.get(TOKEN_KEY, "") });
 const bind = (name) => $(`[data-bind="${name}"]`, root);
 const announcer = $("[data-announcer]", root);
+const attachments = new Attachments(api);
 
 let session = null;
 let socket = null;
@@ -405,6 +407,7 @@ function ensureLog() {
     viewer: "visitor",
     selfName: () => $("#lc-name").value.trim() || gettext("You"),
     typing: bind("typing"),
+    attachments,
   });
   return log;
 }
@@ -814,6 +817,16 @@ root.addEventListener("click", (event) => {
   }
 });
 wireTranscriptEmail({ root, api, sessionId: () => session?.id });
+attachments.wire($("[data-attach-button]", root), $("[data-attach-input]", root), {
+  sessionId: () => session?.id,
+  onSent: (message) => {
+    bind("attach-error").textContent = "";
+    ensureLog().add(message);
+  },
+  onError: (error) => {
+    bind("attach-error").textContent = error.detail;
+  },
+});
 window.addEventListener("focus", markRead);
 document.addEventListener("visibilitychange", markRead);
 
