@@ -69,6 +69,7 @@ class SessionIn(Schema):
     email: str = ""
     fallback: str | None = None
     title: str = ""
+    follow_up_of: str | None = None
 
 
 class ArticleRef(Schema):
@@ -128,6 +129,7 @@ class SessionOut(Schema):
     end_reason: str
     handoff: HandoffOut
     fallback: list[str]
+    follow_up_of: str | None = None
     visitor: VisitorOut | None = None
     token: str | None = None
 
@@ -197,6 +199,7 @@ def request_chat(request: HttpRequest, payload: SessionIn):
         visitor_email=payload.email,
         fallback=payload.fallback,
         title=payload.title,
+        follow_up_of=payload.follow_up_of,
     )
     access = SessionAccess(result.session, ChatRole.VISITOR)
     return Status(201 if result.created else 200, session_json(access, token=result.token))

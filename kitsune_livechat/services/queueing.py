@@ -43,6 +43,7 @@ from .cleaning import clean_email, clean_text
 from .focus import validate_answers
 from .followup import send_followup_on_commit
 from .handoff import FALLBACKS, FORUM, create_forum_question
+from .history import follow_up_target
 from .messaging import post_system_message
 from .placement import availability_of, place
 from .presenters import queue_item_json
@@ -160,6 +161,7 @@ def request_chat(
     visitor_email: str = "",
     fallback: str | None = None,
     title: str = "",
+    follow_up_of: Any = None,
 ) -> RequestResult:
     """Ask for a chat from a KB article; the visitor waits in the queue that serves it.
 
@@ -167,6 +169,7 @@ def request_chat(
     A closed or full queue refuses with ``queue_closed`` or ``queue_full`` and offers the
     fallbacks; sending ``fallback`` ("forum" or "email") takes one in the same call, storing
     the request as a missed chat handed to the forum or left for email follow-up.
+    ``follow_up_of`` links the new chat to one of the visitor's own finished chats.
     """
     user, anonymous_key, token = _visitor_of(caller)
     ban = _ban_for(user, anonymous_key)
@@ -186,6 +189,7 @@ def request_chat(
         if fallback not in (None, "", *FALLBACKS):
             raise InvalidInput(_("The fallback is forum or email."), code="invalid_fallback")
         helper = helper_by_username(preferred_helper) if preferred_helper else None
+        earlier = follow_up_target(caller, follow_up_of) if follow_up_of else None
         placement = place(
             article_id=article_id, locale=locale, product=product, user_agent=user_agent
         )
@@ -240,6 +244,7 @@ def request_chat(
             browser_version=placement.browser.version,
             os=placement.browser.os,
             created=now,
+            follow_up_of=earlier,
             ended_at=now if refused else None,
             end_reason=(
                 (REASON_FULL if availability.state == State.FULL else REASON_CLOSED)

@@ -2,6 +2,7 @@
 files and screenshots, history, faster answering. Each drives the screens as a user would."""
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from tests.browser.conftest import shoot, sign_in
+from tests.browser.test_chat import go_online
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -18,14 +20,15 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from kitsune_livechat.models import ChatSession, Message, Queue
+from wiki.models import Document
 User = get_user_model()
 visitor = User.objects.get(username="visitor")
 helper = User.objects.get(username=HELPER)
 now = timezone.now()
 session = ChatSession.objects.create(
     queue=Queue.objects.get(slug="general"), visitor=visitor, helper=helper, locale="en-US",
-    problem=PROBLEM, article_title="Firefox won't start",
-    article_url="/en-US/kb/firefox-wont-start",
+    problem=PROBLEM, article=Document.objects.get(slug="firefox-wont-start"),
+    article_title="Firefox won't start", article_url="/en-US/kb/firefox-wont-start",
     status="ended", created=now - timedelta(minutes=30), assigned_at=now - timedelta(minutes=29),
     ended_at=now - timedelta(minutes=5), last_seq=2)
 Message.objects.create(session=session, seq=1, role="visitor", author=visitor,
@@ -162,3 +165,58 @@ def test_visitor_and_helper_send_screenshots_and_files(site, new_context):
     # After a reload the picture is still in the conversation (it is a message like any other).
     chat.reload()
     expect(chat.get_by_role("log").get_by_role("img", name="toolbar.png")).to_be_visible()
+
+
+RATE_AND_JUDGE = """
+from kitsune_livechat.models import ArticleFeedback, ChatSession, Rating
+session = ChatSession.objects.get(pk=SESSION)
+Rating.objects.create(session=session, score=2, comment="The fix did not last.")
+ArticleFeedback.objects.create(session=session, author=session.helper, outcome="article_outdated")
+result = True
+"""
+
+
+def test_returning_visitor_follows_up_and_the_helper_sees_the_history(site, new_context):
+    earlier = ended_chat(site, "History: Firefox forgets my passwords.", helper="helper1")
+    site.python(f"SESSION = {earlier!r}\n" + RATE_AND_JUDGE)
+
+    helper = new_context().new_page()
+    sign_in(helper, site, "helper3", reverse("livechat:console"))
+    go_online(helper)
+
+    # The visitor finds the earlier chat in their list and asks a follow-up.
+    visitor = new_context()
+    page = visitor.new_page()
+    sign_in(page, site, "visitor", reverse("livechat:my_chats"))
+    expect(page.get_by_role("heading", name="Your chats", level=1)).to_be_visible()
+    past = page.get_by_role("article", name="History: Firefox forgets my passwords.")
+    expect(past).to_contain_text("2 of 5")
+    shoot(page, "visitor-my-chats", full_page=True)
+    entry = page.get_by_role("listitem").filter(has=past)
+    entry.get_by_role("link", name=re.compile("^Ask a follow-up")).click()
+    expect(page.get_by_text("This chat follows up on your chat of")).to_contain_text(
+        "History: Firefox forgets my passwords."
+    )
+    page.get_by_label("What's the problem?").fill("Follow-up: passwords are gone again.")
+    page.get_by_role("button", name="Start chat").click()
+    expect(page.get_by_role("heading", name="Finding a volunteer for you")).to_be_visible()
+
+    # The helper takes it and sees the earlier chat, its rating and the article verdict.
+    item = helper.locator(".lc-qitem", has_text="passwords are gone again")
+    item.get_by_role("button", name=re.compile("Take this chat")).click()
+    panel = helper.get_by_role("tabpanel")
+    entry = panel.locator(".lc-history__item", has_text="Firefox forgets my passwords")
+    expect(entry).to_contain_text("Followed up here")
+    expect(entry).to_contain_text("2 of 5: “The fix did not last.”")
+    expect(entry).to_contain_text("The article is outdated")
+    shoot(helper, "console-earlier-chats")
+
+    # Searching past chats finds the ones this helper took part in, not the others'.
+    helper.get_by_role("link", name="Past chats").click()
+    helper.get_by_role("searchbox").fill("passwords")
+    helper.get_by_role("button", name="Search").click()
+    expect(helper.get_by_role("status")).to_have_text("1 chat found")
+    expect(helper.get_by_role("article")).to_have_accessible_name(
+        "Follow-up: passwords are gone again."
+    )
+    shoot(helper, "console-past-chats", full_page=True)

@@ -6,6 +6,7 @@
 import { Api } from "./api.js";
 import { Attachments } from "./attachments.js";
 import { ChatLog } from "./chatlog.js";
+import { showEarlierChats } from "./history-panel.js";
 import {
   $,
   $$,
@@ -602,6 +603,7 @@ class ChatTab {
     this.render();
     saveTabs();
     this.connect();
+    showEarlierChats(api, bind("history", this.panel), session);
   }
 
   get isOwner() {

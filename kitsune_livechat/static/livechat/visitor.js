@@ -19,6 +19,7 @@ import {
   store,
   gettext,
 } from "./dom.js";
+import { followUpId, showFollowUp } from "./follow-up.js";
 import { ChatSocket } from "./socket.js";
 import { wireTranscriptEmail } from "./transcript-email.js";
 
@@ -248,6 +249,7 @@ function requestBody(values, fallback) {
     email: values.visitor_email || "",
   };
   if (fallback) body.fallback = fallback;
+  if (followUpId()) body.follow_up_of = followUpId();
   return body;
 }
 
@@ -817,6 +819,7 @@ root.addEventListener("click", (event) => {
   }
 });
 wireTranscriptEmail({ root, api, sessionId: () => session?.id });
+showFollowUp(api, bind("follow-up"));
 attachments.wire($("[data-attach-button]", root), $("[data-attach-input]", root), {
   sessionId: () => session?.id,
   onSent: (message) => {
