@@ -75,6 +75,9 @@ DEFAULTS: dict[str, Any] = {
     # Chats of a helper silent this long (seconds, longer than HEARTBEAT_TIMEOUT) go back in
     # line for the next volunteer; 0 leaves them with the helper.
     "REQUEUE_AFTER": 300,
+    # The console sets an online helper away after this many seconds without activity (a key,
+    # a click, a pointer move) and back online at the next one; 0 turns it off.
+    "AUTO_AWAY_SECONDS": 600,
     # Default seats per helper.
     "DEFAULT_CAPACITY": 3,
     # Most chats a helper may hold at once, whatever capacity they ask for.

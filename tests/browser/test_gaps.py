@@ -15,6 +15,23 @@ from tests.browser.test_chat import go_online
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
+TIDY_UP = """
+from django.utils import timezone
+from kitsune_livechat.models import AgentStatus, ChatSession
+ChatSession.objects.filter(status__in=["waiting", "active"]).update(
+    status="ended", ended_at=timezone.now())
+result = AgentStatus.objects.update(status="offline")
+"""
+
+
+@pytest.fixture(autouse=True)
+def tidy_up(site):
+    """The chats these tests open are ended and everyone goes offline, so the tests that share
+    the site after them start from a quiet floor."""
+    yield
+    site.python(TIDY_UP)
+
+
 ENDED_CHAT = """
 from datetime import timedelta
 from django.contrib.auth import get_user_model
@@ -220,3 +237,82 @@ def test_returning_visitor_follows_up_and_the_helper_sees_the_history(site, new_
         "Follow-up: passwords are gone again."
     )
     shoot(helper, "console-past-chats", full_page=True)
+
+
+def test_faster_answering_shortcut_warning_rating_and_away(site, new_context):
+    session_id = active_chat(site, "Faster: pages load without images.", "helper1")
+    console = new_context().new_page()
+    sign_in(console, site, "helper1", reverse("livechat:console"))
+    go_online(console)
+    panel = console.get_by_role("tabpanel")
+    expect(panel.locator("[data-bind=problem]")).to_have_text("Faster: pages load without images.")
+    visitor = new_context().new_page()
+    sign_in(visitor, site, "visitor", reverse("livechat:chat_session", args=[session_id]))
+
+    # "/" then a word: the matching canned responses, chosen with the keyboard only.
+    composer = panel.get_by_label("Your message")
+    composer.press_sequentially("/cle")
+    shortcut = panel.get_by_role("listbox", name="Canned responses")
+    expect(shortcut.get_by_role("option", name=re.compile("Clear the cache"))).to_be_visible()
+    expect(shortcut.get_by_role("option")).to_have_count(1)
+    shoot(console, "console-canned-shortcut")
+    composer.press("Enter")
+    expect(shortcut).to_be_hidden()
+    expect(composer).to_have_value("Please clear the cache: Settings, Privacy, Clear data.")
+    composer.press("Enter")
+    expect(
+        visitor.get_by_role("log").get_by_text("Please clear the cache: Settings, Privacy")
+    ).to_be_visible()
+    composer.press_sequentially("/")
+    expect(shortcut.get_by_role("option")).to_have_count(2)
+    composer.press("ArrowDown")
+    expect(shortcut.get_by_role("option", selected=True)).to_contain_text("Goodbye")
+    composer.press("Escape")
+    expect(shortcut).to_be_hidden()
+    expect(composer).to_have_value("/")
+    composer.fill("")
+
+    # Going offline with a chat open asks first; staying keeps the helper online.
+    console.get_by_role("radio", name="Offline").click()
+    dialog = console.get_by_role("dialog", name="Go offline with chats open?")
+    expect(dialog).to_be_visible()
+    shoot(console, "console-offline-warning")
+    dialog.get_by_role("button", name="Stay online").click()
+    expect(console.get_by_role("radio", name="Online")).to_be_checked()
+
+    # The visitor ends and rates: the helper sees the verdict beside the chat.
+    visitor.get_by_role("button", name="End chat").click()
+    visitor.get_by_role("dialog", name="End this chat?").get_by_role(
+        "button", name="End chat"
+    ).click()
+    visitor.get_by_text("★").nth(2).click()  # 3 stars (the first shown is 5)
+    visitor.get_by_label("Anything else?").fill("Images are back, thanks.")
+    visitor.get_by_role("button", name="Send rating").click()
+    rating = panel.get_by_role("region", name="The visitor's rating")
+    expect(rating).to_contain_text("The visitor rated this chat 3 of 5.")
+    expect(rating).to_contain_text("“Images are back, thanks.”")
+    shoot(console, "console-rating-shown")
+    console.reload()
+    expect(console.get_by_role("region", name="The visitor's rating")).to_contain_text("3 of 5")
+
+
+def test_idle_helper_goes_away_and_comes_back(site, new_context):
+    console = new_context().new_page()
+    console.clock.install()
+    sign_in(console, site, "helper2", reverse("livechat:console"))
+    go_online(console)
+
+    console.clock.fast_forward("10:10")  # LIVECHAT_AUTO_AWAY_SECONDS is 600 by default
+    expect(console.get_by_role("radio", name="Away")).to_be_checked()
+    expect(
+        console.get_by_text("You were set to away after 10 minutes without activity.")
+    ).to_be_visible()
+    stored = site.python(
+        "from kitsune_livechat.models import AgentStatus\n"
+        "result = AgentStatus.objects.get(user__username='helper2').status"
+    )
+    assert stored == "away"
+
+    console.keyboard.press("Shift")
+    expect(console.get_by_role("radio", name="Online")).to_be_checked()
+    expect(console.get_by_text("Welcome back: you are online again.")).to_be_visible()

@@ -5,8 +5,11 @@
 
 import { Api } from "./api.js";
 import { Attachments } from "./attachments.js";
+import { CannedShortcut } from "./canned-shortcut.js";
 import { ChatLog } from "./chatlog.js";
 import { showEarlierChats } from "./history-panel.js";
+import { guardPresence } from "./presence-guard.js";
+import { loadRating, showRating } from "./rating-panel.js";
 import {
   $,
   $$,
@@ -564,6 +567,12 @@ class ChatTab {
       typing: bind("typing", panel),
       attachments,
     });
+    this.shortcut = new CannedShortcut({
+      api,
+      form: bind("composer", panel),
+      textarea: $("textarea[name=body]", panel),
+      locale: () => this.session?.locale || data.locale,
+    });
     attachments.wire($("[data-attach-button]", panel), $("[data-attach-input]", panel), {
       sessionId: () => this.id,
       onSent: (message) => {
@@ -687,6 +696,7 @@ class ChatTab {
 
     if (session) this.renderSide();
     if (ended) this.onEnded();
+    if (ended && this.mode !== "knock") loadRating(api, panel, this.id);
     this.updateUnanswered();
   }
 
@@ -1516,6 +1526,8 @@ function onAgentFrame(frame) {
     }
     refreshQueue();
     if (data.role !== "helper") loadLiveSoon();
+  } else if (frame.type === "rating") {
+    showRating(chats.get(frame.session)?.panel, frame);
   } else if (frame.type === "presence") {
     // Another console of the same person changed it. This console's own changes are echoed
     // too, possibly after a newer one: those are ignored.
@@ -1649,6 +1661,16 @@ async function start() {
   window.setInterval(tickQueue, 1000);
   window.setInterval(() => document.visibilityState === "visible" && loadLive(), LIVE_REFRESH);
 }
+
+guardPresence({
+  root,
+  dialog: $('[data-dialog="offline"]', root),
+  openChats: () =>
+    [...chats.values()].filter((chat) => chat.mode === "helper" && chat.session?.status === "active")
+      .length,
+  autoAwaySeconds: Number(data.autoAway) || 0,
+  tell: (text) => toast(text),
+});
 
 root.addEventListener("change", (event) => {
   const target = event.target;
