@@ -234,3 +234,26 @@ def test_purge_removes_the_files_with_the_messages(chat, django_capture_on_commi
 
     assert _stored(chat) == []
     assert not Message.objects.filter(session=chat).exists()
+
+
+@pytest.mark.django_db
+def test_a_hidden_monitor_cannot_slip_a_file_to_the_visitor(chat):
+    response = upload(ApiClient(SupervisorFactory()), chat, "shot.png", PNG)
+    assert response.status_code == 403
+    assert response.json()["code"] == "hidden_observer"
+    assert not Message.objects.filter(session=chat).exists()
+    assert _stored(chat) == []
+
+
+@pytest.mark.django_db
+def test_history_with_files_costs_the_same_queries(chat, django_assert_num_queries):
+    """Session, user, chat, messages: four queries, with one file or with five."""
+    visitor = ApiClient(chat.visitor)
+    upload(visitor, chat, "one.png", PNG)
+    with django_assert_num_queries(4):
+        visitor.get(f"sessions/{chat.pk}/messages")
+    for index in range(4):
+        upload(visitor, chat, f"more-{index}.png", PNG)
+    with django_assert_num_queries(4):
+        response = visitor.get(f"sessions/{chat.pk}/messages")
+    assert [m["attachment"]["name"] for m in response.json()][-1] == "more-3.png"

@@ -20,12 +20,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ..conf import livechat_settings
-from ..exceptions import Conflict, InvalidInput, NotFound
+from ..exceptions import Conflict, Forbidden, InvalidInput, NotFound
 from ..models import Message
 from .access import Caller, ChatRole, get_session_for
 from .mentoring import message_kind_for
 from .messaging import (
     _clean_client_msg_id,
+    _is_hidden_observer,
     _require_kind,
     _same_sender,
     author_name,
@@ -151,6 +152,11 @@ def send_attachment(
         with transaction.atomic():
             access = get_session_for(caller, session_id, for_update=True)
             _require_kind(access, Message.Kind.TEXT)
+            if _is_hidden_observer(access):
+                # A file cannot be whispered: it would reach the visitor from someone unseen.
+                raise Forbidden(
+                    _("Join the chat visibly before sending files."), code="hidden_observer"
+                )
             session = access.session
             if message_kind_for(session, caller.user, Message.Kind.TEXT) != Message.Kind.TEXT:
                 # A supervised trainee's words wait for approval; a file cannot be edited.
