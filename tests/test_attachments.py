@@ -220,6 +220,24 @@ async def test_a_file_replays_over_the_socket_like_any_message():
     assert replayed["attachment"]["image"] is True
 
 
+@pytest.mark.django_db(transaction=True)
+async def test_an_upload_is_announced_live_to_everyone_in_the_chat():
+    chat = await db(ActiveChatFactory)()
+    helper, _greeting = await join_chat(chat.pk, user=chat.helper)
+    visitor, _greeting = await join_chat(chat.pk, user=chat.visitor)
+
+    sent = await db(lambda: upload(ApiClient(chat.visitor), chat, "live.png", PNG))()
+    to_helper = await helper.receive_until("message")
+    to_visitor = await visitor.receive_until("message")
+    await helper.close()
+    await visitor.close()
+
+    assert sent.status_code == 201
+    for frames in (to_helper, to_visitor):
+        assert frames[-1]["attachment"]["name"] == "live.png"
+        assert frames[-1]["seq"] == sent.json()["seq"]
+
+
 @pytest.mark.django_db
 @override_settings(LIVECHAT_RETENTION_DAYS=30)
 def test_purge_removes_the_files_with_the_messages(chat, django_capture_on_commit_callbacks):

@@ -1,6 +1,7 @@
 """What the best support chats offer besides the conversation itself: the transcript by email,
 files and screenshots, history, faster answering. Each drives the screens as a user would."""
 
+import json
 import os
 import re
 import tempfile
@@ -89,6 +90,42 @@ def test_visitor_gets_the_transcript_by_email(site, new_context):
     assert len(sent) == 1
     assert "To: visitor@example.com" in sent[0]
     assert f"{site.base_url}/en-US/kb/firefox-wont-start step by step" in sent[0]
+
+
+ANONYMOUS_ENDED_CHAT = """
+from django.utils import timezone
+from kitsune_livechat.models import ChatSession, Message, Queue
+from kitsune_livechat.services.access import make_visitor_token
+session = ChatSession.objects.create(
+    queue=Queue.objects.get(slug="general"), anonymous_key="anon-transcript", locale="de",
+    problem=PROBLEM, status="ended", ended_at=timezone.now(), last_seq=1)
+Message.objects.create(session=session, seq=1, role="visitor", author_name="Gast", body=PROBLEM)
+result = [str(session.pk), make_visitor_token("anon-transcript")]
+"""
+
+
+def test_anonymous_visitor_names_the_address_and_gets_the_chats_language(site, new_context):
+    problem = "Transcript anonym: Lesezeichen verschwunden."
+    session_id, token = site.python(f"PROBLEM = {problem!r}\n" + ANONYMOUS_ENDED_CHAT)
+    page = new_context().new_page()
+    path = reverse("livechat:chat_session", args=[session_id])
+    page.goto(path)  # the token lives in the browser, as after requesting the chat
+    page.evaluate(f"window.localStorage.setItem('livechat.token', {json.dumps(json.dumps(token))})")
+    page.goto(path)
+
+    form = page.get_by_role("form", name="Email me the transcript")
+    form.get_by_role("button", name="Send the transcript").click()
+    expect(form.get_by_role("alert")).to_have_text("Enter the address to send the transcript to.")
+    form.get_by_label("Email").fill("gast@example.net")
+    form.get_by_role("button", name="Send the transcript").click()
+    expect(form.get_by_role("status")).to_have_text(
+        "The transcript is on its way to gast@example.net."
+    )
+    shoot(page, "visitor-transcript-anonymous", full_page=True)
+    sent = [m.read_text() for m in mail_dir(site).glob("*.log") if problem in m.read_text()]
+    assert len(sent) == 1
+    assert "To: gast@example.net" in sent[0]
+    assert "Hier ist das Protokoll Ihres Live-Chats." in sent[0]  # the chat was in German
 
 
 ACTIVE_CHAT = """
