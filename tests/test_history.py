@@ -170,3 +170,18 @@ def test_past_chats_page_searches_what_the_helper_may_see(client, visitor):
     assert "1 chat found" in page
     client.force_login(visitor)
     assert client.get(reverse("livechat:past_chats"), {"q": "audio"}).status_code == 403
+
+
+def test_history_costs_the_same_queries_for_one_chat_or_many(
+    api_client, visitor, django_assert_num_queries
+):
+    helper = HelperFactory()
+    now = ActiveChatFactory(visitor=visitor, helper=helper)
+    EndedChatFactory(visitor=visitor, helper=helper)
+    client = api_client(helper)
+    with django_assert_num_queries(5) as one:
+        assert len(client.get(f"sessions/{now.pk}/history").json()) == 1
+    for _ in range(4):
+        RatingFactory(session=EndedChatFactory(visitor=visitor, helper=helper))
+    with django_assert_num_queries(len(one.captured_queries)):
+        assert len(client.get(f"sessions/{now.pk}/history").json()) == 5

@@ -28,7 +28,7 @@ SEARCH_LIMIT = 50
 MAX_QUERY = 200
 
 
-def _summary(session: ChatSession) -> dict[str, Any]:
+def _summary(session: ChatSession, helper_name: str) -> dict[str, Any]:
     rating = getattr(session, "rating", None)
     feedback = getattr(session, "feedback", None)
     return {
@@ -40,7 +40,7 @@ def _summary(session: ChatSession) -> dict[str, Any]:
         "end_reason": session.end_reason,
         "problem": session.problem,
         "article": {"id": session.article_id, "title": session.article_title},
-        "helper": get_host_adapter().display_name(session.helper) if session.helper_id else "",
+        "helper": helper_name,
         "rating": (
             {
                 "score": rating.score,
@@ -65,8 +65,16 @@ def _with_outcomes(chats: QuerySet) -> QuerySet:
 
 def summaries(chats) -> list[dict[str, Any]]:
     """Past chats as the screens list them; a missing rating or feedback is None (the
-    reverse one-to-one raises an AttributeError subclass, which ``getattr`` turns into None)."""
-    return [_summary(session) for session in chats]
+    reverse one-to-one raises an AttributeError subclass, which ``getattr`` turns into None).
+    Each helper's display name is looked up once, however many of their chats are listed."""
+    adapter = get_host_adapter()
+    names: dict[int, str] = {}
+    out = []
+    for session in chats:
+        if session.helper_id and session.helper_id not in names:
+            names[session.helper_id] = adapter.display_name(session.helper)
+        out.append(_summary(session, names.get(session.helper_id, "")))
+    return out
 
 
 def earlier_chats(*, caller: Caller, session_id) -> list[dict[str, Any]]:
