@@ -74,6 +74,18 @@ DEFAULTS: dict[str, Any] = {
     "ANONYMOUS_CHATS_PER_IP": 5,
     "ANONYMOUS_LINE_SHARE": 0.5,
     "RATE_LIMIT_SECONDS": 10,
+    # Files in chats: the largest accepted (bytes) and the types accepted, as sniffed from the
+    # file's content (never its name). Only these are known: PNG, JPEG, GIF and WebP images
+    # (shown inline), PDF and plain text (offered as downloads).
+    "ATTACHMENT_MAX_BYTES": 5 * 1024 * 1024,
+    "ATTACHMENT_TYPES": [
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "application/pdf",
+        "text/plain",
+    ],
     # A helper who sends no heartbeat for this long goes offline (seconds).
     "HEARTBEAT_TIMEOUT": 90,
     # Chats of a helper silent this long (seconds, longer than HEARTBEAT_TIMEOUT) go back in
@@ -83,6 +95,9 @@ DEFAULTS: dict[str, Any] = {
     # messages it may have missed from the database (0: only on ping). Covers channel layer
     # outages for clients that never ping.
     "RESYNC_SECONDS": 30,
+    # The console sets an online helper away after this many seconds without activity (a key,
+    # a click, a pointer move) and back online at the next one; 0 turns it off.
+    "AUTO_AWAY_SECONDS": 600,
     # Default seats per helper.
     "DEFAULT_CAPACITY": 3,
     # Most chats a helper may hold at once, whatever capacity they ask for.
@@ -98,6 +113,8 @@ DEFAULTS: dict[str, Any] = {
     # the address is kept on the chat and the chat's helper sees the hand-off in the console).
     # Never to a helper's own address, which would reach the visitor on the first reply.
     "FOLLOWUP_EMAIL": "",
+    # The visitor may have the transcript emailed this many times per chat and hour.
+    "TRANSCRIPT_EMAILS_PER_HOUR": 3,
     # Chat rows older than this are purged by livechat_purge (days).
     "RETENTION_DAYS": 365,
     # The author may edit article feedback for this long (minutes).

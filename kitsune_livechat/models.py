@@ -206,6 +206,10 @@ class ChatSession(models.Model):
     solved_by_suggestion = models.ForeignKey(
         ARTICLE, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A returning visitor's follow-up points at the chat it continues.
+    follow_up_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups"
+    )
 
     # Highest seq handed out; bumped under a row lock so every message gets the next one.
     last_seq = models.PositiveIntegerField(default=0)
@@ -302,6 +306,13 @@ class Message(models.Model):
     approved_by = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A file sent as this message (a screenshot, a log): kept through the storage API under a
+    # random name and served only through the access gate; ``body`` holds its name, so clients
+    # that show text only still show something meaningful.
+    file = models.FileField(max_length=255, blank=True)
+    file_name = models.CharField(max_length=255, blank=True)
+    file_type = models.CharField(max_length=100, blank=True)
+    file_size = models.PositiveIntegerField(null=True, blank=True)
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -5,7 +5,7 @@
 
 from django.urls import path
 
-from . import views, views_contributors, views_insights
+from . import views, views_contributors, views_history, views_insights
 
 app_name = "livechat"
 
@@ -22,6 +22,8 @@ urlpatterns = [
     path("chat/<uuid:session_id>/transcript.txt", views.transcript, name="transcript"),
     path("console/", views.console, name="console"),
     path("console/observe/<uuid:session_id>/", views.observe, name="observe"),
+    path("console/past/", views_history.past_chats, name="past_chats"),
+    path("my-chats/", views_history.my_chats, name="my_chats"),
     path("jsi18n/<str:locale>/", views.javascript_catalog, name="jsi18n"),
     path("insights/", views_insights.ranking, name="insights"),
     path("insights/articles/<int:article_id>/", views_insights.article, name="insights_article"),

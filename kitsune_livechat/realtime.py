@@ -275,6 +275,21 @@ def agent_chat_changed(user_id: int, session, *, change: str) -> None:
     )
 
 
+def chat_rated(user_id: int, session, rating) -> None:
+    """``rating {session, score, comment, article_helped}`` to the chat's helper's consoles, so
+    they see the visitor's verdict beside the chat they just ended."""
+    publish(
+        agent_group(user_id),
+        {
+            "type": "rating",
+            "session": str(session.pk),
+            "score": rating.score,
+            "comment": rating.comment,
+            "article_helped": rating.article_helped,
+        },
+    )
+
+
 def presence_changed(user_id: int, *, status: str, capacity: int) -> None:
     """A contributor's status changed in one console: the others follow."""
     publish(agent_group(user_id), {"type": "presence", "status": status, "capacity": capacity})

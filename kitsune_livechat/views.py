@@ -173,6 +173,7 @@ def _console_page(request: HttpRequest, *, observe_id: str = "") -> HttpResponse
         ),
         "outcomes": ArticleFeedback.Outcome.choices,
         "max_length": livechat_settings.MAX_MESSAGE_LENGTH,
+        "auto_away_seconds": livechat_settings.AUTO_AWAY_SECONDS,
         **_page_urls(locale),
     }
     return render(request, "livechat/console.html", context)

@@ -195,6 +195,14 @@ def rate_chat(request: HttpRequest, session_id: UUID, payload: RatingIn):
     return Status(201, rating_json(rating))
 
 
+@router.get("sessions/{session_id}/rating", auth=chat_auth, response=RatingOut)
+def read_rating(request: HttpRequest, session_id: UUID):
+    """The visitor's rating, for the chat's visitor and staff (404 ``not_rated`` before)."""
+    return rating_json(
+        feedback_service.rating_for(caller=caller_of(request), session_id=session_id)
+    )
+
+
 @router.get("sessions/{session_id}/feedback", auth=chat_auth, response=FeedbackOut)
 def read_feedback(request: HttpRequest, session_id: UUID):
     """The chat's article feedback, for its helpers (404 ``no_feedback`` before it is filed)."""

@@ -26,6 +26,14 @@ class MessageIn(Schema):
     kind: str = Message.Kind.TEXT
 
 
+class AttachmentOut(Schema):
+    name: str
+    content_type: str
+    size: int | None
+    image: bool
+    url: str
+
+
 class MessageOut(Schema):
     seq: int
     author: str
@@ -35,6 +43,7 @@ class MessageOut(Schema):
     html: str
     client_msg_id: str | None
     created: str
+    attachment: AttachmentOut | None = None
 
 
 class HistoryQuery(Schema):

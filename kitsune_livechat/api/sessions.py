@@ -70,6 +70,7 @@ class SessionIn(Schema):
     email: str = ""
     fallback: str | None = None
     title: str = ""
+    follow_up_of: str | None = None
 
 
 class ArticleRef(Schema):
@@ -129,6 +130,7 @@ class SessionOut(Schema):
     end_reason: str
     handoff: HandoffOut
     fallback: list[str]
+    follow_up_of: str | None = None
     visitor: VisitorOut | None = None
     token: str | None = None
 
@@ -200,6 +202,7 @@ def request_chat(request: HttpRequest, payload: SessionIn):
         fallback=payload.fallback,
         title=payload.title,
         client=request.META.get("REMOTE_ADDR", ""),
+        follow_up_of=payload.follow_up_of,
     )
     access = SessionAccess(result.session, ChatRole.VISITOR)
     return Status(201 if result.created else 200, session_json(access, token=result.token))

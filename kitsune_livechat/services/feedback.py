@@ -17,6 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import realtime
 from ..conf import livechat_settings
 from ..exceptions import Conflict, Forbidden, InvalidInput, NotFound
 from ..host import get_host_adapter
@@ -327,4 +328,17 @@ def rate_chat(
             if rating.helpful_vote_id is not None:
                 rating.save(update_fields=["helpful_vote_id"])
         karma.credit_rating(rating)
+        if session.helper_id:
+            # The helper sees how it went while the chat is still fresh in their mind.
+            realtime.chat_rated(session.helper_id, session, rating)
+    return rating
+
+
+def rating_for(*, caller: Caller, session_id: Any) -> Rating:
+    """The visitor's rating of the chat, for its visitor and staff; NotFound before it is given
+    (code ``not_rated``)."""
+    access = get_session_for(caller, session_id)
+    rating = Rating.objects.filter(session=access.session).first()
+    if rating is None:
+        raise NotFound(_("The visitor has not rated this chat."), code="not_rated")
     return rating

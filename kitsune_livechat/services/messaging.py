@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.html import urlize
@@ -63,6 +64,23 @@ def message_json(message: Message) -> dict:
         "html": render_body(message.body),
         "client_msg_id": message.client_msg_id,
         "created": message.created.isoformat(),
+        "attachment": attachment_json(message),
+    }
+
+
+def attachment_json(message: Message) -> dict | None:
+    """The file sent as ``message``, or None; ``url`` goes through the access gate."""
+    if not message.file:
+        return None
+    return {
+        "name": message.file_name,
+        "content_type": message.file_type,
+        "size": message.file_size,
+        "image": message.file_type.startswith("image/"),
+        "url": reverse(
+            "livechat:livechat_api:attachment",
+            kwargs={"session_id": message.session_id, "seq": message.seq},
+        ),
     }
 
 
@@ -88,6 +106,7 @@ def store_message(
     author_name: str = "",
     client_msg_id: str | None = None,
     first_response: bool = False,
+    attachment: dict | None = None,
 ) -> tuple[Message, bool]:
     """Store one message with the next seq; returns (message, created).
 
@@ -96,6 +115,7 @@ def store_message(
     gets the stored message instead of a copy, even when two retries race. ``first_response``
     stamps the chat's first helper answer in the same UPDATE. On PostgreSQL the bump and the
     insert are one statement, so a message costs one round trip; elsewhere three.
+    ``attachment`` holds the file fields of a message that is a file (``services.attachments``).
     """
     message = Message(
         session_id=session_id,
@@ -106,6 +126,7 @@ def store_message(
         kind=kind,
         body=body,
         created=timezone.now(),
+        **(attachment or {}),
     )
     if connection.vendor == "postgresql":
         created = _insert_with_next_seq(message, first_response=first_response)

@@ -69,6 +69,7 @@ def session_json(access: SessionAccess, *, token: str | None = None) -> dict[str
             "followup_email": session.followup_email if access.role == ChatRole.VISITOR else "",
         },
         "fallback": list(FALLBACKS) if may_hand_off(session) else [],
+        "follow_up_of": str(session.follow_up_of_id) if session.follow_up_of_id else None,
     }
     if access.is_staff:
         data["visitor"] = {"display_name": session.visitor_name or _("Visitor")}

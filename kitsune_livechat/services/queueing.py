@@ -42,6 +42,7 @@ from .cleaning import clean_email, clean_text
 from .focus import validate_answers
 from .followup import send_followup_on_commit
 from .handoff import EMAIL, FALLBACKS, FORUM, create_forum_question
+from .history import follow_up_target
 from .locks import lock_user
 from .messaging import post_system_message
 from .placement import availability_of, place
@@ -161,6 +162,7 @@ def request_chat(
     fallback: str | None = None,
     title: str = "",
     client: str = "",
+    follow_up_of: Any = None,
 ) -> RequestResult:
     """Ask for a chat from a KB article; the visitor waits in the queue that serves it.
 
@@ -171,6 +173,7 @@ def request_chat(
 
     ``client`` is the caller's network address: fallbacks and anonymous chats are limited
     per address as well as per caller (see ``services.limits``).
+    ``follow_up_of`` links the new chat to one of the visitor's own finished chats.
     """
     user, anonymous_key, token = _visitor_of(caller)
     ban = _ban_for(user, anonymous_key)
@@ -190,6 +193,7 @@ def request_chat(
         if fallback not in (None, "", *FALLBACKS):
             raise InvalidInput(_("The fallback is forum or email."), code="invalid_fallback")
         helper = helper_by_username(preferred_helper) if preferred_helper else None
+        earlier = follow_up_target(caller, follow_up_of) if follow_up_of else None
         placement = place(
             article_id=article_id, locale=locale, product=product, user_agent=user_agent, user=user
         )
@@ -254,6 +258,7 @@ def request_chat(
             browser_version=placement.browser.version,
             os=placement.browser.os,
             created=now,
+            follow_up_of=earlier,
             ended_at=now if refused else None,
             end_reason=(
                 (REASON_FULL if availability.state == State.FULL else REASON_CLOSED)

@@ -1,17 +1,19 @@
 """Forgetting old conversations while keeping what they taught.
 
-After ``LIVECHAT_RETENTION_DAYS`` a closed chat loses its messages and the visitor's personal
-details (question text, email, name, user agent, answers); the session row, its outcome, rating
-and article feedback stay, so stats and article insights keep their history.
+After ``LIVECHAT_RETENTION_DAYS`` a closed chat loses its messages, the files sent in it and the
+visitor's personal details (question text, email, name, user agent, answers); the session row,
+its outcome, rating and article feedback stay, so stats and article insights keep their history.
 """
 
 from datetime import timedelta
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 
 from ..conf import livechat_settings
 from ..models import ChatSession, Message
+from .attachments import delete_files
 
 REDACTED = "[removed after the retention period]"
 
@@ -34,7 +36,11 @@ def purge_expired(*, now=None, batch_size: int = 500) -> int:
         if not ids:
             return total
         with transaction.atomic():
-            Message.objects.filter(session_id__in=ids).delete()
+            messages = Message.objects.filter(session_id__in=ids)
+            files = list(messages.exclude(file="").values_list("file", flat=True))
+            messages.delete()
+            # Files go once the rows are gone for good (a rollback keeps both).
+            transaction.on_commit(partial(delete_files, files))
             total += ChatSession.objects.filter(pk__in=ids).update(
                 problem=REDACTED,
                 visitor_name="",

@@ -23,9 +23,11 @@ export class ChatLog {
    * @param {"visitor"|"staff"} options.viewer whose screen this is
    * @param {() => string} options.selfName the viewer's display name
    * @param {HTMLElement} [options.typing] where "… is typing" is shown
+   * @param {{render: (attachment: object) => HTMLElement}} [options.attachments] shows files
    */
-  constructor(list, { viewer, selfName = () => "", typing = null }) {
+  constructor(list, { viewer, selfName = () => "", typing = null, attachments = null }) {
     this.list = list;
+    this.attachments = attachments;
     this.viewer = viewer;
     this.selfName = selfName;
     this.typingEl = typing;
@@ -215,7 +217,9 @@ export class ChatLog {
         ),
       ),
       staffLabel ? h("p", { class: "lc-msg__label" }, staffLabel) : null,
-      h("div", { class: "lc-msg__body" }, linkify(message.body || "")),
+      message.attachment && this.attachments
+        ? this.attachments.render(message.attachment)
+        : h("div", { class: "lc-msg__body" }, linkify(message.body || "")),
       h("p", { class: "lc-msg__status", "aria-live": "off" }),
       h("p", { class: "lc-msg__read", hidden: true }, gettext("Read")),
     );

@@ -4,7 +4,12 @@
 // opt-in sound and desktop alerts.
 
 import { Api } from "./api.js";
+import { Attachments } from "./attachments.js";
+import { CannedShortcut } from "./canned-shortcut.js";
 import { ChatLog } from "./chatlog.js";
+import { showEarlierChats } from "./history-panel.js";
+import { guardPresence } from "./presence-guard.js";
+import { loadRating, showRating } from "./rating-panel.js";
 import {
   $,
   $$,
@@ -30,6 +35,7 @@ const TYPING_IDLE = 4000;
 const LIVE_REFRESH = 30_000;
 
 const api = new Api({ root: data.api });
+const attachments = new Attachments(api);
 const products = JSON.parse(document.getElementById("lc-products")?.textContent || "{}");
 const bind = (name, scope = root) => $(`[data-bind="${name}"]`, scope);
 const announcer = $("[data-announcer]", root);
@@ -559,6 +565,23 @@ class ChatTab {
       viewer: "staff",
       selfName: () => data.me,
       typing: bind("typing", panel),
+      attachments,
+    });
+    this.shortcut = new CannedShortcut({
+      api,
+      form: bind("composer", panel),
+      textarea: $("textarea[name=body]", panel),
+      locale: () => this.session?.locale || data.locale,
+    });
+    attachments.wire($("[data-attach-button]", panel), $("[data-attach-input]", panel), {
+      sessionId: () => this.id,
+      onSent: (message) => {
+        bind("attach-error", panel).textContent = "";
+        this.log.add(message);
+      },
+      onError: (error) => {
+        bind("attach-error", panel).textContent = error.detail;
+      },
     });
     this.wire();
   }
@@ -589,6 +612,7 @@ class ChatTab {
     this.render();
     saveTabs();
     this.connect();
+    showEarlierChats(api, bind("history", this.panel), session);
   }
 
   get isOwner() {
@@ -672,6 +696,7 @@ class ChatTab {
 
     if (session) this.renderSide();
     if (ended) this.onEnded();
+    if (ended && this.mode !== "knock") loadRating(api, panel, this.id);
     this.updateUnanswered();
   }
 
@@ -1501,6 +1526,8 @@ function onAgentFrame(frame) {
     }
     refreshQueue();
     if (data.role !== "helper") loadLiveSoon();
+  } else if (frame.type === "rating") {
+    showRating(chats.get(frame.session)?.panel, frame);
   } else if (frame.type === "presence") {
     // Another console of the same person changed it. This console's own changes are echoed
     // too, possibly after a newer one: those are ignored.
@@ -1634,6 +1661,16 @@ async function start() {
   window.setInterval(tickQueue, 1000);
   window.setInterval(() => document.visibilityState === "visible" && loadLive(), LIVE_REFRESH);
 }
+
+guardPresence({
+  root,
+  dialog: $('[data-dialog="offline"]', root),
+  openChats: () =>
+    [...chats.values()].filter((chat) => chat.mode === "helper" && chat.session?.status === "active")
+      .length,
+  autoAwaySeconds: Number(data.autoAway) || 0,
+  tell: (text) => toast(text),
+});
 
 root.addEventListener("change", (event) => {
   const target = event.target;

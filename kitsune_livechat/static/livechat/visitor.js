@@ -3,6 +3,7 @@
 // to the same place; what was typed and not yet sent is kept.
 
 import { Api, ApiError } from "./api.js";
+import { Attachments } from "./attachments.js";
 import { ChatLog } from "./chatlog.js";
 import {
   $,
@@ -18,7 +19,9 @@ import {
   store,
   gettext,
 } from "./dom.js";
+import { followUpId, showFollowUp } from "./follow-up.js";
 import { ChatSocket } from "./socket.js";
+import { wireTranscriptEmail } from "./transcript-email.js";
 
 const root = document.getElementById("lc-visitor");
 const data = root.dataset;
@@ -30,6 +33,7 @@ const TYPING_IDLE = 4000;
 const api = new Api({ root: data.api, token: store.get(TOKEN_KEY, "") });
 const bind = (name) => $(`[data-bind="${name}"]`, root);
 const announcer = $("[data-announcer]", root);
+const attachments = new Attachments(api);
 
 let session = null;
 let socket = null;
@@ -245,6 +249,7 @@ function requestBody(values, fallback) {
     email: values.visitor_email || "",
   };
   if (fallback) body.fallback = fallback;
+  if (followUpId()) body.follow_up_of = followUpId();
   return body;
 }
 
@@ -404,6 +409,7 @@ function ensureLog() {
     viewer: "visitor",
     selfName: () => $("#lc-name").value.trim() || gettext("You"),
     typing: bind("typing"),
+    attachments,
   });
   return log;
 }
@@ -815,6 +821,18 @@ root.addEventListener("click", (event) => {
     event.preventDefault();
     api.download(target.getAttribute("href"), `livechat-${session.id.slice(0, 8)}.txt`);
   }
+});
+wireTranscriptEmail({ root, api, sessionId: () => session?.id });
+showFollowUp(api, bind("follow-up"));
+attachments.wire($("[data-attach-button]", root), $("[data-attach-input]", root), {
+  sessionId: () => session?.id,
+  onSent: (message) => {
+    bind("attach-error").textContent = "";
+    ensureLog().add(message);
+  },
+  onError: (error) => {
+    bind("attach-error").textContent = error.detail;
+  },
 });
 window.addEventListener("focus", markRead);
 document.addEventListener("visibilitychange", markRead);
