@@ -3,10 +3,15 @@
 from django.urls import NoReverseMatch, reverse
 
 
-def api_root() -> str:
-    """The API's root URL: ``kitsune_livechat.api_urls`` when the site includes it (pages under
-    a locale prefix, API outside), else the API inside ``kitsune_livechat.urls``."""
+def api_url(name: str, **kwargs) -> str:
+    """An API route's URL: through ``kitsune_livechat.api_urls`` when the site includes it
+    (pages under a locale prefix, API outside), else inside ``kitsune_livechat.urls``."""
     try:
-        return reverse("livechat-api:livechat_api:api-root")
+        return reverse(f"livechat-api:livechat_api:{name}", kwargs=kwargs or None)
     except NoReverseMatch:
-        return reverse("livechat:livechat_api:api-root")
+        return reverse(f"livechat:livechat_api:{name}", kwargs=kwargs or None)
+
+
+def api_root() -> str:
+    """The API's root URL, wherever the site mounts it."""
+    return api_url("api-root")

@@ -7,7 +7,7 @@ from django.utils.http import content_disposition_header
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
-from ..services import attachments, messaging
+from ..services import attachments, limits, messaging
 from .auth import caller_of, chat_auth
 from .messages import MessageOut
 
@@ -30,7 +30,7 @@ def send_attachment(
     with the stored one when ``client_msg_id`` was used before. Refused: 400
     ``file_too_large``, ``file_type_not_allowed``, ``empty_file``, ``no_file``."""
     caller = caller_of(request)
-    messaging.check_rate_limit(caller, session_id)
+    limits.spend_message(caller)
     message, created = attachments.send_attachment(
         caller=caller, session_id=session_id, upload=file, client_msg_id=client_msg_id
     )

@@ -15,7 +15,6 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.html import urlize
@@ -25,6 +24,7 @@ from .. import realtime
 from ..conf import livechat_settings
 from ..exceptions import Conflict, Forbidden, InvalidInput
 from ..host import get_host_adapter
+from ..links import api_url
 from ..models import ChatSession, Message, Participant
 from .access import Caller, ChatRole, SessionAccess, get_session_for
 
@@ -77,10 +77,7 @@ def attachment_json(message: Message) -> dict | None:
         "content_type": message.file_type,
         "size": message.file_size,
         "image": message.file_type.startswith("image/"),
-        "url": reverse(
-            "livechat:livechat_api:attachment",
-            kwargs={"session_id": message.session_id, "seq": message.seq},
-        ),
+        "url": api_url("attachment", session_id=message.session_id, seq=message.seq),
     }
 
 

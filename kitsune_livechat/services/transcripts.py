@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from urllib.parse import urljoin
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
@@ -27,6 +25,7 @@ from django.utils.translation import gettext as _
 from ..conf import livechat_settings
 from ..exceptions import Conflict, Forbidden, InvalidInput, RateLimited
 from ..models import ChatSession, Message
+from . import limits
 from .access import Caller, ChatRole, get_session_for
 from .handoff import visible_transcript
 
@@ -61,18 +60,16 @@ def _recipient(caller: Caller, email: str) -> str:
 
 def _count_request(session_id) -> None:
     """One more request for this chat in the current window, or RateLimited."""
-    key = f"livechat:transcript-mail:{session_id}:{int(time.time() // WINDOW_SECONDS)}"
-    cache.add(key, 0, timeout=WINDOW_SECONDS + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=WINDOW_SECONDS + 1)
-        count = 1
-    if count > livechat_settings.TRANSCRIPT_EMAILS_PER_HOUR:
-        raise RateLimited(
+    limits.spend(
+        "transcript-mail",
+        str(session_id),
+        limit=livechat_settings.TRANSCRIPT_EMAILS_PER_HOUR,
+        window=WINDOW_SECONDS,
+        error=RateLimited(
             _("The transcript was sent several times already. Try again later."),
             code="transcript_rate_limited",
-        )
+        ),
+    )
 
 
 def transcript_email(session: ChatSession, *, to: str, base_url: str) -> EmailMessage:
