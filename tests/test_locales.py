@@ -7,6 +7,7 @@ The example site is shaped like Kitsune: ``LANGUAGES`` keys are lower case (``pt
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 from questions.models import Question
 
 from kitsune_livechat.locales import site_locale
@@ -102,3 +103,18 @@ def test_pages_speak_the_rows_spelling(client, brazilian_article):
     assert 'data-locale="pt-BR"' in page.content.decode()
     catalogue = client.get(reverse("livechat:jsi18n", kwargs={"locale": "pt-br"}))
     assert catalogue.status_code == 200
+
+
+def test_pages_live_under_the_locale_prefix_and_the_api_outside(client):
+    assert reverse("livechat:console") == "/en-US/livechat/console/"
+    with translation.override("pt-br"):
+        assert reverse("livechat:console") == "/pt-BR/livechat/console/"
+    # An unprefixed or lower-case page address lands on the site's spelling, as on Kitsune.
+    landed = client.get("/livechat/leaderboard/", follow=True)
+    assert landed.redirect_chain[-1][0] == "/en-US/livechat/leaderboard/"
+    assert landed.status_code == 200
+    assert client.get("/pt-br/livechat/leaderboard/")["Location"] == "/pt-BR/livechat/leaderboard/"
+    # The API answers at the same address in every language, and never redirects.
+    api = client.get("/livechat/api/availability", {"article": 987654})
+    assert (api.status_code, api.json()["code"]) == (400, "unknown_article")
+    assert client.get("/en-US/livechat/api/availability").status_code == 404

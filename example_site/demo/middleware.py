@@ -22,9 +22,10 @@ class PathLocaleMiddleware:
         first, _slash, rest = request.path_info.lstrip("/").partition("/")
         locale = kitsune_locale(first)
         if locale and locale != first:
+            script = request.path[: len(request.path) - len(request.path_info)]
             query = request.META.get("QUERY_STRING", "")
             return HttpResponsePermanentRedirect(
-                f"{request.script_name}/{locale}/{rest}" + (f"?{query}" if query else "")
+                f"{script}/{locale}/{rest}" + (f"?{query}" if query else "")
             )
         if locale:
             translation.activate(locale)
