@@ -208,13 +208,7 @@ class LivechatConsumer(AsyncJsonWebsocketConsumer):
             extra["client_msg_id"] = content["client_msg_id"]
         try:
             cleaning.check_structure(content)
-            if content["type"] not in ("ping", "auth"):  # a ping re-reads the whole caller
-                await self.check_login()
-            await getattr(self, method)(content)
-        except LoggedOut:
-            await self.shut(CLOSE_LOGGED_OUT)
-        except AccessLost:
-            await self.shut(CLOSE_NOT_ALLOWED)
+            await self.closing_when_gone(self.handle(method, content))
         except LivechatError as exc:
             await self.send_error(exc.code, exc.detail, **extra)
         except Exception:
@@ -222,6 +216,24 @@ class LivechatConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error(
                 "server_error", _("Something went wrong. Please try again."), **extra
             )
+
+    async def handle(self, method: str, content: dict) -> None:
+        if content["type"] not in ("ping", "auth"):  # a ping re-reads the whole caller
+            await self.check_login()
+        await getattr(self, method)(content)
+
+    async def closing_when_gone(self, step) -> bool:
+        """Await ``step``; close the socket when it finds the login ended (4401) or the caller
+        no longer allowed (4403). True when it ran through."""
+        try:
+            await step
+        except LoggedOut:
+            await self.shut(CLOSE_LOGGED_OUT)
+        except AccessLost:
+            await self.shut(CLOSE_NOT_ALLOWED)
+        else:
+            return True
+        return False
 
     async def on_ping(self, content: dict) -> None:
         await self.send_json({"type": "pong"})
@@ -385,11 +397,7 @@ class SessionConsumer(LivechatConsumer):
                 if self.closed:
                     return
                 try:
-                    await self.resync()
-                except LoggedOut:
-                    await self.shut(CLOSE_LOGGED_OUT)
-                except AccessLost:
-                    await self.shut(CLOSE_NOT_ALLOWED)
+                    await self.closing_when_gone(self.resync())
                 except Exception:
                     logger.exception("Could not resync a chat socket")
                     self.synced_at = time.monotonic()
@@ -528,12 +536,8 @@ class SessionConsumer(LivechatConsumer):
         """Forward a frame, after re-checking access when it may change who is in the chat."""
         if self.closed or event.get("origin") == self.channel_name:
             return
-        if event.get("recheck"):
-            try:
-                await self.recheck()
-            except AccessLost:
-                await self.shut(CLOSE_NOT_ALLOWED)
-                return
+        if event.get("recheck") and not await self.closing_when_gone(self.recheck()):
+            return
         frame = event["event"]
         if (
             frame.get("type") in ("message", "typing")
@@ -544,10 +548,7 @@ class SessionConsumer(LivechatConsumer):
         if frame.get("type") == "status":
             self.status = frame.get("status", self.status)
         if frame.get("type") == "message":
-            try:
-                await self.deliver_live(frame)
-            except AccessLost:
-                await self.shut(CLOSE_NOT_ALLOWED)
+            await self.closing_when_gone(self.deliver_live(frame))
             return
         await self.send_json(frame)
 
@@ -557,12 +558,7 @@ class SessionConsumer(LivechatConsumer):
         if self.closed:
             return
         if event.get("signal") == "recheck":
-            try:
-                await self.refresh()
-            except LoggedOut:
-                await self.shut(CLOSE_LOGGED_OUT)
-            except AccessLost:
-                await self.shut(CLOSE_NOT_ALLOWED)
+            await self.closing_when_gone(self.refresh())
             return
         if event.get("signal") != "line_moved":
             return
@@ -615,14 +611,19 @@ class AgentConsumer(LivechatConsumer):
             await self.send_json(frame)
 
     async def on_ping(self, content: dict) -> None:
+        await self.follow(console.heartbeat)
+        await self.send_json({"type": "pong"})
+
+    async def follow(self, groups_for) -> None:
+        """Re-read the caller, then join the groups ``groups_for`` (a console service) says
+        they belong in now and leave the others; AccessLost when they have no console."""
         await self.refresh_caller()
         try:
-            groups = await db(console.heartbeat)(user_id=self.caller.user_id)
+            groups = await db(groups_for)(user_id=self.caller.user_id)
         except LivechatError:
             raise AccessLost() from None
         await self.leave(*[group for group in self.joined if group not in groups])
         await self.join(*groups)
-        await self.send_json({"type": "pong"})
 
     async def livechat_event(self, event: dict) -> None:
         if not self.closed and event.get("origin") != self.channel_name:
@@ -630,19 +631,8 @@ class AgentConsumer(LivechatConsumer):
 
     async def livechat_signal(self, event: dict) -> None:
         """``recheck``: the user logged out, was deactivated or lost the permission."""
-        if self.closed or event.get("signal") != "recheck":
-            return
-        try:
-            await self.refresh_caller()
-            groups = await db(console.console_groups)(user_id=self.caller.user_id)
-        except LoggedOut:
-            await self.shut(CLOSE_LOGGED_OUT)
-            return
-        except LivechatError:
-            await self.shut(CLOSE_NOT_ALLOWED)
-            return
-        await self.leave(*[group for group in self.joined if group not in groups])
-        await self.join(*groups)
+        if not self.closed and event.get("signal") == "recheck":
+            await self.closing_when_gone(self.follow(console.console_groups))
 
 
 class NoSuchSocket(LivechatConsumer):

@@ -171,6 +171,13 @@ class Peer:
         self.socket = None
 
 
+async def connect_all(peers, port: int, server) -> None:
+    """Once the server listens, every peer connects and reads its greeting."""
+    await asyncio.to_thread(wait_until_listening, port, server)
+    for peer in peers:
+        await peer.open(port)
+
+
 async def make_peers(chats) -> list[Peer]:
     peers = []
     for n, chat in enumerate(chats):
@@ -279,9 +286,7 @@ async def test_a_redis_restart_mid_chat_loses_and_repeats_nothing():
     server = start_server(port, await db(database_url)(), redis_url=redis.url, env=SERVER_ENV)
     peers = await make_peers(chats)
     try:
-        await asyncio.to_thread(wait_until_listening, port, server)
-        for peer in peers:
-            await peer.open(port)
+        await connect_all(peers, port, server)
         # 18 messages each in all: within the per-socket rate limit (20 in 10 s).
         await talk(peers, range(0, 6))
         before = await converge(peers)
@@ -345,9 +350,7 @@ async def test_database_connections_terminated_mid_send_lose_and_double_nothing(
             await asyncio.sleep(0.1)
 
     try:
-        await asyncio.to_thread(wait_until_listening, port, server)
-        for peer in peers:
-            await peer.open(port)
+        await connect_all(peers, port, server)
         started = time.monotonic()
         await asyncio.gather(talk(peers, range(0, 15), pause=0.03), cut_off(20))
         settle = await converge(peers)
@@ -381,9 +384,7 @@ async def test_a_killed_server_loses_nothing_its_clients_resume_on_its_successor
     successor = None
     peers = await make_peers(chats)
     try:
-        await asyncio.to_thread(wait_until_listening, port, server)
-        for peer in peers:
-            await peer.open(port)
+        await connect_all(peers, port, server)
         await talk(peers, range(0, 5))
         await converge(peers)
 
@@ -422,9 +423,7 @@ async def test_clients_that_drop_mid_send_and_retry_store_each_message_once():
     server = start_server(port, await db(database_url)(), env=SERVER_ENV)
     visitor, helper = await make_peers([chat])
     try:
-        await asyncio.to_thread(wait_until_listening, port, server)
-        for peer in (visitor, helper):
-            await peer.open(port)
+        await connect_all([visitor, helper], port, server)
         for n in range(10):
             await visitor.send(f"sent as the line dropped {n}", f"drop-{n}")
             visitor.socket.transport.abort()  # gone without a close handshake
