@@ -505,3 +505,28 @@ class Trainee(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.stage})"
+
+
+class ChatTag(models.Model):
+    """A word a helper or supervisor put on a chat ("sync", "crash-on-start").
+
+    One row per chat and tag, so the insight pages and exports can filter and count by tag
+    with plain joins on every database.
+    """
+
+    session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="chat_tags")
+    name = models.CharField(max_length=50)
+    added_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["session", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "name"], name="livechat_one_tag_per_chat")
+        ]
+        indexes = [models.Index(fields=["name"], name="livechat_tag_name")]
+
+    def __str__(self):
+        return self.name

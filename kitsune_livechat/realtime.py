@@ -262,3 +262,9 @@ def knock(user_id: int, session, *, change: str, by: str) -> None:
         agent_group(user_id),
         {"type": "knock", "change": change, "by": by, "session": session_summary(session)},
     )
+
+
+def tags_changed(session, tags: list[str], *, by: str) -> None:
+    """``tags {tags, by}``: a chat's tags changed; its staff sockets (never the visitor) update
+    the tag list. ``by`` is the display name of who changed them."""
+    publish(session_staff_group(session.pk), {"type": "tags", "tags": tags, "by": by})

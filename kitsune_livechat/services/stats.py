@@ -39,7 +39,7 @@ from django.utils.translation import gettext as _
 from ..conf import livechat_settings
 from ..exceptions import Forbidden, InvalidInput, NotAuthenticated
 from ..host import get_host_adapter
-from ..models import ArticleFeedback, ChatSession, Focus, Rating
+from ..models import ArticleFeedback, ChatSession, ChatTag, Focus, Rating
 from .focus import UNCOLLECTED_STATUSES
 from .people import display_names
 
@@ -63,12 +63,14 @@ class Filters:
     product: str = ""
     locale: str = ""
     queue: str = ""  # queue slug
+    tag: str = ""  # a chat tag
 
     @classmethod
     def from_params(
         cls, params: Any, *, today: date | None = None, default_days: int | None = DEFAULT_DAYS
     ) -> Filters:
-        """Read ``from``, ``to``, ``product``, ``locale``, ``queue`` (query string or dict).
+        """Read ``from``, ``to``, ``product``, ``locale``, ``queue``, ``tag`` (query string or
+        dict).
 
         Without dates, the last ``default_days`` days (None: all time). Bad dates raise
         InvalidInput (``invalid_date``).
@@ -91,6 +93,7 @@ class Filters:
             product=str(params.get("product") or "").strip(),
             locale=str(params.get("locale") or "").strip(),
             queue=str(params.get("queue") or "").strip(),
+            tag=str(params.get("tag") or "").strip().lower(),
         )
 
     def as_params(self) -> dict[str, str]:
@@ -101,6 +104,7 @@ class Filters:
             "product": self.product,
             "locale": self.locale,
             "queue": self.queue,
+            "tag": self.tag,
         }
         return {key: value for key, value in params.items() if value}
 
@@ -116,6 +120,9 @@ class Filters:
             q &= Q(**{f"{prefix}locale": self.locale})
         if self.queue:
             q &= Q(**{f"{prefix}queue__slug": self.queue})
+        if self.tag:
+            tagged = ChatTag.objects.filter(name=self.tag).values("session_id")
+            q &= Q(**{f"{prefix}pk__in": tagged})
         return q
 
     def sessions(self) -> QuerySet[ChatSession]:

@@ -881,6 +881,8 @@ class ChatTab {
   }
 
   onFrame(frame) {
+    // Screens beside the console (tags...) follow the chat's frames through its panel.
+    this.panel.dispatchEvent(new CustomEvent("livechat:frame", { detail: frame }));
     if (frame.type === "status") {
       const was = this.session.status;
       this.session.status = frame.status;
