@@ -64,6 +64,7 @@ class Queue(models.Model):
             ("answer_chats", _("Can answer live chats")),
             ("supervise_chats", _("Can monitor and supervise live chats")),
             ("view_insights", _("Can view live chat insights")),
+            ("manage_focus", _("Can run focus campaigns")),
         ]
 
     def __str__(self):

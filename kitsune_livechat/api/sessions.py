@@ -90,6 +90,8 @@ class FormOut(Schema):
     on_affected_computer: bool | None
     answers: dict[str, Any]
     user_agent: str | None = None
+    # Staff: the focus answers by their questions' labels, in question order.
+    answers_shown: list[dict[str, Any]] | None = None
 
 
 class BrowserOut(Schema):
@@ -130,6 +132,7 @@ class SessionOut(Schema):
     fallback: list[str]
     visitor: VisitorOut | None = None
     token: str | None = None
+    focus_title: str | None = None
 
 
 class EndIn(Schema):

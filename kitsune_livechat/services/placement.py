@@ -101,6 +101,7 @@ class Availability:
     online: int
     queue: Queue | None
     focus: Focus | None
+    locale: str = ""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -109,7 +110,7 @@ class Availability:
             "wait_seconds": self.wait_seconds,
             "online": self.online,
             "queue": self.queue.slug if self.queue else None,
-            "focus": public_focus(self.focus),
+            "focus": public_focus(self.focus, self.locale),
             "fallback": list(FALLBACKS) if self.state != State.OPEN else [],
         }
 
@@ -117,12 +118,16 @@ class Availability:
 def availability_of(placement: Placement, now: datetime | None = None) -> Availability:
     """What a request from ``placement`` would meet now (see ``check_availability``)."""
     if placement.queue is None:
-        return Availability(State.CLOSED, Reason.NO_QUEUE, None, 0, None, placement.focus)
+        return Availability(
+            State.CLOSED, Reason.NO_QUEUE, None, 0, None, placement.focus, placement.locale
+        )
     line = read_line(placement.queue, now=now)
     state, reason = line_state(line, placement.locale)
     online = len(line.for_locale(placement.locale))
     wait = line.estimate(line.waiting + 1, placement.locale) if state != State.CLOSED else None
-    return Availability(state, reason, wait, online, placement.queue, placement.focus)
+    return Availability(
+        state, reason, wait, online, placement.queue, placement.focus, placement.locale
+    )
 
 
 def check_availability(

@@ -40,7 +40,7 @@ from ..conf import livechat_settings
 from ..exceptions import Forbidden, InvalidInput, NotAuthenticated
 from ..host import get_host_adapter
 from ..models import ArticleFeedback, ChatSession, ChatTag, Focus, Rating
-from .focus import UNCOLLECTED_STATUSES
+from .focus import UNCOLLECTED_STATUSES, focus_overview  # noqa: F401  (part of stats)
 from .people import display_names
 
 Status = ChatSession.Status
@@ -736,14 +736,6 @@ def focus_answers(focus: Focus, filters: Filters | None = None, *, text_limit: i
         "outcomes": outcomes,
         "questions": questions,
     }
-
-
-def focus_overview() -> QuerySet[Focus]:
-    """Every focus, newest first, with ``chats`` and ``collected`` (not abandoned or missed)."""
-    return Focus.objects.annotate(
-        chats=Count("sessions"),
-        collected=Count("sessions", filter=~Q(sessions__status__in=UNCOLLECTED_STATUSES)),
-    ).order_by("-created", "-pk")
 
 
 def require_insights(caller: Any) -> None:

@@ -1,5 +1,6 @@
-"""Operators and supervisors in the browser: tags on chats."""
+"""Operators and supervisors in the browser: tags on chats, focus campaigns."""
 
+import re
 import uuid
 
 import pytest
@@ -7,6 +8,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from tests.browser.conftest import shoot, sign_in
+from tests.browser.test_chat import go_online
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -72,3 +74,78 @@ def test_helper_tags_a_chat_and_a_supervisor_sees_it_live(site, new_context):
     expect(tags).not_to_contain_text("sync-error")
     expect(tags).to_contain_text("password-manager")
     end_chat(site, chat_id)
+
+
+def make_article(site, title: str) -> dict:
+    return site.python(
+        "from tests.factories import DocumentFactory\n"
+        f"doc = DocumentFactory(title={title!r}, slug={'a-' + uuid.uuid4().hex[:12]!r})\n"
+        "result = {'id': doc.pk, 'url': doc.get_absolute_url()}\n"
+    )
+
+
+def test_operator_runs_a_focus_campaign_from_a_form(site, new_context):
+    article = make_article(site, "Firefox shows a grey window")
+    helper = new_context().new_page()
+    sign_in(helper, site, "helper1", reverse("livechat:console"))
+    go_online(helper)
+
+    operator = new_context().new_page()
+    sign_in(operator, site, "mentor", reverse("livechat:focus_new"))
+    operator.get_by_label("Title").fill("Grey window after the update")
+    operator.get_by_label("Invitation").fill("We are collecting reports of grey windows.")
+    operator.get_by_label("Articles (ids, separated by commas)").fill(str(article["id"]))
+    operator.get_by_role("button", name="Add a question").click()
+    question = operator.locator("[data-question]").last
+    question.get_by_label("Key").fill("antivirus")
+    question.get_by_label("Question", exact=True).fill("Which antivirus do you use?")
+    question.get_by_label("Question in Deutsch").fill("Welches Antivirenprogramm nutzen Sie?")
+    question.get_by_label("Kind").select_option("choice")
+    question.get_by_label("Choices (one per line)").fill("Avast\nNone")
+    question.get_by_label("Choices in Deutsch (one per line)").fill("Avast\nKeines")
+    question.get_by_label("Required").check()
+    shoot(operator, "focus-new", full_page=True)
+    operator.get_by_role("button", name="Create campaign").click()
+    expect(operator.get_by_text("The focus was created.")).to_be_visible()
+    expect(operator.locator("[data-focus-state]")).to_have_text("Running")
+    expect(operator.locator("[data-count=answered]")).to_have_text("0")
+
+    # The preview shows the form in German as a German visitor will see it.
+    with operator.context.expect_page() as opened:
+        operator.get_by_role("link", name="Preview in Deutsch").click()
+    preview = opened.value
+    expect(
+        preview.get_by_role("group", name="Welches Antivirenprogramm nutzen Sie?")
+    ).to_be_visible()
+    expect(preview.get_by_label("Keines")).to_be_visible()
+    preview.close()
+
+    # The article's chat button invites the visitor in the campaign's words.
+    visitor = new_context()
+    page = visitor.new_page()
+    page.goto(article["url"])
+    expect(page.get_by_text("We are collecting reports of grey windows.")).to_be_visible()
+    with visitor.expect_page() as opened:
+        page.get_by_role("link", name="Chat with a volunteer").click()
+    chat = opened.value
+    expect(chat.get_by_text("Grey window after the update")).to_be_visible()
+    chat.get_by_label("What's the problem?").fill("Every window turns grey.")
+    chat.get_by_role("group", name="Which antivirus do you use?").get_by_label("Avast").check()
+    chat.get_by_role("button", name="Start chat").click()
+    expect(chat.get_by_role("heading", name="Finding a volunteer for you")).to_be_visible()
+
+    # The operator's count follows without a reload.
+    expect(operator.locator("[data-count=answered]")).to_have_text("1", timeout=20_000)
+
+    # The helper reads the answer by its question and the campaign by its title.
+    helper.get_by_role("button", name=re.compile("Take this chat: Every window")).click()
+    side = helper.get_by_role("tabpanel").locator(".lc-side")
+    expect(side).to_contain_text("Which antivirus do you use?")
+    expect(side).to_contain_text("Grey window after the update")
+    expect(side).not_to_contain_text("antivirus:")
+
+    operator.get_by_role("button", name="End now").click()
+    expect(operator.locator("[data-focus-state]")).to_have_text("Ended")
+    helper.get_by_role("tabpanel").get_by_role("button", name="End chat").click()
+    helper.get_by_role("dialog").get_by_role("button", name="End chat").click()
+    expect(helper.get_by_role("tabpanel").get_by_text("How did the article do?")).to_be_visible()

@@ -711,12 +711,15 @@ class ChatTab {
         form.on_affected_computer ? gettext("Yes") : gettext("No"),
       ]);
     }
-    for (const [key, value] of Object.entries(form.answers || {})) {
+    const answers =
+      form.answers_shown ||
+      Object.entries(form.answers || {}).map(([key, value]) => ({ label: key, value }));
+    for (const { label, value } of answers) {
       const shown =
         value === true ? gettext("Yes") : value === false ? gettext("No") : String(value);
-      facts.push([key.replaceAll("_", " "), shown]);
+      facts.push([label, shown]);
     }
-    if (session.focus) facts.push([gettext("Focus"), session.focus]);
+    if (session.focus) facts.push([gettext("Focus"), session.focus_title || session.focus]);
     fillFacts(bind("form-facts", panel), facts);
 
     const link = bind("article", panel);

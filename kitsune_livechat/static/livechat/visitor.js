@@ -139,8 +139,10 @@ function renderFocus(focus) {
                 { value: "yes", label: gettext("Yes") },
                 { value: "no", label: gettext("No") },
               ]
-            : (question.choices || []).map((c) =>
-                typeof c === "object" ? { value: c.value, label: c.label } : { value: c, label: c },
+            : (question.choices || []).map((c, i) =>
+                typeof c === "object"
+                  ? { value: c.value, label: c.label }
+                  : { value: c, label: question.choice_labels?.[i] || c },
               );
         return h(
           "fieldset",
