@@ -149,3 +149,78 @@ def test_operator_runs_a_focus_campaign_from_a_form(site, new_context):
     helper.get_by_role("tabpanel").get_by_role("button", name="End chat").click()
     helper.get_by_role("dialog").get_by_role("button", name="End chat").click()
     expect(helper.get_by_role("tabpanel").get_by_text("How did the article do?")).to_be_visible()
+
+
+def test_supervisor_watches_the_floor_live_and_acts_from_it(site, new_context):
+    hans = new_context().new_page()
+    sign_in(hans, site, "helper2", reverse("livechat:console"))
+    go_online(hans, capacity=5)
+    long_id = site.python(
+        "from datetime import timedelta\n"
+        "from django.contrib.auth import get_user_model\n"
+        "from django.utils import timezone\n"
+        "from tests.factories import ActiveChatFactory, UserFactory\n"
+        "helper = get_user_model().objects.get(username='helper3')\n"
+        f"visitor = UserFactory(username={'v' + uuid.uuid4().hex[:12]!r})\n"
+        "start = timezone.now() - timedelta(minutes=40)\n"
+        "chat = ActiveChatFactory(helper=helper, visitor=visitor, created=start,\n"
+        "    assigned_at=start, problem='Floor: a long chat')\n"
+        "result = str(chat.pk)\n"
+    )
+    unanswered_id = make_chat(site, "helper1", "Floor: nobody answers me")
+    site.python(
+        "from datetime import timedelta\n"
+        "from django.utils import timezone\n"
+        "from kitsune_livechat.models import ChatSession, Message\n"
+        f"chat = ChatSession.objects.get(pk={unanswered_id!r})\n"
+        "chat.last_seq = 1\n"
+        "chat.save()\n"
+        "result = Message.objects.create(session=chat, seq=1, role='visitor', body='Hello?',\n"
+        "    created=timezone.now() - timedelta(minutes=5)).pk\n"
+    )
+
+    supervisor = new_context().new_page()
+    sign_in(supervisor, site, "mentor", reverse("livechat:floor"))
+    expect(supervisor.locator("[data-bind=connection]")).to_have_text("Live")
+    helpers = supervisor.locator("[data-bind=helpers]")
+    expect(helpers).to_contain_text("Hans Helfer")
+    attention = supervisor.locator("[data-bind=attention] li")
+    long_item = attention.filter(has_text="Floor: a long chat")
+    expect(long_item).to_contain_text("running long")
+    quiet_item = attention.filter(has_text="Floor: nobody answers me")
+    expect(quiet_item).to_contain_text("waiting for a reply")
+    shoot(supervisor, "floor", full_page=True)
+
+    # A visitor asks for a chat: the floor shows them waiting without a reload.
+    visitor = new_context()
+    article = visitor.new_page()
+    article.goto(site.data["article"]["url"])
+    with visitor.expect_page() as opened:
+        article.get_by_role("link", name="Chat with a volunteer").click()
+    chat = opened.value
+    chat.get_by_label("What's the problem?").fill("Floor: I am waiting")
+    chat.get_by_role("button", name="Start chat").click()
+    waiting = supervisor.locator("[data-bind=waiting-chats] li", has_text="Floor: I am waiting")
+    expect(waiting).to_be_visible()
+
+    # Reassign the long chat to Hans: his console gets it.
+    long_item.get_by_label("Reassign to").select_option(label="Hans Helfer")
+    long_item.get_by_role("button", name="Reassign").click()
+    expect(hans.get_by_role("tab").filter(has_text="Floor: a long chat")).to_be_visible()
+
+    # Join the chat nobody answers as monitor: it opens in the console, watching.
+    with supervisor.context.expect_page() as opened:
+        quiet_item.get_by_role("button", name="Join as monitor").click()
+    watching = opened.value
+    expect(watching.get_by_role("tabpanel").get_by_text("observing")).to_be_visible()
+    expect(watching.get_by_role("tabpanel").get_by_text("Hello?")).to_be_visible()
+
+    # Then end it: it leaves the list.
+    quiet_item.get_by_role("button", name="End chat").click()
+    expect(quiet_item).to_have_count(0)
+
+    # The waiting visitor gave up long ago: the supervisor ends their chat.
+    waiting.get_by_role("button", name="End chat").click()
+    expect(waiting).to_have_count(0)
+    expect(chat.get_by_text("The chat has ended.")).to_be_visible()
+    end_chat(site, long_id)
