@@ -12,7 +12,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 
 from .conf import livechat_settings
 from .services.access import Caller
-from .services.floor import is_supervisor
+from .services.supervision import is_supervisor
 from .views import _current_locale, _page_urls
 
 

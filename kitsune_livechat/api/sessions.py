@@ -11,7 +11,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
-from ..services import placement, queueing
+from ..services import moderation, placement, queueing
 from ..services.access import ChatRole, SessionAccess
 from ..services.presenters import session_json
 from ..services.transfer import transfer_chat
@@ -167,7 +167,12 @@ def availability(request: HttpRequest, query: Query[AvailabilityQuery]):
         product=query.product,
         user_agent=request.headers.get("User-Agent", ""),
     )
-    return result.as_json()
+    answer = result.as_json()
+    caller = new_visitor_auth(request)
+    if caller is not None and moderation.ban_of(caller) is not None:
+        # Chat is closed to a banned visitor, who keeps the forum.
+        answer.update(state="closed", reason="banned", wait_seconds=None, fallback=["forum"])
+    return answer
 
 
 @router.post(

@@ -14,27 +14,16 @@ from typing import Any
 
 from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from ..conf import livechat_settings
-from ..exceptions import Forbidden, NotAuthenticated
 from ..host import get_host_adapter
 from ..models import AgentStatus, ChatSession, Message
 from .access import Caller
+from .moderation import ban_json, list_active_bans, open_reports
 from .people import users_for_display
+from .supervision import require_supervisor
 
 Status = ChatSession.Status
-
-
-def is_supervisor(caller: Caller) -> bool:
-    return caller.has_perm("supervise_chats")
-
-
-def require_supervisor(caller: Caller) -> None:
-    if not caller.is_authenticated:
-        raise NotAuthenticated()
-    if not is_supervisor(caller):
-        raise Forbidden(_("Only supervisors see the floor."), code="not_supervisor")
 
 
 def _age(since: datetime | None, now: datetime) -> int | None:
@@ -224,4 +213,10 @@ def snapshot(*, caller: Caller, now: datetime | None = None) -> dict[str, Any]:
             "today": service_level(midnight, now),
             "last_hour": service_level(now - timedelta(hours=1), now),
         },
+        "reports": open_reports(),
+        "bans": [_json_ready(ban_json(ban)) for ban in list_active_bans()],
     }
+
+
+def _json_ready(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()}

@@ -224,3 +224,84 @@ def test_supervisor_watches_the_floor_live_and_acts_from_it(site, new_context):
     expect(waiting).to_have_count(0)
     expect(chat.get_by_text("The chat has ended.")).to_be_visible()
     end_chat(site, long_id)
+
+
+def test_visitor_reports_a_helper_and_a_helper_bans_a_visitor(site, new_context):
+    username = "v" + uuid.uuid4().hex[:10]
+    site.python(
+        "from tests.factories import UserFactory\n"
+        f"user = UserFactory(username={username!r})\n"
+        "user.set_password('secret')\n"
+        "user.save()\n"
+        "result = user.pk\n"
+    )
+    helper = new_context().new_page()
+    sign_in(helper, site, "helper3", reverse("livechat:console"))
+    go_online(helper)
+    supervisor = new_context().new_page()
+    sign_in(supervisor, site, "mentor", reverse("livechat:floor"))
+    expect(supervisor.locator("[data-bind=connection]")).to_have_text("Live")
+
+    visitor = new_context()
+    page = visitor.new_page()
+    sign_in(page, site, username, site.data["article"]["url"])
+
+    def start_chat(problem: str):
+        with visitor.expect_page() as opened:
+            page.get_by_role("link", name="Chat with a volunteer").click()
+        chat = opened.value
+        chat.get_by_label("What's the problem?").fill(problem)
+        chat.get_by_role("button", name="Start chat").click()
+        helper.get_by_role("button", name=re.compile(f"Take this chat: {problem}")).click()
+        helper.get_by_role("tab").filter(has_text=problem).click()
+        panel = helper.get_by_role("tabpanel")
+        panel.get_by_label("Your message").fill("Hello, how can I help?")
+        panel.get_by_label("Your message").press("Enter")
+        expect(chat.get_by_text("Hello, how can I help?")).to_be_visible()
+        return chat, panel
+
+    # The visitor ends the chat and reports the helper; the floor shows it at once.
+    chat, panel = start_chat("Moderation: first question")
+    chat.get_by_role("button", name="End chat").first.click()
+    chat.get_by_role("dialog").get_by_role("button", name="End chat").click()
+    chat.get_by_text("Report this helper").click()
+    chat.get_by_label("What happened?").fill("The helper mocked me.")
+    chat.get_by_role("button", name="Send report").click()
+    expect(chat.get_by_text("Thank you. Supervisors will look into it.")).to_be_visible()
+    report = supervisor.locator("[data-bind=reports] li", has_text="The helper mocked me.")
+    expect(report).to_contain_text("helper3")
+    expect(supervisor.locator("[data-bind=reports-count]")).not_to_have_text("0")
+    report.get_by_role("button", name="Mark as dealt with").click()
+    expect(report).to_have_count(0)
+    chat.close()
+
+    # A second chat turns abusive: the helper bans the visitor from the console.
+    chat, panel = start_chat("Moderation: second question")
+    panel.get_by_text("Ban this visitor").click()
+    panel.get_by_label("Reason").fill("Repeated insults")
+    panel.get_by_label("For how long").select_option(label="30 days")
+    panel.get_by_role("button", name="Ban and end the chat").click()
+    expect(chat.get_by_text("closed live chat to you")).to_be_visible()
+    expect(chat.get_by_text("The chat has ended.")).to_be_visible()
+    ban = supervisor.locator("[data-bind=bans] li", has_text="Repeated insults")
+    expect(ban).to_contain_text(username)
+    chat.close()
+
+    # Back on the article, chat is closed to them, with the forum still open.
+    page.reload()
+    with visitor.expect_page() as opened:
+        page.get_by_role("link", name="Ask in the forum").click()
+    closed = opened.value
+    expect(
+        closed.get_by_text("Live chat is closed to you. You can still ask in the support forum.")
+    ).to_be_visible()
+    expect(closed.get_by_role("button", name="Leave your email")).to_be_hidden()
+    closed.get_by_label("What's the problem?").fill("Moderation: still need help")
+    closed.get_by_role("button", name="Post to the forum").click()
+    expect(closed.get_by_text("Your question is in the forum")).to_be_visible()
+
+    # The supervisor lifts the ban; chat opens again for them.
+    ban.get_by_role("button", name="Lift the ban").click()
+    expect(ban).to_have_count(0)
+    page.reload()
+    expect(page.get_by_role("link", name="Chat with a volunteer")).to_be_visible()

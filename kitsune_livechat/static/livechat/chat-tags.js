@@ -6,6 +6,7 @@
 
 import { Api } from "./api.js";
 import { $, fill, fmt, gettext, h, show } from "./dom.js";
+import { eachChatPanel, toast } from "./panels.js";
 
 const root = document.getElementById("lc-console");
 const api = new Api({ root: root.dataset.api });
@@ -49,12 +50,6 @@ async function suggest(panel, prefix) {
   }
 }
 
-function report(error) {
-  const region = $('[data-bind="toasts"]', root);
-  region?.append(h("div", { class: "lc-toast lc-toast--error", role: "alert" }, error.detail));
-  setTimeout(() => region?.lastElementChild?.remove(), 6000);
-}
-
 async function setUp(panel) {
   const id = panel.dataset.chat;
   const box = $("[data-tags-panel]", panel);
@@ -95,7 +90,7 @@ async function setUp(panel) {
         canTag = false;
         show(bind("tag-form", panel), false);
       }
-      report(error);
+      toast(root, error.detail, { error: true });
     }
   });
   bind("chat-tags", panel).addEventListener("click", async (event) => {
@@ -107,15 +102,9 @@ async function setUp(panel) {
       render(panel, result.tags, canTag);
       input.focus();
     } catch (error) {
-      report(error);
+      toast(root, error.detail, { error: true });
     }
   });
 }
 
-const main = document.getElementById("lc-main");
-for (const panel of main.querySelectorAll("[data-chat]")) setUp(panel);
-new MutationObserver((changes) => {
-  for (const change of changes)
-    for (const node of change.addedNodes)
-      if (node.nodeType === 1 && node.matches("[data-chat]")) setUp(node);
-}).observe(main, { childList: true });
+eachChatPanel(setUp);

@@ -163,6 +163,72 @@ function render() {
   );
 }
 
+const dateFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+  dateStyle: "medium",
+  timeStyle: "short",
+});
+
+function renderModeration() {
+  const { reports = [], bans = [] } = snapshot;
+  bind("reports-count").textContent = String(reports.length);
+  show(bind("reports-empty"), reports.length === 0);
+  fill(
+    bind("reports"),
+    reports.map((report) =>
+      h(
+        "li",
+        { class: "lc-floor__item", dataset: { report: report.id } },
+        h("strong", {}, report.helper || gettext("A helper")),
+        h("span", { class: "lc-hint" }, ` · ${dateFormat.format(new Date(report.created))}`),
+        h("p", { class: "lc-floor__reason" }, report.reason),
+        h(
+          "button",
+          { type: "button", class: "lc-btn lc-btn--small", dataset: { resolve: report.id } },
+          gettext("Mark as dealt with"),
+        ),
+      ),
+    ),
+  );
+  show(bind("bans-empty"), bans.length === 0);
+  fill(
+    bind("bans"),
+    bans.map((ban) =>
+      h(
+        "li",
+        { class: "lc-floor__item" },
+        h("strong", {}, ban.account || ban.visitor || gettext("Anonymous visitor")),
+        h(
+          "span",
+          { class: "lc-hint" },
+          " · ",
+          ban.expires
+            ? fmt(gettext("until %(date)s"), { date: dateFormat.format(new Date(ban.expires)) })
+            : gettext("until lifted"),
+        ),
+        h("p", { class: "lc-floor__reason" }, ban.reason),
+        h(
+          "button",
+          { type: "button", class: "lc-btn lc-btn--small", dataset: { lift: ban.id } },
+          gettext("Lift the ban"),
+        ),
+      ),
+    ),
+  );
+}
+
+async function moderate(event) {
+  const button = event.target.closest("[data-resolve], [data-lift]");
+  if (!button) return;
+  button.disabled = true;
+  try {
+    if (button.dataset.resolve) await api.post(`reports/${button.dataset.resolve}/resolve`);
+    else await api.post(`bans/${button.dataset.lift}/lift`);
+  } catch (error) {
+    say(error.detail);
+    button.disabled = false;
+  }
+}
+
 function tick() {
   for (const el of root.querySelectorAll("[data-age]")) {
     if (el.dataset.age !== "") el.textContent = since(Number(el.dataset.age));
@@ -213,6 +279,7 @@ function connect() {
     snapshot = frame;
     receivedAt = Date.now();
     render();
+    renderModeration();
   });
   socket.addEventListener("close", (event) => {
     if (event.code === 4403) {
@@ -226,5 +293,6 @@ function connect() {
 }
 
 root.addEventListener("click", act);
+root.addEventListener("click", moderate);
 window.setInterval(tick, 1000);
 connect();
