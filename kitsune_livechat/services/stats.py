@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -64,6 +65,8 @@ class Filters:
     locale: str = ""
     queue: str = ""  # queue slug
     tag: str = ""  # a chat tag
+    focus: int | None = None  # a focus campaign's id
+    helper: str = ""  # the username of the chat's helper
 
     @classmethod
     def from_params(
@@ -94,6 +97,8 @@ class Filters:
             locale=str(params.get("locale") or "").strip(),
             queue=str(params.get("queue") or "").strip(),
             tag=str(params.get("tag") or "").strip().lower(),
+            focus=_parse_id(params.get("focus"), "focus"),
+            helper=str(params.get("helper") or "").strip(),
         )
 
     def as_params(self) -> dict[str, str]:
@@ -105,6 +110,8 @@ class Filters:
             "locale": self.locale,
             "queue": self.queue,
             "tag": self.tag,
+            "focus": str(self.focus) if self.focus else "",
+            "helper": self.helper,
         }
         return {key: value for key, value in params.items() if value}
 
@@ -123,6 +130,11 @@ class Filters:
         if self.tag:
             tagged = ChatTag.objects.filter(name=self.tag).values("session_id")
             q &= Q(**{f"{prefix}pk__in": tagged})
+        if self.focus:
+            q &= Q(**{f"{prefix}focus_id": self.focus})
+        if self.helper:
+            username = get_user_model().USERNAME_FIELD
+            q &= Q(**{f"{prefix}helper__{username}": self.helper})
         return q
 
     def sessions(self) -> QuerySet[ChatSession]:
@@ -135,6 +147,18 @@ class Filters:
         if not (self.start and self.end):
             return []
         return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
+
+
+def _parse_id(value: Any, name: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(str(value))
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise InvalidInput(_("%(name)s must be an id.") % {"name": name}, code="invalid_filter")
+    return number
 
 
 def _parse_date(value: Any, name: str) -> date | None:

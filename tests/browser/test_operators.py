@@ -305,3 +305,26 @@ def test_visitor_reports_a_helper_and_a_helper_bans_a_visitor(site, new_context)
     expect(ban).to_have_count(0)
     page.reload()
     expect(page.get_by_role("link", name="Chat with a volunteer")).to_be_visible()
+
+
+def test_supervisor_drills_down_from_a_bar_to_its_chats(site, new_context):
+    tag = "drill-" + uuid.uuid4().hex[:6]
+    for problem in ("Drill: first tagged chat", "Drill: second tagged chat"):
+        chat_id = make_chat(site, "helper1", problem, ended=True)
+        site.python(
+            "from kitsune_livechat.models import ChatTag\n"
+            f"result = ChatTag.objects.create(session_id={chat_id!r}, name={tag!r}).pk\n"
+        )
+    page = new_context().new_page()
+    sign_in(page, site, "mentor", reverse("livechat:insights_breakdown") + "?by=tag")
+    expect(page.get_by_role("heading", name="Outcomes and ratings by tag")).to_be_visible()
+    shoot(page, "insights-by-tag", full_page=True)
+    page.locator(f"svg a[href*='tag={tag}']").click()
+    page.wait_for_url(f"**tag={tag}**")
+    rows = page.locator("table.lci-table tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("Drill: second tagged chat")
+    expect(rows.first).to_contain_text(tag)
+    page.get_by_role("link", name="By tag, campaign, helper").click()
+    page.get_by_role("link", name="Outcomes and ratings by helper").click()
+    expect(page.get_by_role("row", name=re.compile("Priya Helper"))).to_be_visible()
