@@ -250,3 +250,15 @@ def test_pages_are_for_operators_only(operator):
     )
     assert response.status_code == 403
     assert Focus.objects.get().ends is None
+
+
+def test_availability_speaks_the_visitors_language(api_client, operator):
+    article = DocumentFactory(locale="de")
+    create(api_client, operator, articles=[article.pk])
+    focus = api_client().get("availability", article=article.pk).json()["focus"]
+    question = focus["questions"][0]
+    assert question["label"] == "Welches Antivirenprogramm nutzen Sie?"
+    assert (question["choices"], question["choice_labels"]) == (
+        ["Avast", "None"],
+        ["Avast", "Keines"],
+    )

@@ -34,6 +34,8 @@ class FocusQuestionOut(Schema):
     label: str
     type: str
     choices: list[str]
+    # The choices as the visitor reads them, in the same order (the values when untranslated).
+    choice_labels: list[str] = []
     required: bool
 
 
