@@ -148,3 +148,14 @@ async def test_floor_socket_refuses_helpers_and_strangers():
         socket, _accepted = await open_socket("/ws/livechat/floor/", user=user)
         assert await socket.closed_with() == 4403
         await socket.close()
+
+
+@pytest.mark.django_db
+def test_console_links_supervisors_to_the_floor_and_the_campaigns():
+    client = Client()
+    client.force_login(SupervisorFactory())
+    page = client.get(reverse("livechat:console")).content.decode()
+    assert reverse("livechat:floor") in page and reverse("livechat:focus_list") in page
+    client.force_login(HelperFactory())
+    page = client.get(reverse("livechat:console")).content.decode()
+    assert reverse("livechat:floor") not in page
