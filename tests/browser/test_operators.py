@@ -270,6 +270,10 @@ def test_visitor_reports_a_helper_and_a_helper_bans_a_visitor(site, new_context)
     expect(chat.get_by_text("Thank you. Supervisors will look into it.")).to_be_visible()
     report = supervisor.locator("[data-bind=reports] li", has_text="The helper mocked me.")
     expect(report).to_contain_text("helper3")
+    expect(supervisor.locator("[data-bind=connection]")).to_have_text(
+        "A visitor reported a helper."
+    )
+    expect(supervisor).to_have_title(re.compile(r"^\(1\) "))
     expect(supervisor.locator("[data-bind=reports-count]")).not_to_have_text("0")
     report.get_by_role("button", name="Mark as dealt with").click()
     expect(report).to_have_count(0)

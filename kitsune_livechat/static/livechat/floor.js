@@ -168,8 +168,17 @@ const dateFormat = new Intl.DateTimeFormat(document.documentElement.lang || unde
   timeStyle: "short",
 });
 
+let knownReports = null;
+
 function renderModeration() {
   const { reports = [], bans = [] } = snapshot;
+  // A report that arrives while the floor is open is announced, not only listed.
+  const fresh = knownReports ? reports.filter((report) => !knownReports.has(report.id)) : [];
+  knownReports = new Set(reports.map((report) => report.id));
+  if (fresh.length) say(gettext("A visitor reported a helper."));
+  document.title = reports.length
+    ? `(${reports.length}) ${document.title.replace(/^\(\d+\) /, "")}`
+    : document.title.replace(/^\(\d+\) /, "");
   bind("reports-count").textContent = String(reports.length);
   show(bind("reports-empty"), reports.length === 0);
   fill(
