@@ -13,6 +13,17 @@ from tests.browser.test_chat import go_online
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 
+@pytest.fixture(autouse=True)
+def _helpers_go_offline(site):
+    """Set up before the browser contexts, so this runs after they closed: the helpers these
+    tests put online go offline, and the next tests find the floor as the seed left it."""
+    yield
+    site.python(
+        "from kitsune_livechat.models import AgentStatus\n"
+        "result = AgentStatus.objects.update(status='offline')\n"
+    )
+
+
 def make_chat(site, helper: str, problem: str, *, ended: bool = False) -> str:
     """A chat of ``helper`` (active, or ended) from the seeded article, with a visitor of its
     own; returns its id."""
