@@ -131,6 +131,14 @@ DEFAULTS: dict[str, Any] = {
     "GRADUATION_MIN_RATING": 4,
     # Group a graduated trainee joins (it should hold livechat.answer_chats).
     "HELPERS_GROUP": "Live Chat Helpers",
+    # The floor view: the service level counts chats a helper took within this many minutes.
+    "SERVICE_LEVEL_MINUTES": 2,
+    # ...flags chats running longer than this many minutes...
+    "FLOOR_LONG_CHAT_MINUTES": 30,
+    # ...and chats whose visitor has waited this many seconds for a helper's reply.
+    "FLOOR_UNANSWERED_SECONDS": 120,
+    # The floor's figures are also pushed this often (ages, service level), besides every change.
+    "FLOOR_REFRESH_SECONDS": 15,
 }
 
 

@@ -64,6 +64,7 @@ class Queue(models.Model):
             ("answer_chats", _("Can answer live chats")),
             ("supervise_chats", _("Can monitor and supervise live chats")),
             ("view_insights", _("Can view live chat insights")),
+            ("manage_focus", _("Can run focus campaigns")),
         ]
 
     def __str__(self):
@@ -479,6 +480,14 @@ class Ban(models.Model):
     )
     created = models.DateTimeField(default=timezone.now)
     expires = models.DateTimeField(null=True, blank=True)
+    # The chat it was set from, and who lifted it early (lifting sets ``expires`` to then).
+    session = models.ForeignKey(
+        "ChatSession", null=True, blank=True, on_delete=models.SET_NULL, related_name="bans"
+    )
+    lifted_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -516,3 +525,54 @@ class Trainee(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.stage})"
+
+
+class ChatTag(models.Model):
+    """A word a helper or supervisor put on a chat ("sync", "crash-on-start").
+
+    One row per chat and tag, so the insight pages and exports can filter and count by tag
+    with plain joins on every database.
+    """
+
+    session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="chat_tags")
+    name = models.CharField(max_length=50)
+    added_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["session", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "name"], name="livechat_one_tag_per_chat")
+        ]
+        indexes = [models.Index(fields=["name"], name="livechat_tag_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class AbuseReport(models.Model):
+    """A visitor's report of a helper's behaviour in a chat, for supervisors to look into."""
+
+    session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="reports")
+    helper = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="livechat_reports"
+    )
+    reason = models.TextField()
+    created = models.DateTimeField(default=timezone.now)
+    resolved_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [
+            # One report per chat: the visitor may reword it, not repeat it.
+            models.UniqueConstraint(fields=["session"], name="livechat_one_report_per_chat")
+        ]
+        indexes = [models.Index(fields=["resolved_at", "created"], name="livechat_report_open")]
+
+    def __str__(self):
+        return f"Report on {self.helper} in {self.session_id}"

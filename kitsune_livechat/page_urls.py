@@ -5,7 +5,15 @@
 
 from django.urls import path
 
-from . import views, views_contributors, views_history, views_insights
+from . import (
+    views,
+    views_breakdown,
+    views_contributors,
+    views_floor,
+    views_focus,
+    views_history,
+    views_insights,
+)
 
 app_name = "livechat"
 
@@ -31,4 +39,12 @@ urlpatterns = [
     path("insights/focuses/", views_insights.focuses, name="insights_focuses"),
     path("insights/focuses/<int:focus_id>/", views_insights.focus, name="insights_focus"),
     path("insights/export/<slug:kind>.csv", views_insights.export, name="insights_export"),
+    path("insights/breakdown/", views_breakdown.breakdown_page, name="insights_breakdown"),
+    path("insights/chats/", views_breakdown.chats_page, name="insights_chats"),
+    path("floor/", views_floor.floor_page, name="floor"),
+    path("focus/", views_focus.focus_list, name="focus_list"),
+    path("focus/new/", views_focus.focus_new, name="focus_new"),
+    path("focus/<int:focus_id>/", views_focus.focus_edit, name="focus_edit"),
+    path("focus/<int:focus_id>/preview/", views_focus.focus_preview, name="focus_preview"),
+    path("focus/<int:focus_id>/<slug:action>/", views_focus.focus_action, name="focus_action"),
 ]

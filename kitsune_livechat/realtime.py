@@ -68,6 +68,9 @@ def line_group(queue_id: int) -> str:
 QUEUE_GROUP = "livechat.queue"
 """Every open contributor console: live queue changes."""
 
+FLOOR_GROUP = "livechat.floor"
+"""Every open floor view (supervisors): told when the line, a chat or a presence changed."""
+
 
 def _hex(session_id) -> str:
     return getattr(session_id, "hex", None) or str(session_id).replace("-", "")
@@ -199,6 +202,7 @@ def session_status_changed(
     """
     frame = status_frame(session, change=change, position=position, wait_seconds=wait_seconds)
     publish(session_group(session.pk), frame, recheck=True)
+    floor_changed()
 
 
 def participants_changed(
@@ -264,6 +268,7 @@ def queue_changed(session, *, change: str) -> None:
     """A chat joined, left or waits too long in a line: every console's queue and counts."""
     publish(QUEUE_GROUP, queue_frame(session, change=change))
     line_changed(session.queue_id)
+    floor_changed()
 
 
 def agent_chat_changed(user_id: int, session, *, change: str) -> None:
@@ -294,6 +299,7 @@ def presence_changed(user_id: int, *, status: str, capacity: int) -> None:
     """A contributor's status changed in one console: the others follow."""
     publish(agent_group(user_id), {"type": "presence", "status": status, "capacity": capacity})
     line_changed()  # a helper serves several lines: every answer may change
+    floor_changed()
 
 
 def invitation_frame(session, *, change: str, by: str, role: str = "helper") -> dict[str, Any]:
@@ -322,3 +328,15 @@ def knock(user_id: int, session, *, change: str, by: str) -> None:
         agent_group(user_id),
         {"type": "knock", "change": change, "by": by, "session": session_summary(session)},
     )
+
+
+def tags_changed(session, tags: list[str], *, by: str) -> None:
+    """``tags {tags, by}``: a chat's tags changed; its staff sockets (never the visitor) update
+    the tag list. ``by`` is the display name of who changed them."""
+    publish(session_staff_group(session.pk), {"type": "tags", "tags": tags, "by": by})
+
+
+def floor_changed() -> None:
+    """Something the floor view shows changed: each open floor recomputes its snapshot, at most
+    once per burst (``floor_changed`` signal)."""
+    signal(FLOOR_GROUP, "floor_changed")

@@ -6,10 +6,12 @@ session auth: ``AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websoc
 from django.urls import path, re_path
 
 from .consumers import AgentConsumer, NoSuchSocket, SessionConsumer
+from .consumers_floor import FloorConsumer
 
 websocket_urlpatterns = [
     # Any id is routed; the access gate answers 4404 for one that names no chat of the caller's.
     re_path(r"^ws/livechat/session/(?P<session_id>[^/]+)/$", SessionConsumer.as_asgi()),
     path("ws/livechat/agent/", AgentConsumer.as_asgi()),
+    path("ws/livechat/floor/", FloorConsumer.as_asgi()),
     re_path(r"^ws/livechat/", NoSuchSocket.as_asgi()),
 ]

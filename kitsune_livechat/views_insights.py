@@ -25,6 +25,7 @@ from .models import ArticleFeedback, Focus, Queue
 from .services import exports, stats
 from .services.charts import bar_chart, line_chart
 from .services.focus import public_focus
+from .services.tags import all_tag_names
 
 INSIGHTS_PERM = "livechat.view_insights"
 
@@ -54,6 +55,7 @@ def _page(request: HttpRequest, template: str, filters: stats.Filters, **context
         products=adapter.products(),
         locales=site_languages(),
         queues=Queue.objects.order_by("name").values_list("slug", "name"),
+        tags=all_tag_names(),
     )
     return render(request, template, context)
 
@@ -234,11 +236,14 @@ def focus(request: HttpRequest, focus_id: int) -> HttpResponse:
 
 @insights_required
 def export(request: HttpRequest, kind: str) -> HttpResponse:
-    """CSV downloads: ``feedback``, ``stats`` or ``focus`` (with ``?focus=<id>``)."""
+    """CSV downloads: ``feedback``, ``stats``, ``chats`` (one row per chat) or ``focus`` (with
+    ``?focus=<id>``)."""
     if kind == "feedback":
         return exports.feedback_csv(stats.Filters.from_params(request.GET))
     if kind == "stats":
         return exports.stats_csv(stats.Filters.from_params(request.GET))
+    if kind == "chats":
+        return exports.chats_csv(stats.Filters.from_params(request.GET))
     if kind == "focus":
         found = get_object_or_404(Focus, pk=_int(request.GET.get("focus")))
         filters = stats.Filters.from_params(request.GET, default_days=None)

@@ -81,21 +81,8 @@ class Question(Schema):
     type: str = "text"
     choices: list[Any] = []
     required: bool = False
-
-
-class FocusIn(Schema):
-    title: str
-    slug: str = ""
-    description: str = ""
-    articles: list[int] = []
-    products: list[str] = []
-    locales: list[str] = []
-    browser_versions: list[str] = []
-    starts: datetime | None = None
-    ends: datetime | None = None
-    capacity: int | None = None
-    questions: list[dict[str, Any]] = []
-    queue: str = ""
+    labels: dict[str, str] = {}
+    choice_labels: dict[str, list[str]] = {}
 
 
 class FocusOut(Schema):
@@ -115,6 +102,26 @@ class FocusOut(Schema):
     questions: list[Question]
     chats: int
     collected: int
+    answered: int
+    state: str
+
+
+class FocusUpdate(Schema):
+    title: str
+    description: str = ""
+    articles: list[int] = []
+    products: list[str] = []
+    locales: list[str] = []
+    browser_versions: list[str] = []
+    starts: datetime | None = None
+    ends: datetime | None = None
+    capacity: int | None = None
+    questions: list[dict[str, Any]] = []
+    queue: str = ""
+
+
+class FocusIn(FocusUpdate):
+    slug: str = ""
 
 
 # --- Shaping ----------------------------------------------------------------------------------
@@ -176,6 +183,8 @@ def focus_json(focus: Focus) -> dict:
         "questions": focus.questions,
         "chats": focus.chats,
         "collected": focus.collected,
+        "answered": focus.answered,
+        "state": focus_service.focus_state(focus),
     }
 
 
@@ -241,4 +250,33 @@ def list_focuses(request: HttpRequest):
 def create_focus(request: HttpRequest, payload: FocusIn):
     """Define a focus campaign with its targets and pre-chat questions."""
     focus = focus_service.create_focus(caller=caller_of(request), **payload.dict())
-    return Status(201, focus_json(focus))
+    return Status(201, focus_json(_counted(focus.pk)))
+
+
+def _counted(focus_id: int) -> Focus:
+    focus = focus_service.focus_with_counts(focus_id)
+    if focus is None:
+        raise NotFound(_("No such focus."), code="unknown_focus")
+    return focus
+
+
+@router.get("focuses/{focus_id}", auth=chat_auth, response=FocusOut)
+def read_focus(request: HttpRequest, focus_id: int):
+    """One campaign with its state and live counts (chats, collected, answered)."""
+    focus_service.require_operator(caller_of(request))
+    return focus_json(_counted(focus_id))
+
+
+@router.put("focuses/{focus_id}", auth=chat_auth, response=FocusOut)
+def update_focus(request: HttpRequest, focus_id: int, payload: FocusUpdate):
+    """Change a campaign; 409 ``answers_collected`` for an edit that would orphan answers
+    (removing a question, changing its type, dropping a choice)."""
+    focus_service.update_focus(caller=caller_of(request), focus_id=focus_id, **payload.dict())
+    return focus_json(_counted(focus_id))
+
+
+@router.post("focuses/{focus_id}/{action}", auth=chat_auth, response=FocusOut)
+def change_focus_state(request: HttpRequest, focus_id: int, action: str):
+    """``pause``, ``resume`` or ``end`` a campaign."""
+    focus_service.change_focus_state(caller=caller_of(request), focus_id=focus_id, action=action)
+    return focus_json(_counted(focus_id))

@@ -14,6 +14,7 @@ from ..conf import livechat_settings
 from ..exceptions import NotFound
 from ..host import get_host_adapter
 from ..models import Focus
+from ..services import breakdown as breakdown_service
 from ..services import stats
 from .auth import caller_of, chat_auth
 
@@ -68,3 +69,19 @@ def focus_insight(request: HttpRequest, focus_id: int):
     if focus is None:
         raise NotFound(_("No such focus."), code="unknown_focus")
     return {"filters": filters.as_params(), **stats.focus_answers(focus, filters)}
+
+
+@router.get("insights/breakdown", auth=chat_auth, response=list[dict[str, Any]])
+def breakdown(request: HttpRequest, by: str = "tag"):
+    """Outcomes and ratings per ``by`` (tag, focus or helper): insight readers and supervisors
+    over every chat, helpers over their own. Each row's ``params`` filter ``insights/chats``."""
+    filters = stats.Filters.from_params(request.GET)
+    return breakdown_service.breakdown(caller=caller_of(request), filters=filters, by=by)
+
+
+@router.get("insights/chats", auth=chat_auth, response=list[dict[str, Any]])
+def chats(request: HttpRequest):
+    """The chats behind a figure (the same filters, plus ``tag``, ``focus``, ``helper``),
+    newest first, with their tags, outcome and rating."""
+    filters = stats.Filters.from_params(request.GET)
+    return breakdown_service.chats(caller=caller_of(request), filters=filters)

@@ -12,7 +12,7 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
-from ..services import placement, queueing
+from ..services import moderation, placement, queueing
 from ..services.access import ChatRole, SessionAccess
 from ..services.presenters import session_json
 from ..services.transfer import transfer_chat
@@ -35,6 +35,8 @@ class FocusQuestionOut(Schema):
     label: str
     type: str
     choices: list[str]
+    # The choices as the visitor reads them, in the same order (the values when untranslated).
+    choice_labels: list[str] = []
     required: bool
 
 
@@ -92,6 +94,8 @@ class FormOut(Schema):
     on_affected_computer: bool | None
     answers: dict[str, Any]
     user_agent: str | None = None
+    # Staff: the focus answers by their questions' labels, in question order.
+    answers_shown: list[dict[str, Any]] | None = None
 
 
 class BrowserOut(Schema):
@@ -133,6 +137,7 @@ class SessionOut(Schema):
     follow_up_of: str | None = None
     visitor: VisitorOut | None = None
     token: str | None = None
+    focus_title: str | None = None
 
 
 class EndIn(Schema):
@@ -162,13 +167,19 @@ class HandoffIn(Schema):
 def availability(request: HttpRequest, query: Query[AvailabilityQuery]):
     """Open, full or closed for an article's queue, the expected wait and helpers online; served
     from a short shared cache while the line does not change."""
-    return placement.availability_answer(
+    answer = placement.availability_answer(
         article_id=query.article,
         locale=query.locale,
         product=query.product,
         user_agent=request.headers.get("User-Agent", ""),
         user=request.user,
     )
+    caller = new_visitor_auth(request)
+    if caller is not None and moderation.ban_of(caller) is not None:
+        # Chat is closed to a banned visitor, who keeps the forum.
+        answer = {**answer, "state": "closed", "reason": "banned", "wait_seconds": None}
+        answer["fallback"] = ["forum"]
+    return answer
 
 
 @router.post(

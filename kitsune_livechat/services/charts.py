@@ -88,8 +88,12 @@ def bar_chart(
     width: int = 640,
     bar_height: int = 22,
     label_width: int = 220,
+    links: Sequence[str] | None = None,
 ) -> Chart:
-    """Horizontal bars, one per (label, value); long labels are shortened, kept in tooltips."""
+    """Horizontal bars, one per (label, value); long labels are shortened, kept in tooltips.
+
+    ``links`` (one URL per bar) makes each bar a link, to drill down to what it counts.
+    """
     chart_id = f"lc-chart-{next(_ids)}"
     values = [v or 0 for _, v in items]
     top = nice_max(max(values, default=0))
@@ -119,6 +123,14 @@ def bar_chart(
                 vx=_n(label_width + length + 6),
             )
         )
+        if links:
+            parts[-1] = format_html(
+                '<a href="{}" aria-label="{}: {}">{}</a>',
+                links[index],
+                label,
+                _fmt(value),
+                parts[-1],
+            )
     axis_y = height - 14
     parts.append(
         format_html(

@@ -22,8 +22,14 @@ from asgiref.sync import sync_to_async
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-from ..models import ChatSession, Focus
-from .stats import Filters, queue_days
+from ..models import ChatSession, ChatTag, Focus
+from .stats import (
+    Filters,
+    duration_seconds,
+    first_response_seconds,
+    queue_days,
+    wait_seconds,
+)
 
 CHUNK_SIZE = 2000
 LINES_PER_CHUNK = 200
@@ -172,6 +178,75 @@ def focus_answers_csv(focus: Focus, filters: Filters) -> StreamingHttpResponse:
     return csv_response(
         _filename(f"focus-{focus.slug}", filters), header, focus_answer_rows(focus, filters)
     )
+
+
+# --- One row per chat -------------------------------------------------------------------------
+
+CHAT_COLUMNS = [
+    ("session", "pk"),
+    ("created", "created"),
+    ("status", "status"),
+    ("queue", "queue__slug"),
+    ("locale", "locale"),
+    ("product", "product"),
+    ("article_id", "article_id"),
+    ("article_title", "article_title"),
+    ("focus", "focus__title"),
+    ("helper", "helper__username"),
+    ("wait_seconds", "wait"),
+    ("first_response_seconds", "first_response"),
+    ("duration_seconds", "duration"),
+    ("end_reason", "end_reason"),
+    ("forum_question_id", "handoff_question_id"),
+    ("outcome", "feedback__outcome"),
+    ("missing", "feedback__missing"),
+    ("suggested_change", "feedback__suggested_change"),
+    ("rating", "rating__score"),
+    ("rating_comment", "rating__comment"),
+    ("article_helped", "rating__article_helped"),
+]
+CHAT_HEADER = [name for name, _ in CHAT_COLUMNS[:1]] + ["tags"] + [n for n, _ in CHAT_COLUMNS[1:]]
+
+
+def chat_rows(sessions) -> Iterator[list]:
+    """One row per chat: context, waits, tags, the helper's outcome and the visitor's rating.
+
+    Tags are read once per chunk of chats (one query for ``CHUNK_SIZE`` rows), not per row.
+    """
+    rows = (
+        sessions.annotate(
+            wait=wait_seconds(),
+            first_response=first_response_seconds(),
+            duration=duration_seconds(),
+        )
+        .order_by("created", "pk")
+        .values_list(*(column for _, column in CHAT_COLUMNS))
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
+    chunk: list[tuple] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= CHUNK_SIZE:
+            yield from _with_tags(chunk)
+            chunk = []
+    yield from _with_tags(chunk)
+
+
+def _with_tags(chunk: list[tuple]) -> Iterator[list]:
+    tags: dict[Any, list[str]] = {}
+    pairs = ChatTag.objects.filter(session_id__in=[row[0] for row in chunk]).order_by("name")
+    for session_id, name in pairs.values_list("session_id", "name"):
+        tags.setdefault(session_id, []).append(name)
+    for session_id, *rest in chunk:
+        rest = [round(v, 3) if type(v) is float else v for v in rest]
+        yield [session_id, tags.get(session_id, []), *rest]
+
+
+def chats_csv(filters: Filters, *, sessions=None) -> StreamingHttpResponse:
+    """Every chat of the filter (or of ``sessions``, already narrowed), one row each."""
+    if sessions is None:
+        sessions = filters.sessions()
+    return csv_response(_filename("chats", filters), CHAT_HEADER, chat_rows(sessions))
 
 
 # --- Stats ------------------------------------------------------------------------------------

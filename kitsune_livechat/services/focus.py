@@ -12,13 +12,15 @@ import re
 from datetime import datetime
 from typing import Any
 
+from django.apps import apps
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from ..exceptions import Conflict, Forbidden, InvalidInput, NotAuthenticated
+from ..conf import livechat_settings
+from ..exceptions import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from ..locales import clean_locale, same_locale
 from ..models import ChatSession, Focus, Queue
 from .access import Caller
@@ -36,20 +38,30 @@ UNCOLLECTED_STATUSES = (ChatSession.Status.ABANDONED, ChatSession.Status.MISSED)
 # --- Matching ---------------------------------------------------------------------------------
 
 
+# "Firefox 115-128": every major version from 115 to 128.
+RANGE_RE = re.compile(r"^(?P<name>.+?) (?P<low>\d+) ?- ?(?P<high>\d+)$")
+
+
 def _browser_matches(entries: list[str], browser: str, browser_version: str) -> bool:
-    """``"Firefox 120"`` matches Firefox 120, 120.0 and 120.0.1; ``"Firefox"`` any Firefox.
+    """``"Firefox 120"`` matches Firefox 120, 120.0 and 120.0.1; ``"Firefox"`` any Firefox;
+    ``"Firefox 115-128"`` the major versions 115 to 128.
 
     Entries compare case-insensitively and on version boundaries, so "Firefox 12" does not
     match Firefox 120.
     """
     name = browser.strip().lower()
     seen = f"{name} {browser_version.strip().lower()}".strip()
+    major = browser_version.split(".")[0].strip()
     for entry in entries:
         wanted = " ".join(str(entry).lower().split())
         if not wanted:
             continue
         if wanted == name or seen == wanted or seen.startswith(wanted + "."):
             return True
+        span = RANGE_RE.match(wanted)
+        if span and span["name"] == name and major.isdigit():
+            if int(span["low"]) <= int(major) <= int(span["high"]):
+                return True
     return False
 
 
@@ -108,8 +120,24 @@ def match_focus(
     return best
 
 
-def public_focus(focus: Focus | None) -> dict | None:
-    """What the chat button shows a matching visitor: no targeting details, just the ask."""
+def question_label(question: dict, locale: str = "") -> str:
+    """The question's label in ``locale`` when the operator wrote one, else the default."""
+    labels = question.get("labels") or {}
+    return labels.get(locale) or question.get("label") or question["key"]
+
+
+def choice_labels(question: dict, locale: str = "") -> list[str]:
+    """The choices as the visitor reads them in ``locale`` (the values when untranslated)."""
+    values = choice_values(question)
+    translated = (question.get("choice_labels") or {}).get(locale) or []
+    return [
+        translated[i] if i < len(translated) and translated[i] else v for i, v in enumerate(values)
+    ]
+
+
+def public_focus(focus: Focus | None, locale: str = "") -> dict | None:
+    """What the chat button shows a matching visitor: no targeting details, just the ask, with
+    the labels in the visitor's ``locale`` where the operator translated them."""
     if focus is None:
         return None
     return {
@@ -119,9 +147,10 @@ def public_focus(focus: Focus | None) -> dict | None:
         "questions": [
             {
                 "key": q["key"],
-                "label": q.get("label", q["key"]),
+                "label": question_label(q, locale),
                 "type": q.get("type", "text"),
-                "choices": _choice_values(q) if q.get("type") == "choice" else [],
+                "choices": choice_values(q) if q.get("type") == "choice" else [],
+                "choice_labels": choice_labels(q, locale) if q.get("type") == "choice" else [],
                 "required": bool(q.get("required")),
             }
             for q in focus.questions
@@ -129,10 +158,31 @@ def public_focus(focus: Focus | None) -> dict | None:
     }
 
 
+def answers_shown(session: ChatSession, locale: str = "") -> list[dict[str, Any]]:
+    """A chat's pre-chat answers as the console shows them: each question's label (in
+    ``locale`` where translated) and the answer as the visitor picked it, in question order.
+    Answers to questions no longer asked keep their key as label."""
+    answers = session.answers or {}
+    questions = session.focus.questions if session.focus_id and session.focus else []
+    shown = []
+    for question in questions:
+        if question["key"] not in answers:
+            continue
+        value = answers[question["key"]]
+        if question.get("type") == "choice" and value in choice_values(question):
+            value = choice_labels(question, locale)[choice_values(question).index(value)]
+        shown.append(
+            {"key": question["key"], "label": question_label(question, locale), "value": value}
+        )
+    known = {q["key"] for q in questions}
+    shown += [{"key": k, "label": k, "value": v} for k, v in answers.items() if k not in known]
+    return shown
+
+
 # --- Answers ----------------------------------------------------------------------------------
 
 
-def _choice_values(question: dict) -> list[str]:
+def choice_values(question: dict) -> list[str]:
     """Choices may be plain strings or {"value", "label"} objects; answers store the value."""
     values = []
     for choice in question.get("choices") or []:
@@ -160,7 +210,7 @@ def _clean_answer(question: dict, raw: Any) -> Any:
         )
     text = str(raw).strip()
     if kind == "choice":
-        if text not in _choice_values(question):
+        if text not in choice_values(question):
             raise InvalidInput(
                 _("Pick one of the offered answers to “%(label)s”.") % {"label": label},
                 code="invalid_answer",
@@ -221,18 +271,28 @@ def validate_answers(*, focus: Focus | None, answers: dict[str, Any] | None) -> 
 # --- Defining focuses (operators) -------------------------------------------------------------
 
 
+def is_operator(user) -> bool:
+    """Focus campaigns are run by people with ``manage_focus``, chat supervisors and staff."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and (
+            user.is_staff
+            or user.has_perm("livechat.manage_focus")
+            or user.has_perm("livechat.supervise_chats")
+        )
+    )
+
+
 def require_operator(caller: Caller) -> None:
-    """Focuses are run by chat supervisors and site staff."""
     if not caller.is_authenticated:
         raise NotAuthenticated()
-    if not (caller.has_perm("supervise_chats") or caller.user.is_staff):
-        raise Forbidden(_("Only chat supervisors manage focuses."), code="not_operator")
+    if not is_operator(caller.user):
+        raise Forbidden(_("Only focus operators manage focuses."), code="not_operator")
 
 
 def list_focuses(*, caller: Caller):
     """Every focus, newest first, with ``chats`` and ``collected`` counts and its articles."""
-    from .stats import focus_overview
-
     require_operator(caller)
     return focus_overview().prefetch_related("articles")
 
@@ -268,8 +328,11 @@ def clean_questions(questions: list[dict] | None) -> list[dict]:
                 _("Question %(n)d has an unknown type.") % where, code="invalid_question"
             )
         question = {"key": key, "label": label, "type": kind, "required": bool(raw.get("required"))}
+        labels = _translations(raw.get("labels"), where)
+        if labels:
+            question["labels"] = labels
         if kind == "choice":
-            choices = _choice_values(raw)
+            choices = choice_values(raw)
             choices = [c.strip() for c in choices if c.strip()]
             if len(choices) < 2 or len(set(choices)) != len(choices):
                 raise InvalidInput(
@@ -277,6 +340,9 @@ def clean_questions(questions: list[dict] | None) -> list[dict]:
                     code="invalid_question",
                 )
             question["choices"] = choices
+            translated = _choice_translations(raw.get("choice_labels"), len(choices), where)
+            if translated:
+                question["choice_labels"] = translated
         seen.add(key)
         cleaned.append(question)
     if len(cleaned) > MAX_QUESTIONS:
@@ -284,14 +350,68 @@ def clean_questions(questions: list[dict] | None) -> list[dict]:
     return cleaned
 
 
+def _translations(raw: Any, where: dict) -> dict[str, str]:
+    """``{locale: label}`` for the languages the operator translated; blanks left out."""
+    if raw in (None, ""):
+        return {}
+    if not isinstance(raw, dict):
+        raise InvalidInput(
+            _("Question %(n)d has translations that are not text per language.") % where,
+            code="invalid_question",
+        )
+    return {str(k): str(v).strip() for k, v in raw.items() if str(v or "").strip()}
+
+
+def _choice_translations(raw: Any, count: int, where: dict) -> dict[str, list[str]]:
+    """``{locale: [label per choice]}``; each language names every choice, in order."""
+    if raw in (None, ""):
+        return {}
+    if not isinstance(raw, dict):
+        raise InvalidInput(
+            _("Question %(n)d has choice translations that are not lists.") % where,
+            code="invalid_question",
+        )
+    cleaned = {}
+    for locale, labels in raw.items():
+        labels = [str(label).strip() for label in labels or [] if str(label).strip()]
+        if not labels:
+            continue
+        if len(labels) != count:
+            raise InvalidInput(
+                _("Question %(n)d: translate every choice, one per line, in the same order.")
+                % where,
+                code="invalid_question",
+            )
+        cleaned[str(locale)] = labels
+    return cleaned
+
+
 def _str_list(values: list | None) -> list[str]:
     return [str(v).strip() for v in (values or []) if str(v).strip()]
 
 
-@transaction.atomic
-def create_focus(
+class FocusState:
+    """Where a campaign stands; operators schedule, pause and end them."""
+
+    SCHEDULED = "scheduled"
+    RUNNING = "running"
+    PAUSED = "paused"
+    ENDED = "ended"
+
+
+def focus_state(focus: Focus, now: datetime | None = None) -> str:
+    now = now or timezone.now()
+    if focus.ends and focus.ends <= now:
+        return FocusState.ENDED
+    if not focus.is_active:
+        return FocusState.PAUSED
+    if focus.starts and focus.starts > now:
+        return FocusState.SCHEDULED
+    return FocusState.RUNNING
+
+
+def _clean_fields(
     *,
-    caller: Caller,
     title: str,
     description: str = "",
     articles: list[int] | None = None,
@@ -303,14 +423,13 @@ def create_focus(
     capacity: int | None = None,
     questions: list[dict] | None = None,
     queue: str = "",
-    slug: str = "",
-) -> Focus:
-    """Define a focus campaign. Article ids must exist in the host's KB."""
-    from django.apps import apps
+) -> tuple[dict[str, Any], list[int]]:
+    """A campaign's fields checked and normalised, and its target article ids.
 
-    from ..conf import livechat_settings
-
-    require_operator(caller)
+    ``articles`` are ids in the host's KB; ``products`` slugs; ``browser_versions`` entries
+    such as "Firefox", "Firefox 120" or "Firefox 115-128"; ``questions`` as ``clean_questions``
+    takes them; ``queue`` a queue slug (empty: the usual routing).
+    """
     title = title.strip()
     if not title:
         raise InvalidInput(_("A focus needs a title."), code="invalid_focus")
@@ -318,8 +437,10 @@ def create_focus(
         raise InvalidInput(_("A focus must end after it starts."), code="invalid_focus")
     if capacity is not None and capacity < 1:
         raise InvalidInput(_("Capacity must be at least 1."), code="invalid_focus")
-    cleaned_questions = clean_questions(questions)
-    article_ids = sorted({int(a) for a in articles or []})
+    try:
+        article_ids = sorted({int(a) for a in articles or []})
+    except (TypeError, ValueError):
+        raise InvalidInput(_("Articles are given by their ids."), code="invalid_focus") from None
     if article_ids:
         article_model = apps.get_model(livechat_settings.ARTICLE_MODEL)
         found = set(article_model.objects.filter(pk__in=article_ids).values_list("pk", flat=True))
@@ -330,23 +451,124 @@ def create_focus(
         queue_obj = Queue.objects.filter(slug=queue).first()
         if queue_obj is None:
             raise InvalidInput(_("There is no such queue."), code="unknown_queue")
-    slug = slugify(slug or title)[:50] or "focus"
+    fields = {
+        "title": title[:200],
+        "description": description.strip(),
+        "products": _str_list(products),
+        "locales": [clean_locale(locale) for locale in _str_list(locales)],
+        "browser_versions": _str_list(browser_versions),
+        "starts": starts,
+        "ends": ends,
+        "capacity": capacity,
+        "questions": clean_questions(questions),
+        "queue": queue_obj,
+    }
+    return fields, article_ids
+
+
+@transaction.atomic
+def create_focus(*, caller: Caller, slug: str = "", **fields: Any) -> Focus:
+    """Define a focus campaign from the fields ``_clean_fields`` takes."""
+    require_operator(caller)
+    fields, article_ids = _clean_fields(**fields)
+    slug = slugify(slug or fields["title"])[:50] or "focus"
     if Focus.objects.filter(slug=slug).exists():
         raise Conflict(_("A focus with this slug already exists."), code="slug_taken")
-    focus = Focus.objects.create(
-        title=title[:200],
-        slug=slug,
-        description=description.strip(),
-        products=_str_list(products),
-        locales=[clean_locale(locale) for locale in _str_list(locales)],
-        browser_versions=_str_list(browser_versions),
-        starts=starts,
-        ends=ends,
-        capacity=capacity,
-        questions=cleaned_questions,
-        queue=queue_obj,
-    )
+    focus = Focus.objects.create(slug=slug, **fields)
     if article_ids:
         focus.articles.set(article_ids)
-    focus.chats = focus.collected = 0
+    focus.chats = focus.collected = focus.answered = 0
     return focus
+
+
+def _check_answers_kept(old: list[dict], new: list[dict]) -> None:
+    """Once visitors answered, a question keeps its key and type and a choice question every
+    choice it offered: the stored answers stay meaningful and countable. Labels, translations,
+    "required", new choices and new questions may change freely."""
+    by_key = {q["key"]: q for q in new}
+    for question in old:
+        kept = by_key.get(question["key"])
+        label = question.get("label") or question["key"]
+        if kept is None:
+            raise Conflict(
+                _("“%(label)s” already has answers: it cannot be removed.") % {"label": label},
+                code="answers_collected",
+            )
+        if kept.get("type", "text") != question.get("type", "text"):
+            raise Conflict(
+                _("“%(label)s” already has answers: its type cannot change.") % {"label": label},
+                code="answers_collected",
+            )
+        dropped = set(choice_values(question)) - set(choice_values(kept))
+        if dropped:
+            raise Conflict(
+                _("“%(label)s” already has answers: its choices can be added to, not removed.")
+                % {"label": label},
+                code="answers_collected",
+            )
+
+
+@transaction.atomic
+def update_focus(*, caller: Caller, focus_id: int, **fields: Any) -> Focus:
+    """Change a campaign, running or not, to the fields ``_clean_fields`` takes. Edits that
+    would orphan collected answers are refused (409 ``answers_collected``) rather than
+    versioned: see ``_check_answers_kept``."""
+    require_operator(caller)
+    focus = Focus.objects.select_for_update().filter(pk=focus_id).first()
+    if focus is None:
+        raise NotFound(_("No such focus."), code="unknown_focus")
+    fields, article_ids = _clean_fields(**fields)
+    if ChatSession.objects.filter(focus=focus).exclude(answers={}).exists():
+        _check_answers_kept(focus.questions, fields["questions"])
+    for name, value in fields.items():
+        setattr(focus, name, value)
+    focus.save()
+    focus.articles.set(article_ids)
+    return focus
+
+
+FOCUS_ACTIONS = ("pause", "resume", "end")
+
+
+@transaction.atomic
+def change_focus_state(*, caller: Caller, focus_id: int, action: str) -> Focus:
+    """``pause`` stops matching visitors, ``resume`` starts again, ``end`` closes the campaign
+    now for good (its answers stay for the insight pages)."""
+    require_operator(caller)
+    if action not in FOCUS_ACTIONS:
+        raise InvalidInput(_("Pause, resume or end a focus."), code="invalid_action")
+    focus = Focus.objects.select_for_update().filter(pk=focus_id).first()
+    if focus is None:
+        raise NotFound(_("No such focus."), code="unknown_focus")
+    now = timezone.now()
+    if focus_state(focus, now) == FocusState.ENDED:
+        raise Conflict(_("This focus has ended."), code="focus_ended")
+    if action == "end":
+        focus.ends = now
+        if focus.starts and focus.starts > now:
+            focus.starts = now
+    else:
+        focus.is_active = action == "resume"
+    focus.save(update_fields=["ends", "starts", "is_active"])
+    return focus
+
+
+def focus_with_counts(focus_id: int) -> Focus | None:
+    """One campaign with the ``chats``, ``collected`` and ``answered`` counts of the list."""
+    return (
+        focus_overview()
+        .select_related("queue")
+        .prefetch_related("articles")
+        .filter(pk=focus_id)
+        .first()
+    )
+
+
+def focus_overview() -> QuerySet[Focus]:
+    """Every focus, newest first, with ``chats``, ``collected`` (not abandoned or missed) and
+    ``answered`` (the visitor answered its questions)."""
+    return Focus.objects.annotate(
+        chats=Count("sessions"),
+        collected=Count("sessions", filter=~Q(sessions__status__in=UNCOLLECTED_STATUSES)),
+        answered=Count("sessions", filter=~Q(sessions__answers={})),
+    ).order_by("-created", "-pk")

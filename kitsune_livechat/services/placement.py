@@ -93,6 +93,7 @@ class Availability:
     online: int
     queue: Queue | None
     focus: Focus | None
+    locale: str = ""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -101,7 +102,7 @@ class Availability:
             "wait_seconds": self.wait_seconds,
             "online": self.online,
             "queue": self.queue.slug if self.queue else None,
-            "focus": public_focus(self.focus),
+            "focus": public_focus(self.focus, self.locale),
             "fallback": list(FALLBACKS) if self.state != State.OPEN else [],
         }
 
@@ -109,12 +110,16 @@ class Availability:
 def availability_of(placement: Placement, now: datetime | None = None) -> Availability:
     """What a request from ``placement`` would meet now (see ``check_availability``)."""
     if placement.queue is None:
-        return Availability(State.CLOSED, Reason.NO_QUEUE, None, 0, None, placement.focus)
+        return Availability(
+            State.CLOSED, Reason.NO_QUEUE, None, 0, None, placement.focus, placement.locale
+        )
     line = read_line(placement.queue, now=now)
     state, reason = line_state(line, placement.locale)
     online = len(line.for_locale(placement.locale))
     wait = line.estimate(line.waiting + 1, placement.locale) if state != State.CLOSED else None
-    return Availability(state, reason, wait, online, placement.queue, placement.focus)
+    return Availability(
+        state, reason, wait, online, placement.queue, placement.focus, placement.locale
+    )
 
 
 def check_availability(
@@ -151,7 +156,7 @@ def availability_answer(
     """
     if not availability_cache.enabled():
         return check_availability(
-            article_id=article_id, locale=locale, product=product, user_agent=user_agent
+            article_id=article_id, locale=locale, product=product, user_agent=user_agent, user=user
         ).as_json()
     anonymous = user is None or not user.is_authenticated
     visit_key = None
@@ -159,7 +164,13 @@ def availability_answer(
         visit_key = availability_cache.entry_key("visit", article_id, locale, product, user_agent)
         if (entry := availability_cache.lookup(visit_key)) is not None:
             return entry[2]
-    placement = place(article_id=article_id, locale=locale, product=product, user_agent=user_agent)
+    placement = place(
+        article_id=article_id,
+        locale=locale,
+        product=product,
+        user_agent=user_agent,
+        user=None if anonymous else user,
+    )
     queue_id = placement.queue.pk if placement.queue else None
     focus_id = placement.focus.pk if placement.focus else None
     line_key = availability_cache.entry_key("line", queue_id, placement.locale, focus_id)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ..models import ChatSession
 from .access import ChatRole, SessionAccess
 from .availability import position_and_wait
+from .focus import answers_shown
 from .handoff import FALLBACKS
 from .participants import visible_people
 
@@ -74,6 +75,10 @@ def session_json(access: SessionAccess, *, token: str | None = None) -> dict[str
     if access.is_staff:
         data["visitor"] = {"display_name": session.visitor_name or _("Visitor")}
         data["form"]["user_agent"] = session.user_agent
+        if session.focus_id and session.focus:
+            # The campaign by its title, and answers by their questions' labels, not keys.
+            data["focus_title"] = session.focus.title
+            data["form"]["answers_shown"] = answers_shown(session)
     if token:
         data["token"] = token
     return data

@@ -65,6 +65,7 @@ REASON_SOLVED = "solved_by_suggestion"
 REASON_HANDED_OFF = "handed_off"
 REASON_CLOSED = "queue_closed"
 REASON_FULL = "queue_full"
+REASON_BANNED = "banned"
 
 
 class QueueUnavailable(Unavailable):
@@ -177,8 +178,12 @@ def request_chat(
     """
     user, anonymous_key, token = _visitor_of(caller)
     ban = _ban_for(user, anonymous_key)
-    if ban is not None:
-        raise Forbidden(_("You cannot use live chat."), code="banned")
+    if ban is not None and fallback != "forum":
+        # A ban closes live chat, not the forum: the visitor may still post their question.
+        raise Forbidden(
+            _("Live chat is closed to you. You can still ask in the support forum."),
+            code="banned",
+        )
     with transaction.atomic():
         _lock_visitor(user)
         existing = _open_chat_of(user, anonymous_key)
@@ -203,7 +208,8 @@ def request_chat(
             visitor_name = visitor_name or get_host_adapter().display_name(user)
             visitor_email = visitor_email or (user.email or "")
         now = timezone.now()
-        refused = availability.state != State.OPEN
+        # A banned visitor reaches this point only to take the forum.
+        refused = availability.state != State.OPEN or ban is not None
         if refused and not fallback:
             if availability.state == State.FULL:
                 raise QueueUnavailable(
@@ -262,6 +268,8 @@ def request_chat(
             ended_at=now if refused else None,
             end_reason=(
                 (REASON_FULL if availability.state == State.FULL else REASON_CLOSED)
+                if refused and ban is None
+                else REASON_BANNED
                 if refused
                 else ""
             ),

@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -40,9 +41,9 @@ from ..conf import livechat_settings
 from ..exceptions import Forbidden, InvalidInput, NotAuthenticated
 from ..host import get_host_adapter
 from ..locales import site_locale
-from ..models import ArticleFeedback, ChatSession, Focus, Rating
+from ..models import ArticleFeedback, ChatSession, ChatTag, Focus, Rating
 from .cleaning import check_structure
-from .focus import UNCOLLECTED_STATUSES
+from .focus import UNCOLLECTED_STATUSES, focus_overview  # noqa: F401  (part of stats)
 from .people import display_names
 
 Status = ChatSession.Status
@@ -68,12 +69,16 @@ class Filters:
     product: str = ""
     locale: str = ""
     queue: str = ""  # queue slug
+    tag: str = ""  # a chat tag
+    focus: int | None = None  # a focus campaign's id
+    helper: str = ""  # the username of the chat's helper
 
     @classmethod
     def from_params(
         cls, params: Any, *, today: date | None = None, default_days: int | None = DEFAULT_DAYS
     ) -> Filters:
-        """Read ``from``, ``to``, ``product``, ``locale``, ``queue`` (query string or dict).
+        """Read ``from``, ``to``, ``product``, ``locale``, ``queue``, ``tag`` (query string or
+        dict).
 
         Without dates, the last ``default_days`` days (None: all time). Bad dates raise
         InvalidInput (``invalid_date``).
@@ -97,6 +102,9 @@ class Filters:
             product=str(params.get("product") or "").strip(),
             locale=site_locale(str(params.get("locale") or "")) or "",
             queue=str(params.get("queue") or "").strip(),
+            tag=str(params.get("tag") or "").strip().lower(),
+            focus=_parse_id(params.get("focus"), "focus"),
+            helper=str(params.get("helper") or "").strip(),
         )
 
     def as_params(self) -> dict[str, str]:
@@ -107,6 +115,9 @@ class Filters:
             "product": self.product,
             "locale": self.locale,
             "queue": self.queue,
+            "tag": self.tag,
+            "focus": str(self.focus) if self.focus else "",
+            "helper": self.helper,
         }
         return {key: value for key, value in params.items() if value}
 
@@ -122,6 +133,14 @@ class Filters:
             q &= Q(**{f"{prefix}locale": self.locale})
         if self.queue:
             q &= Q(**{f"{prefix}queue__slug": self.queue})
+        if self.tag:
+            tagged = ChatTag.objects.filter(name=self.tag).values("session_id")
+            q &= Q(**{f"{prefix}pk__in": tagged})
+        if self.focus:
+            q &= Q(**{f"{prefix}focus_id": self.focus})
+        if self.helper:
+            username = get_user_model().USERNAME_FIELD
+            q &= Q(**{f"{prefix}helper__{username}": self.helper})
         return q
 
     def sessions(self) -> QuerySet[ChatSession]:
@@ -134,6 +153,18 @@ class Filters:
         if not (self.start and self.end):
             return []
         return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
+
+
+def _parse_id(value: Any, name: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(str(value))
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise InvalidInput(_("%(name)s must be an id.") % {"name": name}, code="invalid_filter")
+    return number
 
 
 def _parse_date(value: Any, name: str) -> date | None:
@@ -739,14 +770,6 @@ def focus_answers(focus: Focus, filters: Filters | None = None, *, text_limit: i
         "outcomes": outcomes,
         "questions": questions,
     }
-
-
-def focus_overview() -> QuerySet[Focus]:
-    """Every focus, newest first, with ``chats`` and ``collected`` (not abandoned or missed)."""
-    return Focus.objects.annotate(
-        chats=Count("sessions"),
-        collected=Count("sessions", filter=~Q(sessions__status__in=UNCOLLECTED_STATUSES)),
-    ).order_by("-created", "-pk")
 
 
 def require_insights(caller: Any) -> None:

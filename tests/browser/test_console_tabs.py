@@ -108,8 +108,11 @@ def test_second_helper_handles_two_chats_in_tabs(site, new_context):
     panel = console.get_by_role("tabpanel")
     expect(messages(panel).filter(has_text="Ist da jemand?")).to_be_visible()
     expect(panel.locator("[data-bind=article-facts]")).to_contain_text("de")
-    expect(panel.locator("[data-bind=form-facts]")).to_contain_text("troubleshoot mode")
-    expect(panel.locator("[data-bind=form-facts]")).to_contain_text("start-nach-update")
+    # Focus answers by their question's label, under the campaign's title (not key or slug).
+    facts = panel.locator("[data-bind=form-facts]")
+    expect(facts).to_contain_text("Startet Firefox im Fehlerbehebungsmodus?")
+    expect(facts).to_contain_text("Startprobleme nach dem Update")
+    expect(facts).not_to_contain_text("start-nach-update")
 
     # Canned responses come in the visitor's language.
     panel.get_by_role("button", name="Canned responses").click()

@@ -45,6 +45,20 @@ function describe(availability) {
   ];
 }
 
+/** A focus campaign this visitor matches invites them in its own words. */
+function showInvitation(root, focus) {
+  let box = $("[data-focus-invitation]", root);
+  if (!focus) {
+    box?.remove();
+    return;
+  }
+  if (!box) {
+    box = h("p", { class: "lc-cta__focus", dataset: { focusInvitation: "" } });
+    $(".lc-cta__text", root).append(box);
+  }
+  fill(box, h("strong", {}, focus.title), focus.description ? ` ${focus.description}` : "");
+}
+
 function openWindow(event) {
   // A small window beside the article; without a popup (blocked, or a phone) the link opens a tab.
   const link = event.currentTarget;
@@ -67,6 +81,7 @@ async function refresh(root, api) {
   }
   root.dataset.state = availability.state;
   fill(status, describe(availability));
+  showInvitation(root, availability.state === "open" ? availability.focus : null);
   show($("[data-open]", root), availability.state === "open");
   for (const link of root.querySelectorAll("[data-fallback]")) {
     show(link, availability.state !== "open");

@@ -736,12 +736,15 @@ class ChatTab {
         form.on_affected_computer ? gettext("Yes") : gettext("No"),
       ]);
     }
-    for (const [key, value] of Object.entries(form.answers || {})) {
+    const answers =
+      form.answers_shown ||
+      Object.entries(form.answers || {}).map(([key, value]) => ({ label: key, value }));
+    for (const { label, value } of answers) {
       const shown =
         value === true ? gettext("Yes") : value === false ? gettext("No") : String(value);
-      facts.push([key.replaceAll("_", " "), shown]);
+      facts.push([label, shown]);
     }
-    if (session.focus) facts.push([gettext("Focus"), session.focus]);
+    if (session.focus) facts.push([gettext("Focus"), session.focus_title || session.focus]);
     fillFacts(bind("form-facts", panel), facts);
 
     const link = bind("article", panel);
@@ -906,6 +909,8 @@ class ChatTab {
   }
 
   onFrame(frame) {
+    // Screens beside the console (tags...) follow the chat's frames through its panel.
+    this.panel.dispatchEvent(new CustomEvent("livechat:frame", { detail: frame }));
     if (frame.type === "status") {
       const was = this.session.status;
       this.session.status = frame.status;

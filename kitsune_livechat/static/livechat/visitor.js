@@ -143,8 +143,10 @@ function renderFocus(focus) {
                 { value: "yes", label: gettext("Yes") },
                 { value: "no", label: gettext("No") },
               ]
-            : (question.choices || []).map((c) =>
-                typeof c === "object" ? { value: c.value, label: c.label } : { value: c, label: c },
+            : (question.choices || []).map((c, i) =>
+                typeof c === "object"
+                  ? { value: c.value, label: c.label }
+                  : { value: c, label: question.choice_labels?.[i] || c },
               );
         return h(
           "fieldset",
@@ -191,9 +193,11 @@ function renderAvailability() {
     text = gettext("All volunteers are busy right now. Ask in the forum, or leave your email.");
   } else {
     text =
-      availability?.reason === "after_hours"
-        ? gettext("Live chat is closed at this hour. Ask in the forum, or leave your email.")
-        : gettext("No volunteers are online right now. Ask in the forum, or leave your email.");
+      availability?.reason === "banned"
+        ? gettext("Live chat is closed to you. You can still ask in the support forum.")
+        : availability?.reason === "after_hours"
+          ? gettext("Live chat is closed at this hour. Ask in the forum, or leave your email.")
+          : gettext("No volunteers are online right now. Ask in the forum, or leave your email.");
   }
   fill(
     line,
@@ -210,7 +214,8 @@ function renderAvailability() {
   };
   show(buttons.chat, mode === "chat");
   show(buttons.forum, mode !== "email");
-  show(buttons.email, mode === "email" || mode === "fallback");
+  const banned = availability?.reason === "banned";
+  show(buttons.email, !banned && (mode === "email" || mode === "fallback"));
   buttons.forum.className = `lc-btn${mode === "chat" ? "" : " lc-btn--primary"}`;
   buttons.forum.textContent =
     mode === "chat" ? gettext("Ask in the forum instead") : gettext("Post to the forum");
@@ -649,6 +654,7 @@ function showEnded() {
     socket = null;
   }
   store.remove(CURRENT_KEY);
+  root.dataset.endedSession = session.id; // for the screens beside this one (report a helper)
   const transcript = $('[data-link="transcript"]', root);
   transcript.href = data.transcriptUrl.replace(NULL_ID, session.id);
   show($('[data-field="article-helped"]', root), Boolean(session.article?.id));
