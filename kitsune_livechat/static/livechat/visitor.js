@@ -256,7 +256,9 @@ function showError(el, error) {
     el,
     detail,
     needsLogin ? " " : null,
-    needsLogin ? h("a", { href: loginUrl() }, gettext("Sign in")) : null,
+    needsLogin
+      ? h("a", { class: "lc-btn lc-btn--primary lc-btn--small", href: loginUrl() }, gettext("Sign in"))
+      : null,
   );
 }
 
