@@ -4,11 +4,14 @@ a kept conversation, modes that reset, layouts that fit a phone and pages a scre
 Each test drives the screens as a user would and asserts what is on the screen.
 """
 
+import re
+
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
+from tests.browser.test_chat import go_online, messages
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -54,3 +57,53 @@ def test_link_buttons_keep_their_white_text(site, new_context):
     assert colours(done) == {"color": "rgb(255, 255, 255)", "background": "rgb(0, 96, 223)"}
     back = page.get_by_role("link", name="Back to the article")
     assert colours(back)["color"] != colours(back)["background"]
+
+
+def start_chat(context, article_id: int, problem: str):
+    """A visitor's chat window with a question sent; returns the page."""
+    page = context.new_page()
+    page.goto(chat_url(article_id))
+    page.get_by_label("What's the problem?").fill(problem)
+    page.get_by_role("button", name="Start chat").click()
+    expect(page.get_by_role("heading", name="Finding a volunteer for you")).to_be_visible()
+    return page
+
+
+def end_chat(chat) -> None:
+    """The visitor ends the chat, confirming in the dialog."""
+    chat.get_by_role("button", name="End chat").click()
+    chat.get_by_role("dialog", name="End this chat?").get_by_role("button", name="End chat").click()
+    expect(chat.get_by_role("heading", name="Thanks for chatting with us")).to_be_visible()
+
+
+def take_chat(console, problem: str):
+    console.get_by_role(
+        "button", name=re.compile(f"Take this chat: {re.escape(problem[:20])}")
+    ).click()
+    return console.get_by_role("tabpanel")
+
+
+def test_whisper_mode_resets_after_sending(site, new_context):
+    console = new_context().new_page()
+    sign_in(console, site, "helper3", reverse("livechat:console"))
+    go_online(console)
+    problem = "Whisper check: videos have no sound."
+    chat = start_chat(new_context(), site.data["article"]["id"], problem)
+    panel = take_chat(console, problem)
+    composer = panel.get_by_label("Your message")
+
+    panel.get_by_label("Whisper to helpers").check()
+    expect(composer).to_have_attribute("placeholder", re.compile("Whisper"))
+    composer.fill("Probably the audio device")
+    composer.press("Enter")
+    expect(messages(panel).filter(has_text="Probably the audio device")).to_contain_text(
+        "only helpers see this"
+    )
+    # The next reply goes to the visitor unless whisper is chosen again.
+    expect(panel.get_by_label("Message to the visitor")).to_be_checked()
+    expect(panel.get_by_label("Whisper to helpers")).not_to_be_checked()
+    composer.fill("Which speakers do you use?")
+    composer.press("Enter")
+    expect(messages(chat).filter(has_text="Which speakers do you use?")).to_be_visible()
+    expect(messages(chat).filter(has_text="audio device")).to_have_count(0)
+    end_chat(chat)

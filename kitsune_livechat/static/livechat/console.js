@@ -1079,6 +1079,8 @@ class ChatTab {
     this.log.addPending(item, { offline: !this.socket.isReady() });
     textarea.value = "";
     this.stopTyping();
+    // A whisper or note is one message: the next one goes back to the default audience.
+    this.setKind(this.allowedKinds()[0]);
     textarea.focus();
   }
 
