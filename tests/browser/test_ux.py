@@ -107,3 +107,30 @@ def test_whisper_mode_resets_after_sending(site, new_context):
     expect(messages(chat).filter(has_text="Which speakers do you use?")).to_be_visible()
     expect(messages(chat).filter(has_text="audio device")).to_have_count(0)
     end_chat(chat)
+
+
+def test_the_conversation_stays_readable_after_the_chat_ends(site, new_context):
+    console = new_context().new_page()
+    sign_in(console, site, "helper3", reverse("livechat:console"))
+    go_online(console)
+    problem = "Ended check: the toolbar disappeared."
+    chat = start_chat(new_context(), site.data["article"]["id"], problem)
+    panel = take_chat(console, problem)
+    panel.get_by_label("Your message").fill("Right-click the tab strip and tick Menu Bar.")
+    panel.get_by_label("Your message").press("Enter")
+    expect(messages(chat).filter(has_text="tick Menu Bar")).to_be_visible()
+    end_chat(chat)
+
+    for _ in range(2):  # as it ends, and after a reload
+        answer = messages(chat).filter(has_text="Right-click the tab strip and tick Menu Bar.")
+        expect(answer).to_be_visible()
+        expect(chat.get_by_text(problem)).to_be_visible()
+        expect(chat.get_by_label("Your message")).to_be_hidden()
+        rating = chat.get_by_role("heading", name="How did it go?")
+        expect(rating).to_be_visible()
+        follow_up = chat.get_by_role("button", name="Follow up in the forum")
+        log_box = chat.get_by_role("log").bounding_box()
+        assert rating.bounding_box()["y"] > log_box["y"] + log_box["height"] - 1
+        assert follow_up.bounding_box()["y"] > rating.bounding_box()["y"]
+        chat.reload()
+        expect(chat.get_by_role("heading", name="Thanks for chatting with us")).to_be_visible()

@@ -649,6 +649,22 @@ function showEnded() {
   show($('[data-form="rating"]', root), !rated);
   show(bind("rated"), rated);
   showScreen("ended");
+  keepConversation();
+}
+
+/** The ended chat stays readable above the rating, also after a reload. */
+function keepConversation() {
+  const screen = $('[data-screen="chat"]', root);
+  screen.classList.add("lc-chat--ended");
+  show(screen, true);
+  ensureLog();
+  showQuestion();
+  api
+    .get(`sessions/${session.id}/messages`, { after_seq: log.lastSeq })
+    .then((found) => {
+      for (const message of found) log.add(message);
+    })
+    .catch(() => {});
 }
 
 async function submitRating(event) {
