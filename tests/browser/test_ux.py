@@ -134,3 +134,41 @@ def test_the_conversation_stays_readable_after_the_chat_ends(site, new_context):
         assert follow_up.bounding_box()["y"] > rating.bounding_box()["y"]
         chat.reload()
         expect(chat.get_by_role("heading", name="Thanks for chatting with us")).to_be_visible()
+
+
+def only_online(site, *usernames: str) -> None:
+    """Helpers from earlier tests stay online until their heartbeat runs out: not here."""
+    site.python(
+        "from kitsune_livechat.models import AgentStatus\n"
+        f"result = AgentStatus.objects.exclude(user__username__in={list(usernames)!r})"
+        ".update(status='offline')"
+    )
+
+
+def test_a_full_helper_is_not_promised_as_no_wait(site, new_context):
+    only_online(site)
+    article = site.data["article"]
+    console = new_context().new_page()
+    sign_in(console, site, "helper2", reverse("livechat:console"))
+    go_online(console, capacity=1)
+    only_online(site, "helper2")
+
+    # With a free seat the wait is short ...
+    reader = new_context().new_page()
+    reader.goto(article["url"])
+    line = reader.get_by_role("status").filter(has_text="volunteer online")
+    expect(line).to_contain_text("no wait right now")
+
+    # ... but once the only helper's only seat is taken, nobody is promised "right away".
+    problem = "Full check: printing cuts off the page."
+    first = start_chat(new_context(), article["id"], problem)
+    take_chat(console, problem)
+    expect(first.get_by_label("Your message")).to_be_visible()
+    reader.reload()
+    expect(line).to_contain_text(re.compile(r"about \d+ minutes? wait"))
+    expect(line).not_to_contain_text("no wait")
+    form = new_context().new_page()
+    form.goto(chat_url(article["id"]))
+    expect(form.get_by_text(re.compile("Expected wait"))).to_be_visible()
+    expect(form.get_by_text("You should be helped right away")).to_have_count(0)
+    end_chat(first)
