@@ -172,3 +172,49 @@ def test_a_full_helper_is_not_promised_as_no_wait(site, new_context):
     expect(form.get_by_text(re.compile("Expected wait"))).to_be_visible()
     expect(form.get_by_text("You should be helped right away")).to_have_count(0)
     end_chat(first)
+
+
+def article_id(site, slug: str) -> int:
+    return site.python(
+        f"from wiki.models import Document\nresult = Document.objects.get(slug={slug!r}).pk"
+    )
+
+
+def test_a_second_question_while_a_chat_is_open_is_warned_and_kept(site, new_context):
+    only_online(site)
+    console = new_context().new_page()
+    sign_in(console, site, "helper2", reverse("livechat:console"))
+    go_online(console)
+    visitor = new_context()
+    first = start_chat(visitor, site.data["article"]["id"], "Open check: sync stopped.")
+
+    # Another article's chat window, same visitor: told before typing, with a way back.
+    other = visitor.new_page()
+    other.goto(chat_url(article_id(site, "firefox-crashes-at-startup")))
+    notice = other.get_by_text(
+        re.compile("You already have a chat open about “Firefox won't start”")
+    )
+    expect(notice).to_be_visible()
+    back = other.get_by_role("link", name="Go back to that chat")
+    expect(back).to_have_attribute("href", re.compile(r"/chat/[0-9a-f-]{36}/$"))
+
+    # Pressing Start chat anyway sends nothing and loses nothing.
+    question = "Firefox crashes every time I open a PDF."
+    other.get_by_label("What's the problem?").fill(question)
+    other.get_by_role("button", name="Start chat").click()
+    expect(other.get_by_role("alert")).to_contain_text("Your new question was not sent")
+    expect(other.get_by_label("What's the problem?")).to_have_value(question)
+    expect(other.get_by_role("link", name="Firefox crashes at startup").first).to_be_visible()
+    other.reload()
+    expect(other.get_by_label("What's the problem?")).to_have_value(question)
+
+    # Ending the old chat lets the new one start, about the right article.
+    other.get_by_role("button", name="End it to start a new one").click()
+    expect(notice).to_be_hidden()
+    other.get_by_role("button", name="Start chat").click()
+    expect(other.get_by_role("heading", name="Finding a volunteer for you")).to_be_visible()
+    expect(other.locator("[data-bind=article-link]")).to_have_text("Firefox crashes at startup")
+    first.reload()
+    expect(first.get_by_role("heading", name="You left the line")).to_be_visible()
+    other.get_by_role("button", name="Leave the line").click()
+    other.get_by_role("dialog").get_by_role("button", name="Leave").click()

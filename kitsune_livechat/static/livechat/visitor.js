@@ -226,6 +226,48 @@ function renderAvailability() {
   $("#lc-email").required = data.mode === "email";
 }
 
+// --- One chat at a time ----------------------------------------------------------------------
+
+let openChat = null;
+
+/** Says, above the form, that another chat is still open: before anything is typed. */
+function warnOpenChat(other) {
+  openChat = other;
+  const box = bind("open-chat");
+  show(box, Boolean(other));
+  if (!other) return;
+  bind("open-chat-text").textContent = fmt(
+    gettext(
+      "You already have a chat open about “%(title)s”. Go back to it, or end it to start a new one. What you write here is kept.",
+    ),
+    { title: other.article?.title || gettext("another question") },
+  );
+  bind("open-chat-link").href = sessionUrl(other.id);
+}
+
+/** The server answers a request with the visitor's open chat: is it another one than this? */
+function isAnotherChat(result, body) {
+  const otherArticle = body.article && result.article?.id && result.article.id !== body.article;
+  return otherArticle || (result.form?.problem || "") !== body.problem;
+}
+
+async function endOpenChat() {
+  if (!openChat) return;
+  try {
+    await api.post(`sessions/${openChat.id}/end`, {});
+  } catch (error) {
+    if (error.code !== "not_open") {
+      formError(error);
+      return;
+    }
+  }
+  store.remove(CURRENT_KEY);
+  warnOpenChat(null);
+  formError("");
+  announce(announcer, gettext("That chat has ended. You can start this one now."));
+  $('[data-submit="chat"]', form).focus();
+}
+
 function requestBody(values, fallback) {
   const answers = {};
   for (const [name, value] of Object.entries(values)) {
@@ -305,7 +347,15 @@ async function submitRequest(event) {
   const buttons = $$("button[type=submit]", form);
   for (const button of buttons) button.disabled = true;
   try {
-    const result = await api.post("sessions", requestBody(values, kind === "chat" ? null : kind));
+    const body = requestBody(values, kind === "chat" ? null : kind);
+    const result = await api.post("sessions", body);
+    if (["waiting", "active"].includes(result.status) && isAnotherChat(result, body)) {
+      // Nothing was sent: keep what they wrote and say why.
+      warnOpenChat(result);
+      formError(gettext("Your new question was not sent: you already have a chat open."));
+      bind("open-chat-link").focus();
+      return;
+    }
     store.remove(draftKey());
     session = result;
     rememberSession(result);
@@ -326,8 +376,9 @@ async function submitRequest(event) {
   }
 }
 
-async function showForm() {
+async function showForm(other = null) {
   showScreen("form", { focus: false });
+  warnOpenChat(other);
   restoreDraft();
   try {
     availability = await api.get("availability", {
@@ -772,7 +823,14 @@ async function start() {
   if (id) {
     try {
       const found = await api.get(`sessions/${id}`);
-      if (data.sessionId || found.status === "waiting" || found.status === "active") {
+      const open = found.status === "waiting" || found.status === "active";
+      const elsewhere = found.article?.id && data.article && found.article.id !== Number(data.article);
+      if (!data.sessionId && open && elsewhere) {
+        // A new question on another article: the form, with the open chat named above it.
+        showForm(found);
+        return;
+      }
+      if (data.sessionId || open) {
         session = found;
         rememberSession(found);
         route();
@@ -823,6 +881,7 @@ root.addEventListener("click", (event) => {
   if (target.dataset.solved) solvedBy(target.dataset.solved);
   else if (target.dataset.action === "end" || target.dataset.action === "leave") endChat();
   else if (target.dataset.action === "handoff") handOff();
+  else if (target.dataset.action === "end-open-chat") endOpenChat();
   else if (target.dataset.action === "done-forum") handOffInstead("forum");
   else if (target.dataset.link === "transcript" && api.token && data.authenticated !== "1") {
     // Anonymous visitors prove themselves with a header a plain link cannot send.
