@@ -218,3 +218,35 @@ def test_a_second_question_while_a_chat_is_open_is_warned_and_kept(site, new_con
     expect(first.get_by_role("heading", name="You left the line")).to_be_visible()
     other.get_by_role("button", name="Leave the line").click()
     other.get_by_role("dialog").get_by_role("button", name="Leave").click()
+
+
+IN_VIEW = """(el) => {
+  const box = el.getBoundingClientRect();
+  const log = el.closest("[role=log]").getBoundingClientRect();
+  return box.top >= log.top - 1 && box.bottom <= log.bottom + 1;
+}"""
+
+
+def test_canned_responses_do_not_hide_the_newest_messages(site, new_context):
+    only_online(site)
+    console = new_context().new_page()
+    sign_in(console, site, "helper2", reverse("livechat:console"))
+    go_online(console)
+    problem = "Scroll check: the address bar is gone."
+    chat = start_chat(new_context(), site.data["article"]["id"], problem)
+    panel = take_chat(console, problem)
+    reply = chat.get_by_label("Your message")
+    expect(reply).to_be_visible()
+    for n in range(1, 16):
+        reply.fill(f"Detail number {n}")
+        reply.press("Enter")
+    newest = messages(panel).filter(has_text="Detail number 15")
+    expect(newest).to_be_visible()
+    assert newest.evaluate(IN_VIEW)
+
+    panel.get_by_role("button", name="Canned responses").click()
+    expect(panel.get_by_label("Search canned responses")).to_be_focused()
+    expect(panel.get_by_role("button", name=re.compile("Clear the cache"))).to_be_visible()
+    console.wait_for_timeout(200)  # the resize is applied on the next frame
+    assert newest.evaluate(IN_VIEW), "the newest message scrolled out of view"
+    end_chat(chat)
