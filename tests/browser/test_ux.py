@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import PHONE, sign_in
 from tests.browser.test_chat import go_online, messages
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
@@ -250,3 +250,45 @@ def test_canned_responses_do_not_hide_the_newest_messages(site, new_context):
     console.wait_for_timeout(200)  # the resize is applied on the next frame
     assert newest.evaluate(IN_VIEW), "the newest message scrolled out of view"
     end_chat(chat)
+
+
+IN_SCREEN = """(el) => {
+  const box = el.getBoundingClientRect();
+  return box.top >= 0 && box.bottom <= window.innerHeight;
+}"""
+
+
+def test_phone_width_keeps_start_chat_and_the_composer_in_reach(site, new_context):
+    only_online(site)
+    console = new_context().new_page()
+    console.set_viewport_size(PHONE)
+    sign_in(console, site, "helper2", reverse("livechat:console"))
+    go_online(console)
+
+    # The question form: Start chat is on the first screen, and the form is not three long.
+    form = new_context().new_page()
+    form.set_viewport_size(PHONE)
+    form.goto(chat_url(site.data["article"]["id"]))
+    start = form.get_by_role("button", name="Start chat")
+    expect(start).to_be_visible()
+    assert start.evaluate(IN_SCREEN)
+    assert form.evaluate("document.documentElement.scrollHeight") < 2 * PHONE["height"]
+    problem = "Phone check: pages load slowly."
+    form.get_by_label("What's the problem?").fill(problem)
+    assert start.evaluate(IN_SCREEN)
+    form.get_by_label("Your name").focus()
+    assert start.evaluate(IN_SCREEN)
+    start.click()
+
+    # The helper takes it on a phone: the conversation and its composer fill the screen.
+    take_chat(console, problem)
+    panel = console.get_by_role("tabpanel")
+    composer = panel.get_by_label("Your message")
+    expect(composer).to_be_focused()
+    assert composer.evaluate(IN_SCREEN)
+    assert panel.get_by_role("button", name="End chat").evaluate(IN_SCREEN)
+    assert panel.get_by_role("log").evaluate("(el) => el.clientHeight") > 150
+    reply = form.get_by_label("Your message")
+    expect(reply).to_be_visible()
+    assert reply.evaluate(IN_SCREEN)
+    end_chat(form)

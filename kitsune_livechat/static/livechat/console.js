@@ -450,6 +450,10 @@ function selectChat(id, { focus = false } = {}) {
   const chat = chats.get(id);
   if (chat && focus) chat.focusComposer();
   updateLayout();
+  // On a phone the chat fills the screen below the queue: bring all of it into view.
+  if (chat && focus && window.matchMedia("(max-width: 44rem)").matches) {
+    $(".lc-conv", chat.panel)?.scrollIntoView({ block: "start" });
+  }
 }
 
 function closeChat(id) {
