@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, sign_in
+from tests.browser.conftest import PHONE, assert_accessible, sign_in
 from tests.browser.test_chat import go_online, messages
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
@@ -292,3 +292,74 @@ def test_phone_width_keeps_start_chat_and_the_composer_in_reach(site, new_contex
     expect(reply).to_be_visible()
     assert reply.evaluate(IN_SCREEN)
     end_chat(form)
+
+
+def test_screens_have_no_serious_accessibility_violations(site, new_context):
+    only_online(site)
+    article = site.data["article"]
+    console = new_context().new_page()
+    sign_in(console, site, "helper2", reverse("livechat:console"))
+    go_online(console)
+    assert_accessible(console)
+
+    reader = new_context().new_page()
+    reader.goto(article["url"])
+    expect(reader.get_by_role("link", name="Chat with a volunteer")).to_be_visible()
+    assert_accessible(reader)
+    reader.get_by_role("button", name="No", exact=True).click()
+    expect(reader.get_by_role("heading", name="Let a volunteer help you")).to_be_visible()
+    assert_accessible(reader)
+
+    form = new_context().new_page()
+    form.goto(chat_url(article["id"]))
+    expect(form.get_by_role("button", name="Start chat")).to_be_visible()
+    assert_accessible(form)
+    problem = "Axe check: the font is too small."
+    form.get_by_label("What's the problem?").fill(problem)
+    form.get_by_role("button", name="Start chat").click()
+    expect(form.get_by_role("heading", name="Finding a volunteer for you")).to_be_visible()
+    assert_accessible(form)
+
+    panel = take_chat(console, problem)
+    panel.get_by_label("Your message").fill("Press Ctrl and + to zoom in.")
+    panel.get_by_label("Your message").press("Enter")
+    expect(messages(form).filter(has_text="Ctrl and +")).to_be_visible()
+    # Screen readers hear the new message once, with who wrote it, from a polite live region.
+    incoming = form.locator("[aria-live=polite][data-incoming]")
+    expect(incoming).to_have_text("Hans Helfer: Press Ctrl and + to zoom in.")
+    expect(form.get_by_role("log")).to_have_attribute("aria-live", "off")
+    form.get_by_label("Your message").fill("That worked, thanks")
+    form.get_by_label("Your message").press("Enter")
+    expect(console.locator("[aria-live=polite][data-incoming]").first).to_have_text(
+        re.compile(": That worked, thanks$")
+    )
+    assert_accessible(form)
+    assert_accessible(console)
+    end_chat(form)
+    assert_accessible(form)
+    expect(panel.get_by_role("heading", name="How did the article do?")).to_be_visible()
+    assert_accessible(console)
+    # A second chat: the ended one is now a tab in the background.
+    second = "Axe check: the cursor is invisible."
+    other = start_chat(new_context(), article["id"], second)
+    take_chat(console, second)
+    expect(console.get_by_role("tab")).to_have_count(2)
+    assert_accessible(console)
+    end_chat(other)
+    assert_accessible(console)
+
+    site.python(
+        "from django.contrib.auth.models import Permission, User\n"
+        "perm = Permission.objects.get(codename='view_insights')\n"
+        "User.objects.get(username='mentor').user_permissions.add(perm)\n"
+        "result = True"
+    )
+    editor = new_context().new_page()
+    sign_in(editor, site, "mentor", reverse("livechat:volunteer"))
+    assert_accessible(editor)
+    for name in ("livechat:leaderboard", "livechat:insights", "livechat:insights_stats"):
+        editor.goto(reverse(name))
+        expect(editor.get_by_role("heading", level=1)).to_be_visible()
+        assert_accessible(editor)
+    editor.goto(reverse("livechat:insights_article", args=[article["id"]]))
+    assert_accessible(editor)

@@ -555,7 +555,9 @@ class ChatTab {
         dataset: { chat: this.id },
       },
       h("span", { class: "lc-tab__label" }, gettext("Loading…")),
-      h("span", { class: "lc-tab__badge", hidden: true }),
+      h("span", { class: "lc-tab__badge", hidden: true, "aria-hidden": "true" }),
+      // Read with the tab's visible text (no aria-label, so the name matches what is seen).
+      h("span", { class: "lc-sr-only", dataset: { tabState: "" } }),
     );
     bind("tabs").append(this.tab);
 
@@ -633,6 +635,7 @@ class ChatTab {
     fill(
       this.tab.querySelector(".lc-tab__label"),
       h("strong", {}, label),
+      detail ? " " : null,
       detail ? h("small", {}, detail) : null,
     );
     this.tab.title = [session?.article?.title, session?.form?.problem].filter(Boolean).join(" — ");
@@ -988,17 +991,14 @@ class ChatTab {
     const showBadge = this.unread > 0 && activeId !== this.id;
     badge.textContent = showBadge ? String(this.unread) : "";
     show(badge, showBadge);
-    this.tab.setAttribute(
-      "aria-label",
-      [
-        this.tab.querySelector(".lc-tab__label strong")?.textContent || "",
-        this.tab.querySelector(".lc-tab__label small")?.textContent || "",
-        unanswered ? gettext("waiting for your answer") : "",
-        showBadge ? fmt(gettext("%(n)s new"), { n: this.unread }) : "",
-      ]
-        .filter(Boolean)
-        .join(", "),
-    );
+    const state = [
+      unanswered ? gettext("waiting for your answer") : "",
+      this.tab.classList.contains("is-ended") ? gettext("ended") : "",
+      showBadge ? fmt(gettext("%(n)s new"), { n: this.unread }) : "",
+    ].filter(Boolean);
+    this.tab.querySelector("[data-tab-state]").textContent = state.length
+      ? `, ${state.join(", ")}`
+      : "";
     if (changed) updateTitle();
   }
 

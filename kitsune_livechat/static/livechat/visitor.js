@@ -468,7 +468,7 @@ function showQuestion() {
   if (!problem || $(".lc-msg--question", list)) return;
   list.prepend(
     h(
-      "li",
+      "div",
       { class: "lc-msg lc-msg--question", dataset: { seq: "" } },
       h("p", { class: "lc-msg__label" }, gettext("Your question")),
       h("div", { class: "lc-msg__body" }, problem),
