@@ -7,7 +7,6 @@ modules in ``static/livechat/``. Chats are loaded only through the access gate.
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
@@ -147,6 +146,19 @@ def chat_session(request: HttpRequest, session_id) -> HttpResponse:
     )
 
 
+def forbidden(request: HttpRequest, detail: str, *, offer_volunteering: bool = False):
+    """A 403 page that says why and offers ways on (volunteer, sign in as someone else,
+    back to the site), instead of the host's bare "403 Forbidden"."""
+    context = {
+        **_page_urls(_current_locale()),
+        "detail": detail,
+        "show_volunteer": offer_volunteering,
+        "login_url": redirect_to_login(request.get_full_path()).url,
+        "locale": _current_locale(),
+    }
+    return render(request, "livechat/403.html", context, status=403)
+
+
 def _console_role(user) -> str:
     """``helper`` or ``supervisor`` by permission, ``trainee`` on the mentoring path, else ""."""
     if user.has_perm("livechat.supervise_chats"):
@@ -166,7 +178,11 @@ def _console_page(request: HttpRequest, *, observe_id: str = "") -> HttpResponse
         # Not a contributor yet: the way in is the volunteer page (apply, guide, progress).
         return redirect("livechat:volunteer")
     if not role:
-        raise PermissionDenied(_("You need permission to answer live chats."))
+        return forbidden(
+            request,
+            _("You need permission to answer live chats to watch or join this chat."),
+            offer_volunteering=True,
+        )
     locale = _current_locale()
     adapter = get_host_adapter()
     context = {

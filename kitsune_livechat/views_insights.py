@@ -12,7 +12,6 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import urlencode
@@ -25,6 +24,7 @@ from .models import ArticleFeedback, Focus, Queue
 from .services import exports, stats
 from .services.charts import bar_chart, line_chart
 from .services.focus import public_focus
+from .views import forbidden
 
 INSIGHTS_PERM = "livechat.view_insights"
 
@@ -36,7 +36,9 @@ def insights_required(view):
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs):
         if not request.user.has_perm(INSIGHTS_PERM):
-            raise PermissionDenied
+            return forbidden(
+                request, _("The insight pages are for knowledge base editors and operators.")
+            )
         try:
             return view(request, *args, **kwargs)
         except InvalidInput as error:

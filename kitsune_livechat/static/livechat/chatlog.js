@@ -1,7 +1,7 @@
 // One conversation on screen: messages in seq order, pending sends, read marks, typing.
 // Shared by the visitor window and every console tab.
 
-import { announce, fmt, formatClock, gettext, h, linkify } from "./dom.js";
+import { fmt, formatClock, gettext, h, linkify } from "./dom.js";
 
 const TYPING_SHOWN_FOR = 6000;
 
@@ -34,12 +34,6 @@ export class ChatLog {
     this.mine = new Set();
     this.typers = new Map();
     this.readSeq = 0;
-    // New messages from others are read out one by one ("author: text") through a polite
-    // live region of their own; the log itself stays quiet so nothing is read twice, and
-    // the replay after a (re)connect (while the log is aria-busy) is not read out at all.
-    this.live = h("p", { class: "lc-sr-only", "aria-live": "polite", dataset: { incoming: "" } });
-    list.after(this.live);
-    list.setAttribute("aria-live", "off");
     // Whoever reads the newest messages keeps them in view when the log is resized (a panel
     // opening under it, the phone keyboard): only a reader scrolled up stays where they are.
     this.pinned = true;
@@ -102,21 +96,7 @@ export class ChatLog {
     if (message.role !== "system") this.setTyping(message.author, false);
     if (mine && message.seq <= this.readSeq) el.classList.add("is-read");
     this.scrollDown(mine);
-    if (!mine && this.list.getAttribute("aria-busy") !== "true") this.announce(message);
     return el;
-  }
-
-  announce(message) {
-    const system = message.role === "system" || message.kind === "system";
-    announce(
-      this.live,
-      system
-        ? message.body
-        : fmt(gettext("%(author)s: %(body)s"), {
-            author: message.author || roleLabel(message.role),
-            body: message.body,
-          }),
-    );
   }
 
   /** Show a message still on its way (it stays at the bottom until the server confirms it). */
