@@ -74,6 +74,10 @@ DEFAULTS: dict[str, Any] = {
     # Where email follow-up requests go when the chat had no helper (empty: nowhere; the
     # visitor still gets a confirmation and the address is kept on the chat).
     "FOLLOWUP_EMAIL": "",
+    # The site's origin ("https://support.mozilla.org") for links in text that leaves the site
+    # (forum questions, emails, transcripts, canned responses). Empty: the request's, else
+    # django.contrib.sites' current domain.
+    "SITE_URL": "",
     # Chat rows older than this are purged by livechat_purge (days).
     "RETENTION_DAYS": 365,
     # The author may edit article feedback for this long (minutes).

@@ -21,6 +21,7 @@ from .exceptions import NotFound
 from .host import get_host_adapter
 from .models import ArticleFeedback, Message, Trainee
 from .services.access import Caller, ChatRole, get_session_for, read_visitor_token
+from .services.links import absolute_links, absolute_url, site_url
 
 TOKEN_HEADER = "X-Livechat-Token"
 TRAINEE_STAGES = (Trainee.Stage.TRAINING, Trainee.Stage.PROPOSED)
@@ -221,7 +222,8 @@ def observe(request: HttpRequest, session_id) -> HttpResponse:
     return _console_page(request, observe_id=str(session_id))
 
 
-def _transcript_lines(access) -> list[str]:
+def _transcript_lines(access, base: str = "") -> list[str]:
+    """The transcript's lines; site paths are full links, since the file is read offline."""
     session = access.session
     messages = Message.objects.filter(session=session).order_by("seq")
     if access.is_staff:
@@ -234,7 +236,7 @@ def _transcript_lines(access) -> list[str]:
         _("Article: %(title)s") % {"title": session.article_title or "-"},
     ]
     if session.article_url:
-        lines.append(session.article_url)
+        lines.append(absolute_url(session.article_url, base))
     lines.append(
         _("Started: %(when)s")
         % {"when": session.created.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")}
@@ -258,7 +260,7 @@ def _transcript_lines(access) -> list[str]:
             _("Visitor") if message.role == Message.Role.VISITOR else _("Helper")
         )
         label = f" ({labels[message.kind]})" if message.kind in labels else ""
-        lines.append(f"[{when}] {who}{label}: {message.body}")
+        lines.append(f"[{when}] {who}{label}: {absolute_links(message.body, base)}")
     return lines
 
 
@@ -270,7 +272,7 @@ def transcript(request: HttpRequest, session_id) -> HttpResponse:
     except NotFound:
         raise Http404(_("No such chat.")) from None
     with translation.override(supported_locale(access.session.locale) or _current_locale()):
-        body = "\n".join(_transcript_lines(access)) + "\n"
+        body = "\n".join(_transcript_lines(access, site_url(request))) + "\n"
     response = HttpResponse(body, content_type="text/plain; charset=utf-8")
     day = access.session.created.strftime("%Y-%m-%d")
     filename = f"livechat-{day}-{str(access.session.pk)[:8]}.txt"

@@ -423,3 +423,79 @@ def test_contributor_pages_read_like_the_site(site, new_context):
     visitor.get_by_role("link", name="Become a live chat volunteer").click()
     expect(visitor.get_by_role("heading", name="Volunteer in live chat")).to_be_visible()
     assert_accessible(visitor)
+
+
+def test_forum_follow_up_reads_well_links_absolutely_and_is_previewed(site, new_context):
+    only_online(site)
+    site.python(
+        "from kitsune_livechat.models import CannedResponse\n"
+        "CannedResponse.objects.get_or_create(key='steps', locale='en-US', defaults={\n"
+        "  'title': 'Startup steps', 'body': 'The steps are in /en-US/kb/firefox-wont-start.'})\n"
+        "result = True"
+    )
+    console = new_context().new_page()
+    sign_in(console, site, "helper2", reverse("livechat:console"))
+    go_online(console)
+    visitor = new_context()
+    page = visitor.new_page()
+    sign_in(page, site, "visitor", site.data["article"]["url"])
+    page.goto(chat_url(site.data["article"]["id"]))
+    problem = (
+        "Forum check: the window stays white after the update. I restarted twice and it "
+        "still happens every single time I open it from the dock."
+    )
+    page.get_by_label("What's the problem?").fill(problem)
+    page.get_by_label("When did it start?").select_option("after_update")
+    page.get_by_label("How often does it happen?").select_option("always")
+    page.get_by_role("button", name="Start chat").click()
+    panel = take_chat(console, problem)
+
+    # A canned response with a site path reaches the visitor as a link that works.
+    panel.get_by_role("button", name="Canned responses").click()
+    panel.get_by_label("Search canned responses").fill("startup steps")
+    panel.get_by_role("button", name=re.compile("Startup steps")).click()
+    panel.get_by_label("Your message").press("Enter")
+    link = page.get_by_role("link", name=site.url("/en-US/kb/firefox-wont-start"))
+    expect(link).to_have_attribute("href", site.url("/en-US/kb/firefox-wont-start"))
+    end_chat(page)
+
+    # The follow-up is shown before it is published, readable and with a short title.
+    page.get_by_role("button", name="Follow up in the forum").click()
+    preview = page.get_by_role("dialog", name="Check your forum question")
+    title = preview.get_by_label("Title")
+    expect(title).to_have_value("Forum check: the window stays white after the update.")
+    body = preview.get_by_role("region", name="Your question")
+    expect(body).to_contain_text("When it started: After an update")
+    expect(body).to_contain_text("How often it happens: Every time")
+    expect(body).not_to_contain_text("after_update")
+    article_link = body.get_by_role("link", name=site.url(site.data["article"]["url"]))
+    expect(article_link.first).to_be_visible()
+    expect(body).to_contain_text(site.url("/en-US/kb/firefox-wont-start"))
+    assert_accessible(page)
+    preview.get_by_role("button", name="Cancel").click()
+    expect(preview).to_be_hidden()
+    assert (
+        site.python(
+            "from questions.models import Question\n"
+            "result = Question.objects.filter(title__startswith='Forum check').count()"
+        )
+        == 0
+    )
+
+    page.get_by_role("button", name="Follow up in the forum").click()
+    title.fill("White window after the update")
+    preview.get_by_role("button", name="Publish to the forum").click()
+    expect(page.get_by_role("link", name="Open your forum question")).to_be_visible()
+    question = site.python(
+        "from questions.models import Question\n"
+        "q = Question.objects.get(title='White window after the update')\n"
+        "result = q.content"
+    )
+    assert site.url("/en-US/kb/firefox-wont-start") in question
+    assert "How often it happens: Every time" in question
+
+    # The transcript links absolutely too.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the transcript").click()
+    transcript = open(download.value.path(), encoding="utf-8").read()
+    assert site.url("/en-US/kb/firefox-wont-start") in transcript

@@ -14,6 +14,7 @@ import {
   formData,
   formatWait,
   h,
+  linkify,
   show,
   store,
   gettext,
@@ -753,10 +754,29 @@ function showHandoff(url) {
   show($('[data-action="handoff"]', root), false);
 }
 
+/** The forum question as it will be published; the visitor may change the title. Returns
+ * the title to publish with, or null when they cancel (or the preview fails). */
+async function previewForum(errorEl) {
+  let preview;
+  try {
+    preview = await api.get(`sessions/${session.id}/handoff/preview`);
+  } catch (error) {
+    showError(errorEl, error);
+    return null;
+  }
+  const titleField = $("#lc-preview-title-input");
+  titleField.value = preview.title;
+  fill(bind("preview-content"), linkify(preview.content));
+  if (!(await confirmDialog($('[data-dialog="forum-preview"]', root)))) return null;
+  return titleField.value.trim();
+}
+
 async function handOffInstead(to, email = "") {
   bind("done-error").textContent = "";
+  const title = to === "forum" ? await previewForum(bind("done-error")) : "";
+  if (title === null) return;
   try {
-    session = await api.post(`sessions/${session.id}/handoff`, { to, email });
+    session = await api.post(`sessions/${session.id}/handoff`, { to, email, title });
   } catch (error) {
     showError(bind("done-error"), error);
     return;
@@ -766,8 +786,10 @@ async function handOffInstead(to, email = "") {
 
 async function handOff() {
   bind("handoff-error").textContent = "";
+  const title = await previewForum(bind("handoff-error"));
+  if (title === null) return;
   try {
-    session = await api.post(`sessions/${session.id}/handoff`, { to: "forum" });
+    session = await api.post(`sessions/${session.id}/handoff`, { to: "forum", title });
   } catch (error) {
     showError(bind("handoff-error"), error);
     return;
