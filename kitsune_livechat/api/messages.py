@@ -33,6 +33,8 @@ class MessageOut(Schema):
     html: str
     client_msg_id: str | None
     created: str
+    # Supervised chats: the trainee's draft this message publishes (text) or turns down (whisper).
+    draft_seq: int | None = None
 
 
 class HistoryQuery(Schema):

@@ -66,6 +66,10 @@ def message_json(message: Message) -> dict:
         "html": render_body(message.body),
         "client_msg_id": message.client_msg_id,
         "created": message.created.isoformat(),
+        # Read only when loaded with it (``messages_for``): never a query, even in a consumer.
+        "draft_seq": (
+            message.draft.seq if message.draft_id and Message.draft.is_cached(message) else None
+        ),
     }
 
 
@@ -305,7 +309,7 @@ def messages_for(
     messages = Message.objects.filter(session_id=access.session.pk, seq__gt=max(after_seq, 0))
     if not access.is_staff:
         messages = messages.exclude(kind__in=Message.STAFF_ONLY_KINDS)
-    messages = messages.order_by("seq")
+    messages = messages.select_related("draft").order_by("seq")
     if limit is not None:
         messages = messages[:limit]
     return list(messages)
