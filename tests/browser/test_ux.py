@@ -499,3 +499,64 @@ def test_forum_follow_up_reads_well_links_absolutely_and_is_previewed(site, new_
         page.get_by_role("link", name="Download the transcript").click()
     transcript = open(download.value.path(), encoding="utf-8").read()
     assert site.url("/en-US/kb/firefox-wont-start") in transcript
+
+
+def test_the_mentor_edits_and_rejects_drafts_and_the_trainee_sees_each_once(site, new_context):
+    only_online(site)
+    mentor = new_context().new_page()
+    sign_in(mentor, site, "mentor", reverse("livechat:console"))
+    go_online(mentor)
+    only_online(site, "mentor")
+    trainee = new_context().new_page()
+    sign_in(trainee, site, "trainee", reverse("livechat:console"))
+    problem = "Draft check: my saved logins are gone."
+    chat = start_chat(new_context(), site.data["article"]["id"], problem)
+    mentor_panel = take_chat(mentor, problem)
+    mentor_panel.get_by_role("button", name="Hand to trainee").click()
+    mentor.get_by_role("dialog", name="Hand the chat to your trainee").get_by_role(
+        "button", name="Hand over"
+    ).click()
+    expect(chat.get_by_role("heading", name=re.compile("Tom Trainee"))).to_be_visible()
+    trainee_panel = trainee.get_by_role("tabpanel")
+    composer = trainee_panel.get_by_label("Your message")
+
+    # Edit: the visitor gets the mentor's wording, the trainee's log shows it once.
+    composer.fill("Open the menu, then Passwords.")
+    composer.press("Enter")
+    draft = messages(mentor_panel).filter(has_text="Open the menu, then Passwords.")
+    draft.get_by_role("button", name="Edit").click()
+    edit = draft.get_by_label("Edit before sending")
+    expect(edit).to_have_value("Open the menu, then Passwords.")
+    edit.fill("Open the menu, then Passwords and Logins.")
+    draft.get_by_role("button", name="Send edited").click()
+    expect(messages(chat).filter(has_text="Passwords and Logins")).to_be_visible()
+    expect(messages(chat).filter(has_text="Open the menu, then Passwords.")).to_have_count(0)
+    shown = trainee_panel.locator(".lc-msg:visible")
+    expect(shown.filter(has_text="Passwords and Logins")).to_have_count(1)
+    expect(shown.filter(has_text="Open the menu, then Passwords.")).to_have_count(0)
+
+    # Reject: never sent; the trainee reads why, the visitor reads nothing.
+    composer.fill("Reinstall your computer.")
+    composer.press("Enter")
+    second = messages(mentor_panel).filter(has_text="Reinstall your computer.")
+    second.get_by_role("button", name="Reject").click()
+    second.get_by_label("Why not send it?").fill("Too drastic: try a new profile first.")
+    second.get_by_role("button", name="Reject draft").click()
+    mine = messages(trainee_panel).filter(has_text="Reinstall your computer.")
+    expect(mine).to_contain_text("Not sent: your mentor turned it down")
+    reason = messages(trainee_panel).filter(has_text="Too drastic: try a new profile first.")
+    expect(reason).to_contain_text("only helpers see this")
+    expect(messages(chat).filter(has_text="Reinstall")).to_have_count(0)
+    expect(messages(chat).filter(has_text="Too drastic")).to_have_count(0)
+
+    # After a reload the trainee's log is the same: each text once.
+    trainee.reload()
+    trainee_panel = trainee.get_by_role("tabpanel")
+    shown = trainee_panel.locator(".lc-msg:visible")
+    expect(shown.filter(has_text="Passwords and Logins")).to_have_count(1)
+    expect(shown.filter(has_text="Open the menu, then Passwords.")).to_have_count(0)
+    expect(messages(trainee_panel).filter(has_text="Reinstall your computer.")).to_contain_text(
+        "Not sent"
+    )
+    assert_accessible(mentor)
+    end_chat(chat)

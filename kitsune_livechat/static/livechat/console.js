@@ -496,9 +496,9 @@ class ChatTab {
 
   keep() {
     // Tabs worth restoring after a reload: observing, knocking, or feedback still owed
-    // (open chats of one's own come back from the server anyway).
+    // (a helper's open chats come back from the server anyway; a trainee's are kept here).
     if (this.feedbackDone) return false;
-    return this.mode !== "helper" || this.session?.status !== "active";
+    return this.mode !== "helper" || this.session?.status !== "active" || !isHelper;
   }
 
   mount() {
@@ -870,6 +870,11 @@ class ChatTab {
   onMessage(message) {
     const el = this.log.add(message);
     if (el && message.kind === "draft") this.decorateDraft(el, message.seq);
+    // History says which draft a message published or turned down: show each text once.
+    if (el && message.draft_seq) {
+      if (message.kind === "text") this.markApproved(message.draft_seq);
+      else this.markRejected(message.draft_seq);
+    }
     const fromVisitor = message.role === "visitor";
     if (fromVisitor && this.socket?.resumed) {
       const watching =
@@ -913,6 +918,8 @@ class ChatTab {
       }
     } else if (frame.type === "draft.approved") {
       this.markApproved(frame.draft_seq);
+    } else if (frame.type === "draft.rejected") {
+      this.markRejected(frame.draft_seq);
     } else if (frame.type === "participants") {
       this.people = frame.participants || [];
       for (const [seq, el] of this.log.bySeq) {
@@ -930,35 +937,115 @@ class ChatTab {
     }
   }
 
-  /** A trainee's draft: its mentor may publish it to the visitor. */
+  /** A trainee's draft: its mentor sends it as written, edits it first, or turns it down. */
   decorateDraft(el, seq) {
-    if (!this.isMentor || el.classList.contains("is-approved") || $(".lc-msg__approve", el)) return;
-    el.append(
+    if (!this.isMentor || el.classList.contains("is-approved") || el.classList.contains("is-rejected"))
+      return;
+    if ($(".lc-draft-actions", el)) return;
+    const button = (label, data, primary = false) =>
       h(
         "button",
         {
           type: "button",
-          class: "lc-btn lc-btn--small lc-btn--primary lc-msg__approve",
-          dataset: { approve: seq },
+          class: `lc-btn lc-btn--small${primary ? " lc-btn--primary lc-msg__approve" : ""}`,
+          dataset: data,
         },
-        gettext("Approve and send"),
+        label,
+      );
+    el.append(
+      h(
+        "div",
+        { class: "lc-draft-actions" },
+        button(gettext("Approve and send"), { approve: seq }, true),
+        button(gettext("Edit"), { draftEdit: seq }),
+        button(gettext("Reject"), { draftReject: seq }),
       ),
     );
   }
 
+  /** The edit or reject form in place of the draft's buttons. */
+  openDraftForm(seq, mode) {
+    const el = this.log.bySeq.get(Number(seq));
+    if (!el) return;
+    $(".lc-draft-form", el)?.remove();
+    show($(".lc-draft-actions", el), false);
+    const id = `lc-draft-${this.id}-${seq}-${mode}`;
+    const field = h("textarea", { id, rows: 2, required: true, maxlength: 2000 });
+    field.value = mode === "edit" ? $(".lc-msg__body", el).textContent : "";
+    const form = h(
+      "form",
+      { class: "lc-draft-form" },
+      h(
+        "label",
+        { for: id, class: "lc-label" },
+        mode === "edit"
+          ? gettext("Edit before sending")
+          : gettext("Why not send it? Only your trainee and the helpers see this."),
+      ),
+      field,
+      h(
+        "div",
+        { class: "lc-actions" },
+        h(
+          "button",
+          { type: "submit", class: `lc-btn lc-btn--small lc-btn--${mode === "edit" ? "primary" : "danger"}` },
+          mode === "edit" ? gettext("Send edited") : gettext("Reject draft"),
+        ),
+        h("button", { type: "button", class: "lc-btn lc-btn--small", dataset: { draftCancel: seq } }, gettext("Cancel")),
+      ),
+    );
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = field.value.trim();
+      if (!text) return field.focus();
+      if (mode === "edit") this.approve(seq, text);
+      else this.reject(seq, text);
+    });
+    el.append(form);
+    field.focus();
+  }
+
+  closeDraftForm(seq) {
+    const el = this.log.bySeq.get(Number(seq));
+    if (!el) return;
+    $(".lc-draft-form", el)?.remove();
+    show($(".lc-draft-actions", el), true);
+  }
+
+  /** Sent: the published message shows it, so the draft leaves the log. */
   markApproved(draftSeq) {
     const el = this.log.bySeq.get(Number(draftSeq));
     if (!el) return;
     el.classList.add("is-approved");
-    $(".lc-msg__approve", el)?.remove();
-    const status = $(".lc-msg__status", el);
-    status.textContent = gettext("Approved and sent");
+    $(".lc-draft-actions", el)?.remove();
+    $(".lc-draft-form", el)?.remove();
+    $(".lc-msg__status", el).textContent = gettext("Approved and sent");
+    el.hidden = true;
   }
 
-  async approve(seq) {
+  /** Turned down: the draft stays, marked as not sent; the mentor's word follows it. */
+  markRejected(draftSeq) {
+    const el = this.log.bySeq.get(Number(draftSeq));
+    if (!el) return;
+    el.classList.add("is-rejected");
+    $(".lc-draft-actions", el)?.remove();
+    $(".lc-draft-form", el)?.remove();
+    $(".lc-msg__status", el).textContent = gettext("Not sent: your mentor turned it down");
+  }
+
+  async approve(seq, body = null) {
     try {
-      await api.post(`sessions/${this.id}/drafts/${seq}/approve`, {});
+      await api.post(`sessions/${this.id}/drafts/${seq}/approve`, body === null ? {} : { body });
       this.markApproved(seq);
+    } catch (error) {
+      failed(error);
+    }
+  }
+
+  async reject(seq, reason) {
+    try {
+      await api.post(`sessions/${this.id}/drafts/${seq}/reject`, { reason });
+      this.markRejected(seq);
     } catch (error) {
       failed(error);
     }
@@ -1414,10 +1501,13 @@ class ChatTab {
     bind("feedback", panel).addEventListener("submit", (event) => this.submitFeedback(event));
     panel.addEventListener("click", (event) => {
       const target = event.target.closest(
-        "[data-action], [data-insert], [data-admit], [data-turn-away], [data-approve]",
+        "[data-action], [data-insert], [data-admit], [data-turn-away], [data-approve], [data-draft-edit], [data-draft-reject], [data-draft-cancel]",
       );
       if (!target) return;
       if (target.dataset.approve) return this.approve(target.dataset.approve);
+      if (target.dataset.draftEdit) return this.openDraftForm(target.dataset.draftEdit, "edit");
+      if (target.dataset.draftReject) return this.openDraftForm(target.dataset.draftReject, "reject");
+      if (target.dataset.draftCancel) return this.closeDraftForm(target.dataset.draftCancel);
       if (target.dataset.insert !== undefined) {
         this.insert(target.dataset.insert);
         for (const picker of $$("[data-picker]", panel)) show(picker, false);
