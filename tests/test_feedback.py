@@ -429,6 +429,4 @@ def test_the_console_lists_chats_still_waiting_for_the_helpers_feedback(api_clie
 
     # Filing the feedback takes the chat off the list.
     api_client(helper).post(f"sessions/{newest.pk}/feedback", {"outcome": "article_solved"})
-    assert [item["id"] for item in api_client(helper).get("feedback/due").json()] == [
-        str(owed.pk)
-    ]
+    assert [item["id"] for item in api_client(helper).get("feedback/due").json()] == [str(owed.pk)]

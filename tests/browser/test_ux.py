@@ -560,3 +560,51 @@ def test_the_mentor_edits_and_rejects_drafts_and_the_trainee_sees_each_once(site
     )
     assert_accessible(mentor)
     end_chat(chat)
+
+
+def test_article_feedback_is_hard_to_lose(site, new_context):
+    only_online(site)
+    console = new_context().new_page()
+    sign_in(console, site, "helper3", reverse("livechat:console"))
+    go_online(console)
+    problem = "Feedback check: tabs crash on one site."
+    chat = start_chat(new_context(), site.data["article"]["id"], problem)
+    panel = take_chat(console, problem)
+    panel.get_by_label("Your message").fill("Which site is it?")
+    panel.get_by_label("Your message").press("Enter")
+    end_chat(chat)
+    expect(panel.get_by_role("heading", name="How did the article do?")).to_be_visible()
+
+    # Closing the tab with the form empty asks first; "Give feedback" keeps it.
+    panel.get_by_role("button", name="Close tab").click()
+    ask = console.get_by_role("dialog", name="Close without article feedback?")
+    expect(ask).to_be_visible()
+    ask.get_by_role("button", name="Give feedback").click()
+    expect(console.get_by_role("tab")).to_have_count(1)
+
+    # Leaving the console asks too.
+    seen = []
+    console.once("dialog", lambda dialog: (seen.append(dialog.type), dialog.dismiss()))
+    console.close(run_before_unload=True)
+    console.wait_for_timeout(1000)
+    assert seen == ["beforeunload"]
+    assert not console.is_closed()
+
+    # Closed anyway: the chat waits in a list, also after a reload, until the feedback is in.
+    panel.get_by_role("button", name="Close tab").click()
+    ask.get_by_role("button", name="Close tab").click()
+    expect(console.get_by_role("tab")).to_have_count(0)
+    due = console.get_by_role("list", name=re.compile("Waiting for your feedback"))
+    expect(due.get_by_role("listitem").filter(has_text=problem)).to_be_visible()
+    console.reload()
+    expect(due.get_by_role("listitem").filter(has_text=problem)).to_be_visible()
+    assert_accessible(console)
+    due.get_by_role("listitem").filter(has_text=problem).get_by_role(
+        "button", name=re.compile("Give feedback")
+    ).click()
+    panel = console.get_by_role("tabpanel")
+    expect(panel.get_by_role("heading", name="How did the article do?")).to_be_visible()
+    panel.get_by_label("The article solved it").check()
+    panel.get_by_role("button", name="Save feedback").click()
+    expect(panel.get_by_text("Feedback saved. Thank you!")).to_be_visible()
+    expect(due.get_by_role("listitem").filter(has_text=problem)).to_have_count(0)

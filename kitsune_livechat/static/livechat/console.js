@@ -352,6 +352,40 @@ async function take(sessionId = null) {
 
 // --- Chats in progress (observe, knock) ----------------------------------------------------------
 
+/** Chats of the last week still waiting for the helper's article feedback, even after a
+ * closed tab or a reload: one click opens the chat with its feedback form. */
+async function loadFeedbackDue() {
+  let due = [];
+  try {
+    due = await api.get("feedback/due");
+  } catch {
+    return;
+  }
+  fill(
+    bind("due"),
+    due.map((chat) =>
+      h(
+        "li",
+        { class: "lc-qitem" },
+        h("p", { class: "lc-qitem__article" }, chat.article_title),
+        h("p", { class: "lc-qitem__problem" }, chat.problem),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "lc-btn lc-btn--small",
+            dataset: { due: chat.id },
+            "aria-label": fmt(gettext("Give feedback on “%(title)s”"), { title: chat.article_title }),
+          },
+          gettext("Give feedback"),
+        ),
+      ),
+    ),
+  );
+  bind("due-count").textContent = String(due.length);
+  show(bind("due-box"), due.length > 0);
+}
+
 async function loadLive() {
   const list = bind("live");
   if (!list) return;
@@ -1123,13 +1157,19 @@ class ChatTab {
     else this.panel.focus();
   }
 
+  /** The chat ended in this helper's hands and its article still waits for their verdict. */
+  owesFeedback() {
+    return Boolean(
+      this.mode === "helper" &&
+        this.session?.status === "ended" &&
+        !this.feedbackDone &&
+        this.session.article?.id,
+    );
+  }
+
   onEnded() {
     show(bind("compose", this.panel), false);
-    const owed =
-      this.mode === "helper" &&
-      this.session?.status === "ended" &&
-      !this.feedbackDone &&
-      this.session.article?.id;
+    const owed = this.owesFeedback();
     const form = bind("feedback", this.panel);
     if (owed && form.hidden) {
       show(form, true);
@@ -1462,6 +1502,19 @@ class ChatTab {
     show(done, true);
     done.focus();
     saveTabs();
+    loadFeedbackDue();
+  }
+
+  /** Closing a tab whose feedback is owed asks first (and the chat stays on the due list). */
+  async close() {
+    if (this.owesFeedback()) {
+      if (!(await confirmDialog($('[data-dialog="close-owed"]', root)))) {
+        $("h3", bind("feedback", this.panel))?.focus();
+        return;
+      }
+      loadFeedbackDue();
+    }
+    closeChat(this.id);
   }
 
   wire() {
@@ -1520,7 +1573,7 @@ class ChatTab {
       else if (action === "end") this.end();
       else if (action === "invite" || action === "transfer" || action === "handover") {
         this.peopleDialog(action);
-      } else if (action === "close") closeChat(this.id);
+      } else if (action === "close") this.close();
       else this.act(action);
     });
   }
@@ -1727,6 +1780,7 @@ async function start() {
   connectAgent();
   loadQueue();
   loadLive();
+  loadFeedbackDue();
   window.setInterval(tickQueue, 1000);
   window.setInterval(() => document.visibilityState === "visible" && loadLive(), LIVE_REFRESH);
 }
@@ -1755,9 +1809,10 @@ root.addEventListener("change", (event) => {
 });
 
 root.addEventListener("click", (event) => {
-  const target = event.target.closest("[data-take], [data-observe], [data-action]");
+  const target = event.target.closest("[data-take], [data-observe], [data-action], [data-due]");
   if (!target || target.closest(".lc-tabpanel")) return;
-  if (target.dataset.take) take(target.dataset.take);
+  if (target.dataset.due) openChat(target.dataset.due, { mode: "helper", select: true });
+  else if (target.dataset.take) take(target.dataset.take);
   else if (target.dataset.observe) {
     const access = target.dataset.access;
     openChat(target.dataset.observe, {
@@ -1767,6 +1822,11 @@ root.addEventListener("click", (event) => {
     });
   } else if (target.dataset.action === "take-next") take();
   else if (target.dataset.action === "refresh-live") loadLive();
+});
+
+// Leaving the console with article feedback owed asks first: it is easy to forget.
+window.addEventListener("beforeunload", (event) => {
+  if ([...chats.values()].some((chat) => chat.owesFeedback())) event.preventDefault();
 });
 
 // Arrow keys move between tabs (the tab pattern of the ARIA practices).
