@@ -227,6 +227,23 @@ def _is_mentor_of(access, user) -> bool:
     return Trainee.objects.filter(user_id=access.session.helper_id, mentor=user).exists()
 
 
+def _draft_under_review(caller: Caller, user, session_id, seq: int, *, refusal: str):
+    """Inside the caller's transaction: the chat's access, the locked draft at ``seq`` and
+    the message that already answered it (published text or rejecting whisper), if any.
+    Only the trainee's mentor reviews (``refusal`` says so otherwise)."""
+    access = get_session_for(caller, session_id, for_update=True)
+    if not access.is_staff or not _is_mentor_of(access, user):
+        raise Forbidden(refusal, code="not_mentor")
+    draft = (
+        Message.objects.select_for_update()
+        .filter(session=access.session, seq=seq, kind=Message.Kind.DRAFT)
+        .first()
+    )
+    if draft is None:
+        raise NotFound(_("No such draft."), code="no_such_draft")
+    return access, draft, Message.objects.filter(draft=draft).first()
+
+
 def approve_draft(
     *, caller: Caller, session_id, seq: int, body: str | None = None
 ) -> tuple[Message, bool]:
@@ -238,18 +255,14 @@ def approve_draft(
     """
     user = _require_user(caller)
     with transaction.atomic():
-        access = get_session_for(caller, session_id, for_update=True)
-        session = access.session
-        if not access.is_staff or not _is_mentor_of(access, user):
-            raise Forbidden(_("Only the trainee's mentor can approve drafts."), code="not_mentor")
-        draft = (
-            Message.objects.select_for_update()
-            .filter(session=session, seq=seq, kind=Message.Kind.DRAFT)
-            .first()
+        access, draft, published = _draft_under_review(
+            caller,
+            user,
+            session_id,
+            seq,
+            refusal=_("Only the trainee's mentor can approve drafts."),
         )
-        if draft is None:
-            raise NotFound(_("No such draft."), code="no_such_draft")
-        published = Message.objects.filter(draft=draft).first()
+        session = access.session
         if published is not None and published.kind != Message.Kind.TEXT:
             raise Conflict(_("This draft was turned down."), code="draft_rejected")
         if published is not None:
@@ -299,18 +312,10 @@ def reject_draft(*, caller: Caller, session_id, seq: int, reason: str) -> tuple[
     if not reason:
         raise InvalidInput(_("Tell your trainee why."), code="empty_reason")
     with transaction.atomic():
-        access = get_session_for(caller, session_id, for_update=True)
-        session = access.session
-        if not access.is_staff or not _is_mentor_of(access, user):
-            raise Forbidden(_("Only the trainee's mentor can reject drafts."), code="not_mentor")
-        draft = (
-            Message.objects.select_for_update()
-            .filter(session=session, seq=seq, kind=Message.Kind.DRAFT)
-            .first()
+        access, draft, answered = _draft_under_review(
+            caller, user, session_id, seq, refusal=_("Only the trainee's mentor can reject drafts.")
         )
-        if draft is None:
-            raise NotFound(_("No such draft."), code="no_such_draft")
-        answered = Message.objects.filter(draft=draft).first()
+        session = access.session
         if answered is not None and answered.kind == Message.Kind.TEXT:
             raise Conflict(_("This draft was already sent."), code="draft_approved")
         if answered is not None:

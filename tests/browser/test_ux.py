@@ -30,6 +30,34 @@ def chat_url(article_id: int, **params) -> str:
     return f"{reverse('livechat:chat')}?{query}"
 
 
+def only_online(site, *usernames: str) -> None:
+    """Helpers from earlier tests stay online until their heartbeat runs out: not here."""
+    site.python(
+        "from kitsune_livechat.models import AgentStatus\n"
+        f"result = AgentStatus.objects.exclude(user__username__in={list(usernames)!r})"
+        ".update(status='offline')"
+    )
+
+
+def online_helper(site, new_context, username: str, *, capacity: int = 3, phone: bool = False):
+    """A helper's console, online with ``capacity`` seats and all of them free; the only
+    helper online (chats earlier tests left open would fill the seats)."""
+    only_online(site)
+    site.python(
+        "from django.utils import timezone\n"
+        "from kitsune_livechat.models import ChatSession\n"
+        f"result = ChatSession.objects.filter(helper__username={username!r}, status='active')"
+        ".update(status='ended', ended_at=timezone.now())"
+    )
+    console = new_context().new_page()
+    if phone:
+        console.set_viewport_size(PHONE)
+    sign_in(console, site, username, reverse("livechat:console"))
+    go_online(console, capacity=capacity)
+    only_online(site, username)
+    return console
+
+
 def test_link_buttons_keep_their_white_text(site, new_context):
     article = site.data["article"]
     site.python(
@@ -84,9 +112,7 @@ def take_chat(console, problem: str):
 
 
 def test_whisper_mode_resets_after_sending(site, new_context):
-    console = new_context().new_page()
-    sign_in(console, site, "helper3", reverse("livechat:console"))
-    go_online(console)
+    console = online_helper(site, new_context, "helper3")
     problem = "Whisper check: videos have no sound."
     chat = start_chat(new_context(), site.data["article"]["id"], problem)
     panel = take_chat(console, problem)
@@ -110,9 +136,7 @@ def test_whisper_mode_resets_after_sending(site, new_context):
 
 
 def test_the_conversation_stays_readable_after_the_chat_ends(site, new_context):
-    console = new_context().new_page()
-    sign_in(console, site, "helper3", reverse("livechat:console"))
-    go_online(console)
+    console = online_helper(site, new_context, "helper3")
     problem = "Ended check: the toolbar disappeared."
     chat = start_chat(new_context(), site.data["article"]["id"], problem)
     panel = take_chat(console, problem)
@@ -136,22 +160,9 @@ def test_the_conversation_stays_readable_after_the_chat_ends(site, new_context):
         expect(chat.get_by_role("heading", name="Thanks for chatting with us")).to_be_visible()
 
 
-def only_online(site, *usernames: str) -> None:
-    """Helpers from earlier tests stay online until their heartbeat runs out: not here."""
-    site.python(
-        "from kitsune_livechat.models import AgentStatus\n"
-        f"result = AgentStatus.objects.exclude(user__username__in={list(usernames)!r})"
-        ".update(status='offline')"
-    )
-
-
 def test_a_full_helper_is_not_promised_as_no_wait(site, new_context):
-    only_online(site)
     article = site.data["article"]
-    console = new_context().new_page()
-    sign_in(console, site, "helper2", reverse("livechat:console"))
-    go_online(console, capacity=1)
-    only_online(site, "helper2")
+    console = online_helper(site, new_context, "helper2", capacity=1)
 
     # With a free seat the wait is short ...
     reader = new_context().new_page()
@@ -181,10 +192,7 @@ def article_id(site, slug: str) -> int:
 
 
 def test_a_second_question_while_a_chat_is_open_is_warned_and_kept(site, new_context):
-    only_online(site)
-    console = new_context().new_page()
-    sign_in(console, site, "helper2", reverse("livechat:console"))
-    go_online(console)
+    online_helper(site, new_context, "helper2")
     visitor = new_context()
     first = start_chat(visitor, site.data["article"]["id"], "Open check: sync stopped.")
 
@@ -228,10 +236,7 @@ IN_VIEW = """(el) => {
 
 
 def test_canned_responses_do_not_hide_the_newest_messages(site, new_context):
-    only_online(site)
-    console = new_context().new_page()
-    sign_in(console, site, "helper2", reverse("livechat:console"))
-    go_online(console)
+    console = online_helper(site, new_context, "helper2")
     problem = "Scroll check: the address bar is gone."
     chat = start_chat(new_context(), site.data["article"]["id"], problem)
     panel = take_chat(console, problem)
@@ -259,11 +264,7 @@ IN_SCREEN = """(el) => {
 
 
 def test_phone_width_keeps_start_chat_and_the_composer_in_reach(site, new_context):
-    only_online(site)
-    console = new_context().new_page()
-    console.set_viewport_size(PHONE)
-    sign_in(console, site, "helper2", reverse("livechat:console"))
-    go_online(console)
+    console = online_helper(site, new_context, "helper2", phone=True)
 
     # The question form: Start chat is on the first screen, and the form is not three long.
     form = new_context().new_page()
@@ -295,11 +296,8 @@ def test_phone_width_keeps_start_chat_and_the_composer_in_reach(site, new_contex
 
 
 def test_screens_have_no_serious_accessibility_violations(site, new_context):
-    only_online(site)
     article = site.data["article"]
-    console = new_context().new_page()
-    sign_in(console, site, "helper2", reverse("livechat:console"))
-    go_online(console)
+    console = online_helper(site, new_context, "helper2")
     assert_accessible(console)
 
     reader = new_context().new_page()
@@ -426,16 +424,13 @@ def test_contributor_pages_read_like_the_site(site, new_context):
 
 
 def test_forum_follow_up_reads_well_links_absolutely_and_is_previewed(site, new_context):
-    only_online(site)
     site.python(
         "from kitsune_livechat.models import CannedResponse\n"
         "CannedResponse.objects.get_or_create(key='steps', locale='en-US', defaults={\n"
         "  'title': 'Startup steps', 'body': 'The steps are in /en-US/kb/firefox-wont-start.'})\n"
         "result = True"
     )
-    console = new_context().new_page()
-    sign_in(console, site, "helper2", reverse("livechat:console"))
-    go_online(console)
+    console = online_helper(site, new_context, "helper2")
     visitor = new_context()
     page = visitor.new_page()
     sign_in(page, site, "visitor", site.data["article"]["url"])
@@ -502,11 +497,7 @@ def test_forum_follow_up_reads_well_links_absolutely_and_is_previewed(site, new_
 
 
 def test_the_mentor_edits_and_rejects_drafts_and_the_trainee_sees_each_once(site, new_context):
-    only_online(site)
-    mentor = new_context().new_page()
-    sign_in(mentor, site, "mentor", reverse("livechat:console"))
-    go_online(mentor)
-    only_online(site, "mentor")
+    mentor = online_helper(site, new_context, "mentor")
     trainee = new_context().new_page()
     sign_in(trainee, site, "trainee", reverse("livechat:console"))
     problem = "Draft check: my saved logins are gone."
@@ -563,10 +554,7 @@ def test_the_mentor_edits_and_rejects_drafts_and_the_trainee_sees_each_once(site
 
 
 def test_article_feedback_is_hard_to_lose(site, new_context):
-    only_online(site)
-    console = new_context().new_page()
-    sign_in(console, site, "helper3", reverse("livechat:console"))
-    go_online(console)
+    console = online_helper(site, new_context, "helper3")
     problem = "Feedback check: tabs crash on one site."
     chat = start_chat(new_context(), site.data["article"]["id"], problem)
     panel = take_chat(console, problem)
