@@ -115,6 +115,10 @@ DEFAULTS: dict[str, Any] = {
     "FOLLOWUP_EMAIL": "",
     # The visitor may have the transcript emailed this many times per chat and hour.
     "TRANSCRIPT_EMAILS_PER_HOUR": 3,
+    # The site's origin ("https://support.mozilla.org") for links in text that leaves the site
+    # (forum questions, emails, transcripts, canned responses). Empty: the request's, else
+    # django.contrib.sites' current domain.
+    "SITE_URL": "",
     # Chat rows older than this are purged by livechat_purge (days).
     "RETENTION_DAYS": 365,
     # The author may edit article feedback for this long (minutes).

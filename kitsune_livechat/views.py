@@ -7,7 +7,6 @@ modules in ``static/livechat/``. Chats are loaded only through the access gate.
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
@@ -24,6 +23,7 @@ from .links import api_root
 from .locales import current_locale, site_languages, site_locale
 from .models import ArticleFeedback, Message, Trainee
 from .services.access import Caller, ChatRole, get_session_for, read_visitor_token
+from .services.links import absolute_links, absolute_url, site_url
 
 TOKEN_HEADER = "X-Livechat-Token"
 TRAINEE_STAGES = (Trainee.Stage.TRAINING, Trainee.Stage.PROPOSED)
@@ -136,6 +136,19 @@ def chat_session(request: HttpRequest, session_id) -> HttpResponse:
     )
 
 
+def forbidden(request: HttpRequest, detail: str, *, offer_volunteering: bool = False):
+    """A 403 page that says why and offers ways on (volunteer, sign in as someone else,
+    back to the site), instead of the host's bare "403 Forbidden"."""
+    context = {
+        **_page_urls(current_locale()),
+        "detail": detail,
+        "show_volunteer": offer_volunteering,
+        "login_url": redirect_to_login(request.get_full_path()).url,
+        "locale": current_locale(),
+    }
+    return render(request, "livechat/403.html", context, status=403)
+
+
 def _console_role(user) -> str:
     """``helper`` or ``supervisor`` by permission, ``trainee`` on the mentoring path, else ""."""
     if user.has_perm("livechat.supervise_chats"):
@@ -155,7 +168,11 @@ def _console_page(request: HttpRequest, *, observe_id: str = "") -> HttpResponse
         # Not a contributor yet: the way in is the volunteer page (apply, guide, progress).
         return redirect("livechat:volunteer")
     if not role:
-        raise PermissionDenied(_("You need permission to answer live chats."))
+        return forbidden(
+            request,
+            _("You need permission to answer live chats to watch or join this chat."),
+            offer_volunteering=True,
+        )
     locale = current_locale()
     adapter = get_host_adapter()
     context = {
@@ -195,7 +212,8 @@ def observe(request: HttpRequest, session_id) -> HttpResponse:
     return _console_page(request, observe_id=str(session_id))
 
 
-def _transcript_lines(access) -> list[str]:
+def _transcript_lines(access, base: str = "") -> list[str]:
+    """The transcript's lines; site paths are full links, since the file is read offline."""
     session = access.session
     messages = Message.objects.filter(session=session).order_by("seq")
     if access.is_staff:
@@ -208,7 +226,7 @@ def _transcript_lines(access) -> list[str]:
         _("Article: %(title)s") % {"title": session.article_title or "-"},
     ]
     if session.article_url:
-        lines.append(session.article_url)
+        lines.append(absolute_url(session.article_url, base))
     lines.append(
         _("Started: %(when)s")
         % {"when": session.created.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")}
@@ -232,7 +250,7 @@ def _transcript_lines(access) -> list[str]:
             _("Visitor") if message.role == Message.Role.VISITOR else _("Helper")
         )
         label = f" ({labels[message.kind]})" if message.kind in labels else ""
-        lines.append(f"[{when}] {who}{label}: {message.body}")
+        lines.append(f"[{when}] {who}{label}: {absolute_links(message.body, base)}")
     return lines
 
 
@@ -244,7 +262,7 @@ def transcript(request: HttpRequest, session_id) -> HttpResponse:
     except NotFound:
         raise Http404(_("No such chat.")) from None
     with translation.override(supported_locale(access.session.locale) or current_locale()):
-        body = "\n".join(_transcript_lines(access)) + "\n"
+        body = "\n".join(_transcript_lines(access, site_url(request))) + "\n"
     response = HttpResponse(body, content_type="text/plain; charset=utf-8")
     day = access.session.created.strftime("%Y-%m-%d")
     filename = f"livechat-{day}-{str(access.session.pk)[:8]}.txt"

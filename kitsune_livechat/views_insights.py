@@ -11,7 +11,6 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import urlencode
@@ -26,6 +25,7 @@ from .services import exports, stats
 from .services.charts import bar_chart, line_chart
 from .services.focus import public_focus
 from .services.tags import all_tag_names
+from .views import forbidden
 
 INSIGHTS_PERM = "livechat.view_insights"
 
@@ -37,7 +37,9 @@ def insights_required(view):
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs):
         if not request.user.has_perm(INSIGHTS_PERM):
-            raise PermissionDenied
+            return forbidden(
+                request, _("The insight pages are for knowledge base editors and operators.")
+            )
         try:
             return view(request, *args, **kwargs)
         except InvalidInput as error:

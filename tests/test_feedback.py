@@ -412,3 +412,25 @@ def test_request_answer_end_rate_and_file_feedback(api_client, default_queue):
     assert feedback.terms == extract_terms("Safe mode steps") == ["safe", "mode"]
     actions = set(KarmaAward.objects.filter(user=helper).values_list("action", flat=True))
     assert {"feedback_filed", "good_rating"} <= actions
+
+
+def test_the_console_lists_chats_still_waiting_for_the_helpers_feedback(api_client):
+    helper = HelperFactory()
+    owed = EndedChatFactory(helper=helper, ended_at=timezone.now() - timedelta(hours=2))
+    newest = EndedChatFactory(helper=helper, ended_at=timezone.now() - timedelta(minutes=5))
+    filed = EndedChatFactory(helper=helper, ended_at=timezone.now())
+    ArticleFeedbackFactory(session=filed, author=helper)
+    EndedChatFactory(helper=helper, ended_at=timezone.now() - timedelta(days=8))  # too old
+    EndedChatFactory(helper=helper, article=None)  # no article to judge
+    EndedChatFactory(ended_at=timezone.now())  # someone else's
+
+    response = api_client(helper).get("feedback/due")
+
+    assert response.status_code == 200, response.json()
+    assert [item["id"] for item in response.json()] == [str(newest.pk), str(owed.pk)]
+    assert response.json()[0]["article_title"] == newest.article_title
+    assert api_client(HelperFactory()).get("feedback/due").json() == []
+
+    # Filing the feedback takes the chat off the list.
+    api_client(helper).post(f"sessions/{newest.pk}/feedback", {"outcome": "article_solved"})
+    assert [item["id"] for item in api_client(helper).get("feedback/due").json()] == [str(owed.pk)]

@@ -650,3 +650,71 @@ async def test_an_admitted_trainee_who_loses_their_mentor_stops_reading_along():
     await refused.close()
     status, _body = await call("get", newbie, f"sessions/{chat.pk}/messages")
     assert status == 404
+
+
+@pytest.mark.django_db
+def test_the_mentor_rejects_a_draft_with_a_word_to_the_trainee(
+    paired, mentor, newbie, django_capture_on_commit_callbacks
+):
+    session = live_chat(mentor)
+    ApiClient(mentor).post(f"sessions/{session.pk}/handover", {"trainee": paired.pk})
+    draft = (
+        ApiClient(newbie)
+        .post(
+            f"sessions/{session.pk}/messages", {"body": "Reinstall Windows", "client_msg_id": "r1"}
+        )
+        .json()
+    )
+    reject = f"sessions/{session.pk}/drafts/{draft['seq']}/reject"
+
+    # Only the mentor, and only with a word of why.
+    assert ApiClient(newbie).post(reject, {"reason": "No"}).json()["code"] == "not_mentor"
+    assert ApiClient(HelperFactory()).post(reject, {"reason": "No"}).status_code == 404
+    empty = ApiClient(mentor).post(reject, {"reason": "  "})
+    assert (empty.status_code, empty.json()["code"]) == (400, "empty_reason")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        rejected = ApiClient(mentor).post(reject, {"reason": "Too drastic: try safe mode first."})
+    assert rejected.status_code == 201, rejected.json()
+    whisper = rejected.json()
+    assert whisper["kind"] == "whisper"
+    assert whisper["body"] == "Too drastic: try safe mode first."
+    assert callbacks  # the staff were told after commit
+    again = ApiClient(mentor).post(reject, {"reason": "Other words"})
+    assert (again.status_code, again.json()["seq"]) == (200, whisper["seq"])
+
+    # A rejected draft is never sent; the visitor sees neither it nor the reason.
+    approve = ApiClient(mentor).post(f"sessions/{session.pk}/drafts/{draft['seq']}/approve", {})
+    assert (approve.status_code, approve.json()["code"]) == (409, "draft_rejected")
+    visitor_view = ApiClient(session.visitor).get(f"sessions/{session.pk}/messages").json()
+    assert not {"Reinstall Windows", "Too drastic: try safe mode first."} & {
+        m["body"] for m in visitor_view
+    }
+    # The trainee's history ties the reason to their draft.
+    trainee_view = ApiClient(newbie).get(f"sessions/{session.pk}/messages").json()
+    assert [(m["body"], m["draft_seq"]) for m in trainee_view if m["kind"] == "whisper"] == [
+        ("Too drastic: try safe mode first.", draft["seq"])
+    ]
+
+
+@pytest.mark.django_db
+def test_an_approved_draft_is_linked_and_cannot_be_rejected(paired, mentor, newbie):
+    session = live_chat(mentor)
+    ApiClient(mentor).post(f"sessions/{session.pk}/handover", {"trainee": paired.pk})
+    draft = (
+        ApiClient(newbie)
+        .post(f"sessions/{session.pk}/messages", {"body": "Clear the cache", "client_msg_id": "a1"})
+        .json()
+    )
+    ApiClient(mentor).post(
+        f"sessions/{session.pk}/drafts/{draft['seq']}/approve", {"body": "Clear the cache, please."}
+    )
+    refused = ApiClient(mentor).post(
+        f"sessions/{session.pk}/drafts/{draft['seq']}/reject", {"reason": "Too late"}
+    )
+    assert (refused.status_code, refused.json()["code"]) == (409, "draft_approved")
+    # In the history the published text points at its draft, so screens show it once.
+    history = ApiClient(newbie).get(f"sessions/{session.pk}/messages").json()
+    assert [(m["kind"], m["body"], m["draft_seq"]) for m in history if m["kind"] != "system"][
+        -2:
+    ] == [("draft", "Clear the cache", None), ("text", "Clear the cache, please.", draft["seq"])]

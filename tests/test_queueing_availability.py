@@ -285,3 +285,31 @@ def test_a_helper_on_the_preferred_list_is_only_a_helper(queue):
     """Helpers by permission only: a user without answer_chats never counts as online."""
     AgentStatusFactory(user=HelperFactory(perms=[]))
     assert placement.check_availability(article_id=DocumentFactory().pk).online == 0
+
+
+def test_no_free_seat_is_never_promised_as_no_wait(api_client, queue):
+    """The only helper is at capacity and nobody waits: the next chat waits for one to end."""
+    article = DocumentFactory()
+    helper = online_helper(capacity=1)
+    assert availability(api_client, article)["wait_seconds"] == 0  # a free seat right now
+    ActiveChatFactory(queue=queue, helper=helper)
+    result = availability(api_client, article)
+    assert result["state"] == "open"
+    assert result["wait_seconds"] == 60
+
+    # Quick pick-ups in the recent past do not make a full helper free.
+    now = timezone.now()
+    ActiveChatFactory(
+        queue=queue,
+        helper=HelperFactory(),
+        created=now - timedelta(minutes=5, seconds=2),
+        assigned_at=now - timedelta(minutes=5),
+    )
+    assert availability(api_client, article)["wait_seconds"] == 60
+    waiting = ChatSessionFactory(queue=queue)
+    assert position_and_wait(api_client, waiting) == (1, 60)
+
+    # A second seat opens: the chat at the head of the line is taken at recent speed.
+    AgentStatus.objects.filter(user=helper).update(capacity=2)
+    position, wait = position_and_wait(api_client, waiting)
+    assert position == 1 and wait < 60

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from ..services import assist
+from ..services.links import site_url
 from .auth import caller_of, chat_auth
 
 router = Router(tags=["console"])
@@ -72,7 +73,9 @@ def _article_json(article) -> dict:
 def list_canned(request: HttpRequest, query: Query[CannedQuery]):
     """Canned responses in ``locale`` where translated (else the default locale), matching
     ``q``: the site's canned-response KB articles and the app's own."""
-    return assist.canned_responses(caller=caller_of(request), locale=query.locale, query=query.q)
+    return assist.canned_responses(
+        caller=caller_of(request), locale=query.locale, query=query.q, base=site_url(request)
+    )
 
 
 @router.get("kb/search", auth=chat_auth, response=list[ArticleOut], summary="Search the KB")

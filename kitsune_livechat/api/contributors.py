@@ -107,6 +107,10 @@ class ApproveIn(Schema):
     body: str | None = None
 
 
+class RejectIn(Schema):
+    reason: str
+
+
 class ApprovedMessageOut(Schema):
     seq: int
     author: str
@@ -244,5 +248,19 @@ def approve_draft(request: HttpRequest, session_id: UUID, seq: int, data: Approv
     edited; approving again answers 200 with the message already published."""
     message, created = mentoring.approve_draft(
         caller=caller_of(request), session_id=session_id, seq=seq, body=data.body
+    )
+    return Status(201 if created else 200, message_json(message))
+
+
+@router.post(
+    "sessions/{session_id}/drafts/{seq}/reject",
+    response={200: ApprovedMessageOut, 201: ApprovedMessageOut},
+    auth=chat_auth,
+)
+def reject_draft(request: HttpRequest, session_id: str, seq: int, data: RejectIn):
+    """The mentor turns a trainee's draft down with ``reason``, a whisper to the trainee; the
+    draft is never sent. Rejecting again answers 200 with the same whisper."""
+    message, created = mentoring.reject_draft(
+        caller=caller_of(request), session_id=session_id, seq=seq, reason=data.reason
     )
     return Status(201 if created else 200, message_json(message))

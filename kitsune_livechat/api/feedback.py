@@ -212,6 +212,19 @@ def read_rating(request: HttpRequest, session_id: UUID):
     )
 
 
+class FeedbackDueOut(Schema):
+    id: UUID
+    article_title: str
+    problem: str
+    ended_at: datetime
+
+
+@router.get("feedback/due", auth=chat_auth, response=list[FeedbackDueOut])
+def feedback_due(request: HttpRequest):
+    """The caller's chats of the last week still waiting for their article feedback."""
+    return feedback_service.feedback_due(caller=caller_of(request))
+
+
 @router.get("sessions/{session_id}/feedback", auth=chat_auth, response=FeedbackOut)
 def read_feedback(request: HttpRequest, session_id: UUID):
     """The chat's article feedback, for its helpers (404 ``no_feedback`` before it is filed)."""

@@ -44,6 +44,8 @@ class MessageOut(Schema):
     client_msg_id: str | None
     created: str
     attachment: AttachmentOut | None = None
+    # Supervised chats: the trainee's draft this message publishes (text) or turns down (whisper).
+    draft_seq: int | None = None
 
 
 class HistoryQuery(Schema):

@@ -14,6 +14,7 @@ from ninja import Query, Router, Schema, Status
 
 from ..services import moderation, placement, queueing
 from ..services.access import ChatRole, SessionAccess
+from ..services.links import site_url
 from ..services.presenters import session_json
 from ..services.transfer import transfer_chat
 from .auth import caller_of, chat_auth, new_visitor_auth
@@ -160,6 +161,15 @@ class HandoffIn(Schema):
     title: str = ""
 
 
+class ForumPreviewQuery(Schema):
+    title: str = ""
+
+
+class ForumPreviewOut(Schema):
+    title: str
+    content: str
+
+
 # --- Routes -----------------------------------------------------------------------------------
 
 
@@ -214,6 +224,7 @@ def request_chat(request: HttpRequest, payload: SessionIn):
         title=payload.title,
         client=request.META.get("REMOTE_ADDR", ""),
         follow_up_of=payload.follow_up_of,
+        base=site_url(request),
     )
     access = SessionAccess(result.session, ChatRole.VISITOR)
     return Status(201 if result.created else 200, session_json(access, token=result.token))
@@ -270,5 +281,19 @@ def handoff(request: HttpRequest, session_id: UUID, payload: HandoffIn):
         to=payload.to,
         email=payload.email,
         title=payload.title,
+        base=site_url(request),
     )
     return session_json(access)
+
+
+@router.get(
+    "sessions/{session_id}/handoff/preview",
+    auth=chat_auth,
+    response=ForumPreviewOut,
+    summary="Preview the forum question",
+)
+def handoff_preview(request: HttpRequest, session_id: str, query: Query[ForumPreviewQuery]):
+    """The visitor: the forum question ``handoff`` would publish (title and body), unchanged."""
+    return queueing.preview_forum_question(
+        caller=caller_of(request), session_id=session_id, title=query.title, base=site_url(request)
+    )

@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from ..services import transcripts
+from ..services.links import site_url
 from .auth import caller_of, chat_auth
 
 router = Router(tags=["sessions"])
@@ -30,6 +31,6 @@ def email_transcript(request: HttpRequest, session_id: str, payload: TranscriptE
         caller=caller_of(request),
         session_id=session_id,
         email=payload.email,
-        base_url=request.build_absolute_uri("/"),
+        base_url=site_url(request),
     )
     return Status(202, {"email": address})

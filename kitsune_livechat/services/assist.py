@@ -17,6 +17,7 @@ from ..host import get_host_adapter
 from ..locales import default_locale, same_locale, site_locale
 from ..models import CannedResponse, ChatSession, Participant, Trainee
 from .access import Caller, ChatRole, get_session_for
+from .links import absolute_links
 from .people import display_names
 
 MAX_QUERY = 200
@@ -71,9 +72,12 @@ def _app_responses(locale: str) -> list[Canned]:
     return [Canned(r.key, r.title, r.body, r.locale, "app") for r in best.values()]
 
 
-def canned_responses(*, caller: Caller, locale: str, query: str = "") -> list[dict]:
+def canned_responses(*, caller: Caller, locale: str, query: str = "", base: str = "") -> list[dict]:
     """Every canned response a contributor may insert, best translation first, filtered by
-    ``query`` (every word must appear in the title or the text). Two or three queries."""
+    ``query`` (every word must appear in the title or the text). Two or three queries.
+
+    Site paths in the text become full links on ``base``: pasted into a chat, a relative
+    link would reach the visitor as dead text."""
     require_console(caller)
     words = _clean_query(query)
     locale = site_locale(locale) or default_locale()
@@ -87,7 +91,7 @@ def canned_responses(*, caller: Caller, locale: str, query: str = "") -> list[di
             r for r in responses if all(w in f"{r.title}\n{r.body}".lower() for w in words)
         ]
     responses.sort(key=lambda r: (not same_locale(r.locale, locale), r.title.lower()))
-    return [asdict(r) for r in responses[:MAX_RESULTS]]
+    return [{**asdict(r), "body": absolute_links(r.body, base)} for r in responses[:MAX_RESULTS]]
 
 
 def search_articles(*, caller: Caller, query: str, locale: str, limit: int = SEARCH_LIMIT) -> list:

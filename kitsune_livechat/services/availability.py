@@ -238,13 +238,20 @@ class Line:
         taken, as helpers come online or free a seat, and follows how fast the queue really
         moves. Without history: the larger of the queue's seconds per chat times the chats
         ahead, and the longest wait in the line right now.
+
+        Either way, a chat with no free seat left for it now waits at least until chats
+        end: the queue's seconds per chat for each turnover of the seats it must wait for.
+        Quick recent pick-ups never promise "no wait" to a visitor whose helpers are full.
         """
         ahead = max(position - 1, 0)
-        if self.recent_wait is None:
-            return max(self.queue.seconds_per_chat * ahead, self.longest_wait)
         helpers = self.helpers if locale is None else self.for_locale(locale)
-        parallel = max(sum(h.free for h in helpers), len(helpers), 1)
-        return round(self.recent_wait * (ahead // parallel + 1))
+        free = sum(h.free for h in helpers)
+        parallel = max(free, len(helpers), 1)
+        per_chat = self.queue.seconds_per_chat
+        seats_to_free = per_chat * ((ahead - free) // parallel + 1) if ahead >= free else 0
+        if self.recent_wait is None:
+            return max(per_chat * ahead, self.longest_wait, seats_to_free)
+        return max(round(self.recent_wait * (ahead // parallel + 1)), seats_to_free)
 
 
 def read_line(queue: Queue, *, now: datetime | None = None) -> Line:

@@ -168,6 +168,40 @@ def _helper_access(caller: Caller, session_id: Any, *, for_update: bool):
     return access
 
 
+FEEDBACK_DUE_DAYS = 7
+FEEDBACK_DUE_LIMIT = 20
+
+
+def feedback_due(*, caller: Caller) -> list[dict[str, Any]]:
+    """The caller's chats of the last week that ended without their article feedback, newest
+    first: the console lists them, so feedback is not lost with a closed tab or a reload.
+    One query."""
+    user = caller.account
+    if user is None:
+        return []
+    since = timezone.now() - timedelta(days=FEEDBACK_DUE_DAYS)
+    chats = (
+        ChatSession.objects.filter(
+            helper_id=user.pk,
+            status=ChatSession.Status.ENDED,
+            ended_at__gte=since,
+            article__isnull=False,
+            feedback__isnull=True,
+        )
+        .order_by("-ended_at")
+        .values("pk", "article_title", "problem", "ended_at")[:FEEDBACK_DUE_LIMIT]
+    )
+    return [
+        {
+            "id": str(chat["pk"]),
+            "article_title": chat["article_title"],
+            "problem": chat["problem"][:120],
+            "ended_at": chat["ended_at"],
+        }
+        for chat in chats
+    ]
+
+
 def submit_feedback(
     *,
     caller: Caller,

@@ -28,10 +28,11 @@ def _team_address(session: ChatSession) -> str:
     return livechat_settings.FOLLOWUP_EMAIL
 
 
-def followup_emails(session: ChatSession) -> list[EmailMessage]:
-    """The confirmation for the visitor and, when someone can answer, the request for them."""
+def followup_emails(session: ChatSession, *, base: str = "") -> list[EmailMessage]:
+    """The confirmation for the visitor and, when someone can answer, the request for them
+    (links made absolute on ``base``: mail is read away from the site)."""
     with translation.override(session.locale):
-        content = question_content(session, visible_transcript(session))
+        content = question_content(session, visible_transcript(session), base=base)
         subject = default_title(session.problem)
         messages = [
             EmailMessage(
@@ -63,11 +64,11 @@ def followup_emails(session: ChatSession) -> list[EmailMessage]:
     return messages
 
 
-def send_followup_on_commit(session: ChatSession) -> None:
+def send_followup_on_commit(session: ChatSession, *, base: str = "") -> None:
     """Queue the follow-up emails for when the stored address is committed."""
 
     def send() -> None:
-        for message in followup_emails(session):
+        for message in followup_emails(session, base=base):
             try:
                 message.send()
             except Exception:

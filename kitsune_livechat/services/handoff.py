@@ -8,23 +8,44 @@ adapter creates it, so the app never touches the forum's models.
 
 from __future__ import annotations
 
+import re
+
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..host import get_host_adapter
 from ..models import ChatSession, Message
+from .links import absolute_links, absolute_url
 
 # Where a visitor can follow up when no chat happens (offered in availability and session JSON).
 FORUM, EMAIL = "forum", "email"
 FALLBACKS = (FORUM, EMAIL)
 
-TITLE_LENGTH = 150
+TITLE_LENGTH = 80
 TRANSCRIPT_KINDS = (Message.Kind.TEXT, Message.Kind.SYSTEM)
+SENTENCE_END = re.compile(r"(?<=[.!?])\s")
+
+# The question form's choices, worded as the visitor saw them.
+STARTED_WHEN = {
+    "today": gettext_lazy("Today"),
+    "this_week": gettext_lazy("This week"),
+    "after_update": gettext_lazy("After an update"),
+    "longer": gettext_lazy("Longer ago"),
+}
+FREQUENCY = {
+    "always": gettext_lazy("Every time"),
+    "often": gettext_lazy("Often"),
+    "sometimes": gettext_lazy("Sometimes"),
+    "once": gettext_lazy("It happened once"),
+}
 
 
 def default_title(problem: str) -> str:
-    """The first line of the problem, shortened on a word boundary."""
+    """The problem's first sentence, shortened on a word boundary: a forum title, not the
+    whole problem (that is the question's body)."""
     first = " ".join((problem.strip().splitlines() or [""])[0].split())
+    first = SENTENCE_END.split(first, 1)[0]
     if len(first) <= TITLE_LENGTH:
         return first
     return first[: TITLE_LENGTH - 1].rsplit(" ", 1)[0].rstrip(" ,.;:") + "…"
@@ -42,15 +63,17 @@ def _answer_text(value) -> str:
     return str(value)
 
 
-def question_content(session: ChatSession, transcript: list[Message]) -> str:
+def question_content(session: ChatSession, transcript: list[Message], *, base: str = "") -> str:
     """The question's body: the problem, the form's answers, the article, then the transcript.
 
-    Only what the visitor could see goes in: whispers, notes and drafts never do.
+    Only what the visitor could see goes in: whispers, notes and drafts never do. Choices read
+    as the form showed them, and site paths become full links on ``base`` (the text is read in
+    the forum and in email, where a relative link is dead).
     """
-    lines = [session.problem.strip(), ""]
+    lines = [absolute_links(session.problem.strip(), base), ""]
     details = [
-        (_("When it started"), session.started_when),
-        (_("How often it happens"), session.frequency),
+        (_("When it started"), STARTED_WHEN.get(session.started_when, session.started_when)),
+        (_("How often it happens"), FREQUENCY.get(session.frequency, session.frequency)),
         (_("Asked from the affected computer"), _yes_no(session.on_affected_computer)),
     ]
     labels = {}
@@ -62,7 +85,8 @@ def question_content(session: ChatSession, transcript: list[Message]) -> str:
         if value not in ("", None):
             lines.append(f"{label}: {value}")
     if session.article_title:
-        where = f" ({session.article_url})" if session.article_url else ""
+        url = absolute_url(session.article_url, base)
+        where = f" ({url})" if url else ""
         lines.append(_("From the article: %(title)s") % {"title": session.article_title} + where)
     if transcript:
         lines += ["", _("Live chat transcript:")]
@@ -71,7 +95,7 @@ def question_content(session: ChatSession, transcript: list[Message]) -> str:
             who = message.author_name or (
                 _("System") if message.role == Message.Role.SYSTEM else _("Visitor")
             )
-            lines.append(f"[{stamp}] {who}: {message.body}")
+            lines.append(f"[{stamp}] {who}: {absolute_links(message.body, base)}")
     return "\n".join(lines).strip()
 
 
@@ -97,17 +121,26 @@ def visible_transcript(session: ChatSession) -> list[Message]:
     return list(session.messages.filter(kind__in=TRANSCRIPT_KINDS).order_by("seq"))
 
 
-def create_forum_question(session: ChatSession, *, user, title: str = "") -> tuple[int, str]:
+def forum_preview(session: ChatSession, *, title: str = "", base: str = "") -> dict[str, str]:
+    """The forum question exactly as it would be published (title and body), in the chat's
+    locale, so the visitor can check it first."""
+    with translation.override(session.locale):
+        content = question_content(session, visible_transcript(session), base=base)
+    return {"title": (title.strip() or default_title(session.problem))[:255], "content": content}
+
+
+def create_forum_question(
+    session: ChatSession, *, user, title: str = "", base: str = ""
+) -> tuple[int, str]:
     """Create the forum question for ``session`` as ``user`` (the visitor); (id, url).
 
     Written in the chat's locale, since the forum question lives in that locale's forum.
     """
-    with translation.override(session.locale):
-        content = question_content(session, visible_transcript(session))
+    question = forum_preview(session, title=title, base=base)
     return get_host_adapter().create_forum_question(
         user=user,
-        title=(title.strip() or default_title(session.problem))[:255],
-        content=content,
+        title=question["title"],
+        content=question["content"],
         product=session.product or None,
         locale=session.locale,
         metadata=question_metadata(session),

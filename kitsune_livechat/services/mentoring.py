@@ -21,6 +21,7 @@ from ..exceptions import Conflict, Forbidden, InvalidInput, NotAuthenticated, No
 from ..models import ChatSession, KarmaAward, Message, Participant, Trainee
 from . import karma, participants
 from .access import IN_TRAINING, Caller, get_session_for
+from .cleaning import clean_text
 from .locks import for_update
 from .messaging import post_system_message, store_message
 
@@ -234,6 +235,23 @@ def _is_mentor_of(access, user) -> bool:
     return Trainee.objects.filter(user_id=access.session.helper_id, mentor=user).exists()
 
 
+def _draft_under_review(caller: Caller, user, session_id, seq: int, *, refusal: str):
+    """Inside the caller's transaction: the chat's access, the locked draft at ``seq`` and
+    the message that already answered it (published text or rejecting whisper), if any.
+    Only the trainee's mentor reviews (``refusal`` says so otherwise)."""
+    access = get_session_for(caller, session_id, for_update=True)
+    if not access.is_staff or not _is_mentor_of(access, user):
+        raise Forbidden(refusal, code="not_mentor")
+    draft = (
+        Message.objects.select_for_update()
+        .filter(session=access.session, seq=seq, kind=Message.Kind.DRAFT)
+        .first()
+    )
+    if draft is None:
+        raise NotFound(_("No such draft."), code="no_such_draft")
+    return access, draft, Message.objects.filter(draft=draft).first()
+
+
 def approve_draft(
     *, caller: Caller, session_id, seq: int, body: str | None = None
 ) -> tuple[Message, bool]:
@@ -245,18 +263,16 @@ def approve_draft(
     """
     user = _require_user(caller)
     with transaction.atomic():
-        access = get_session_for(caller, session_id, for_update=True)
-        session = access.session
-        if not access.is_staff or not _is_mentor_of(access, user):
-            raise Forbidden(_("Only the trainee's mentor can approve drafts."), code="not_mentor")
-        draft = (
-            Message.objects.select_for_update()
-            .filter(session=session, seq=seq, kind=Message.Kind.DRAFT)
-            .first()
+        access, draft, published = _draft_under_review(
+            caller,
+            user,
+            session_id,
+            seq,
+            refusal=_("Only the trainee's mentor can approve drafts."),
         )
-        if draft is None:
-            raise NotFound(_("No such draft."), code="no_such_draft")
-        published = Message.objects.filter(draft=draft).first()
+        session = access.session
+        if published is not None and published.kind != Message.Kind.TEXT:
+            raise Conflict(_("This draft was turned down."), code="draft_rejected")
         if published is not None:
             return published, False
         if not session.is_open:
@@ -286,6 +302,48 @@ def approve_draft(
                 "seq": message.seq,
                 "edited": text != draft.body.strip(),
             },
+        )
+    return message, True
+
+
+def reject_draft(*, caller: Caller, session_id, seq: int, reason: str) -> tuple[Message, bool]:
+    """Turn a trainee's draft down with a word to them: a whisper from the mentor (never seen
+    by the visitor) linked to the draft, which then can no longer be sent.
+
+    Rejecting twice returns the first whisper (False: nothing new); an approved draft cannot
+    be rejected any more.
+    """
+    from ..host import get_host_adapter
+
+    user = _require_user(caller)
+    reason = clean_text(reason, _("The reason"), livechat_settings.MAX_MESSAGE_LENGTH)
+    if not reason:
+        raise InvalidInput(_("Tell your trainee why."), code="empty_reason")
+    with transaction.atomic():
+        access, draft, answered = _draft_under_review(
+            caller, user, session_id, seq, refusal=_("Only the trainee's mentor can reject drafts.")
+        )
+        session = access.session
+        if answered is not None and answered.kind == Message.Kind.TEXT:
+            raise Conflict(_("This draft was already sent."), code="draft_approved")
+        if answered is not None:
+            return answered, False
+        if not session.is_open:
+            raise Conflict(_("This chat has ended."), code="chat_ended")
+        message, _created = store_message(
+            session_id=session.pk,
+            body=reason,
+            role=Message.Role(access.role.value),
+            kind=Message.Kind.WHISPER,
+            author=user,
+            author_name=get_host_adapter().display_name(user),
+            client_msg_id=f"rejected-draft-{draft.pk}",
+        )
+        Message.objects.filter(pk=message.pk).update(draft=draft)
+        message.draft = draft
+        realtime.publish(
+            realtime.session_staff_group(session.pk),
+            {"type": "draft.rejected", "draft_seq": draft.seq, "seq": message.seq},
         )
     return message, True
 

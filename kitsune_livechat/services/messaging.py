@@ -65,6 +65,10 @@ def message_json(message: Message) -> dict:
         "client_msg_id": message.client_msg_id,
         "created": message.created.isoformat(),
         "attachment": attachment_json(message),
+        # Read only when loaded with it (``messages_for``): never a query, even in a consumer.
+        "draft_seq": (
+            message.draft.seq if message.draft_id and Message.draft.is_cached(message) else None
+        ),
     }
 
 
@@ -376,7 +380,7 @@ def messages_for(
     messages = Message.objects.filter(session_id=access.session.pk, seq__gt=max(after_seq, 0))
     if not access.is_staff:
         messages = messages.exclude(kind__in=Message.STAFF_ONLY_KINDS)
-    messages = messages.order_by("seq")
+    messages = messages.select_related("draft").order_by("seq")
     if limit is not None:
         messages = messages[:limit]
     return list(messages)

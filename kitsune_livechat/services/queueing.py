@@ -41,7 +41,7 @@ from .availability import State
 from .cleaning import clean_email, clean_text
 from .focus import validate_answers
 from .followup import send_followup_on_commit
-from .handoff import EMAIL, FALLBACKS, FORUM, create_forum_question
+from .handoff import EMAIL, FALLBACKS, FORUM, create_forum_question, forum_preview
 from .history import follow_up_target
 from .locks import lock_user
 from .messaging import post_system_message
@@ -164,6 +164,7 @@ def request_chat(
     title: str = "",
     client: str = "",
     follow_up_of: Any = None,
+    base: str = "",
 ) -> RequestResult:
     """Ask for a chat from a KB article; the visitor waits in the queue that serves it.
 
@@ -276,7 +277,9 @@ def request_chat(
         )
         session.queue = queue
         if refused:
-            _record_handoff(session, user=user, to=fallback, email=visitor_email, title=title)
+            _record_handoff(
+                session, user=user, to=fallback, email=visitor_email, title=title, base=base
+            )
         else:
             realtime.queue_changed(session, change="new")
             send_on_commit(chat_requested, ChatSession, session=session)
@@ -420,15 +423,18 @@ def mark_solved(*, caller: Caller, session_id: Any, article_id: Any) -> SessionA
 # --- The fallback: forum question or email follow-up ------------------------------------------
 
 
-def _record_handoff(session: ChatSession, *, user, to: str, email: str, title: str) -> None:
-    """Create the forum question, or record the follow-up address, for a locked chat."""
+def _record_handoff(
+    session: ChatSession, *, user, to: str, email: str, title: str, base: str = ""
+) -> None:
+    """Create the forum question, or record the follow-up address, for a locked chat; links in
+    what leaves the site are made absolute on ``base``."""
     if to == FORUM:
         if user is None:
             raise Forbidden(
                 _("Log in to ask in the forum, or leave an email address instead."),
                 code="login_required",
             )
-        question_id, url = create_forum_question(session, user=user, title=title)
+        question_id, url = create_forum_question(session, user=user, title=title, base=base)
         session.handoff_question_id, session.handoff_url = question_id, url
         session.save(update_fields=["handoff_question_id", "handoff_url"])
         post_system_message(
@@ -440,7 +446,7 @@ def _record_handoff(session: ChatSession, *, user, to: str, email: str, title: s
             raise InvalidInput(_("Enter the email address to follow up on."), code="invalid_email")
         session.followup_email = email
         session.save(update_fields=["followup_email"])
-        send_followup_on_commit(session)
+        send_followup_on_commit(session, base=base)
         question_id, url = None, ""
     realtime.session_status_changed(session, change="handed_off")
     send_on_commit(
@@ -449,7 +455,7 @@ def _record_handoff(session: ChatSession, *, user, to: str, email: str, title: s
 
 
 def hand_off(
-    *, caller: Caller, session_id: Any, to: str, email: str = "", title: str = ""
+    *, caller: Caller, session_id: Any, to: str, email: str = "", title: str = "", base: str = ""
 ) -> SessionAccess:
     """The visitor follows up elsewhere: a new forum question made from the chat (question
     form, article, browser context, transcript), or an email address for follow-up.
@@ -489,5 +495,15 @@ def hand_off(
             send_on_commit(
                 chat_ended, ChatSession, session=session, by=user, reason=REASON_HANDED_OFF
             )
-        _record_handoff(session, user=user, to=to, email=email, title=title)
+        _record_handoff(session, user=user, to=to, email=email, title=title, base=base)
     return access
+
+
+def preview_forum_question(
+    *, caller: Caller, session_id: Any, title: str = "", base: str = ""
+) -> dict[str, str]:
+    """The visitor's forum question as ``hand_off`` would publish it (``{title, content}``),
+    so they see what goes public before it does. Reads only."""
+    title = clean_text(title, _("The title"), 255)
+    session = _visitor_access(caller, session_id).session
+    return forum_preview(session, title=title, base=base)

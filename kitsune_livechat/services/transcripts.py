@@ -10,8 +10,6 @@ has no site to resolve ``/en-US/kb/...`` against. Requests are limited per chat 
 from __future__ import annotations
 
 import logging
-import re
-from urllib.parse import urljoin
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,17 +26,11 @@ from ..models import ChatSession, Message
 from . import limits
 from .access import Caller, ChatRole, get_session_for
 from .handoff import visible_transcript
+from .links import absolute_links, absolute_url
 
 logger = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 3600
-# A path typed or pasted in a message ("/en-US/kb/...") at the start of a word.
-RELATIVE_LINK = re.compile(r"(?<![\w/:.])/(?=[\w-])[^\s<>\"']*")
-
-
-def absolute_links(text: str, base_url: str) -> str:
-    """Site-relative paths in ``text`` made absolute against ``base_url``."""
-    return RELATIVE_LINK.sub(lambda match: urljoin(base_url, match.group(0)), text)
 
 
 def _recipient(caller: Caller, email: str) -> str:
@@ -84,7 +76,7 @@ def transcript_email(session: ChatSession, *, to: str, base_url: str) -> EmailMe
         if session.article_title:
             lines.append(_("Article: %(title)s") % {"title": session.article_title})
         if session.article_url:
-            lines.append(urljoin(base_url, session.article_url))
+            lines.append(absolute_url(session.article_url, base_url))
         lines.append(
             _("Started: %(when)s")
             % {"when": session.created.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")}
@@ -101,7 +93,7 @@ def transcript_email(session: ChatSession, *, to: str, base_url: str) -> EmailMe
             )
             lines.append(f"[{when}] {who}: {body}")
         if session.visitor_id:
-            chat_url = urljoin(base_url, reverse("livechat:chat_session", args=[session.pk]))
+            chat_url = absolute_url(reverse("livechat:chat_session", args=[session.pk]), base_url)
             lines += ["", _("Your chat: %(url)s") % {"url": chat_url}]
         subject = _("Your live chat transcript: %(title)s") % {
             "title": session.article_title or session.problem[:60]

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from ..links import api_root
 from ..locales import current_locale, site_locale
@@ -109,3 +110,18 @@ def render_karma_panel(user: Any, request: HttpRequest | None = None) -> SafeStr
 def livechat_karma(context, user) -> SafeString:
     """``{% livechat_karma profile_user %}``: the live chat panel on a profile page."""
     return render_karma_panel(user, context.get("request"))
+
+
+@register.filter
+def duration(seconds: float | int | None) -> str:
+    """Seconds as people read them ("14 min 3 s", "1 h 5 min"); "–" when there is none."""
+    if seconds is None or seconds == "":
+        return "–"
+    total = max(round(float(seconds)), 0)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return gettext("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    if minutes:
+        return gettext("%(minutes)d min %(seconds)d s") % {"minutes": minutes, "seconds": secs}
+    return gettext("%(seconds)d s") % {"seconds": secs}

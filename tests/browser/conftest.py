@@ -282,3 +282,33 @@ def shoot(page, name: str, *, full_page: bool = False) -> None:
     page.set_viewport_size(PHONE)
     page.screenshot(path=SCREENSHOTS / f"{name}-phone.png", full_page=True)
     page.set_viewport_size(size)
+
+
+# Checked whatever their impact: the product fixed each of them once.
+ALWAYS_CHECKED = {
+    "region",
+    "heading-order",
+    "label-content-name-mismatch",
+    "color-contrast",
+    "listitem",
+    "aria-allowed-role",
+}
+
+
+def assert_accessible(page, context: str | None = None) -> None:
+    """axe-core finds no serious or critical violation on the page (or in ``context``), nor
+    any of ``ALWAYS_CHECKED``."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    options = {
+        "resultTypes": ["violations"],
+        "rules": {"label-content-name-mismatch": {"enabled": True}},  # experimental in axe
+    }
+    results = Axe().run(page, context=context, options=options)
+    found = [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(" ".join(node["target"]) for node in v["nodes"][:5])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical") or v["id"] in ALWAYS_CHECKED
+    ]
+    assert not found, f"Accessibility violations on {page.url}:\n" + "\n".join(found)

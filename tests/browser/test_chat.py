@@ -201,6 +201,8 @@ def test_full_chat_from_article_to_feedback(site, new_context):
     assert "Please clear the cache" in transcript
     assert "Whisper" not in transcript
     chat.get_by_role("button", name="Follow up in the forum").click()
+    preview = chat.get_by_role("dialog", name="Check your forum question")
+    preview.get_by_role("button", name="Publish to the forum").click()
     question = chat.get_by_role("link", name="Open your forum question")
     expect(question).to_have_attribute("href", re.compile(r"/questions/\d+"))
     shoot(chat, "visitor-ended", full_page=True)

@@ -36,6 +36,17 @@ export class ChatLog {
     this.mine = new Set();
     this.typers = new Map();
     this.readSeq = 0;
+    // Whoever reads the newest messages keeps them in view when the log is resized (a panel
+    // opening under it, the phone keyboard): only a reader scrolled up stays where they are.
+    this.pinned = true;
+    list.addEventListener("scroll", () => {
+      this.pinned = list.scrollHeight - list.scrollTop - list.clientHeight < 120;
+    });
+    if (window.ResizeObserver) {
+      new ResizeObserver(() => {
+        if (this.pinned) list.scrollTop = list.scrollHeight;
+      }).observe(list);
+    }
   }
 
   get lastSeq() {
@@ -170,7 +181,7 @@ export class ChatLog {
     if (pending) classes.push("is-pending");
     if (role === "system" || kind === "system") {
       return h(
-        "li",
+        "div",
         {
           class: "lc-msg lc-msg--system",
           dataset: { seq: message.seq ?? "", role: "system", kind },
@@ -192,7 +203,7 @@ export class ChatLog {
             ? gettext("Draft awaiting approval")
             : "";
     return h(
-      "li",
+      "div",
       {
         class: classes.join(" "),
         dataset: {

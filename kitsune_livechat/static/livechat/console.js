@@ -358,6 +358,40 @@ async function take(sessionId = null) {
 
 // --- Chats in progress (observe, knock) ----------------------------------------------------------
 
+/** Chats of the last week still waiting for the helper's article feedback, even after a
+ * closed tab or a reload: one click opens the chat with its feedback form. */
+async function loadFeedbackDue() {
+  let due = [];
+  try {
+    due = await api.get("feedback/due");
+  } catch {
+    return;
+  }
+  fill(
+    bind("due"),
+    due.map((chat) =>
+      h(
+        "li",
+        { class: "lc-qitem" },
+        h("p", { class: "lc-qitem__article" }, chat.article_title),
+        h("p", { class: "lc-qitem__problem" }, chat.problem),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "lc-btn lc-btn--small",
+            dataset: { due: chat.id },
+            "aria-label": fmt(gettext("Give feedback on “%(title)s”"), { title: chat.article_title }),
+          },
+          gettext("Give feedback"),
+        ),
+      ),
+    ),
+  );
+  bind("due-count").textContent = String(due.length);
+  show(bind("due-box"), due.length > 0);
+}
+
 async function loadLive() {
   const list = bind("live");
   if (!list) return;
@@ -456,6 +490,10 @@ function selectChat(id, { focus = false } = {}) {
   const chat = chats.get(id);
   if (chat && focus) chat.focusComposer();
   updateLayout();
+  // On a phone the chat fills the screen below the queue: bring all of it into view.
+  if (chat && focus && window.matchMedia("(max-width: 44rem)").matches) {
+    $(".lc-conv", chat.panel)?.scrollIntoView({ block: "start" });
+  }
 }
 
 function closeChat(id) {
@@ -498,9 +536,9 @@ class ChatTab {
 
   keep() {
     // Tabs worth restoring after a reload: observing, knocking, or feedback still owed
-    // (open chats of one's own come back from the server anyway).
+    // (a helper's open chats come back from the server anyway; a trainee's are kept here).
     if (this.feedbackDone) return false;
-    return this.mode !== "helper" || this.session?.status !== "active";
+    return this.mode !== "helper" || this.session?.status !== "active" || !isHelper;
   }
 
   mount() {
@@ -557,7 +595,9 @@ class ChatTab {
         dataset: { chat: this.id },
       },
       h("span", { class: "lc-tab__label" }, gettext("Loading…")),
-      h("span", { class: "lc-tab__badge", hidden: true }),
+      h("span", { class: "lc-tab__badge", hidden: true, "aria-hidden": "true" }),
+      // Read with the tab's visible text (no aria-label, so the name matches what is seen).
+      h("span", { class: "lc-sr-only", dataset: { tabState: "" } }),
     );
     bind("tabs").append(this.tab);
 
@@ -653,6 +693,7 @@ class ChatTab {
     fill(
       this.tab.querySelector(".lc-tab__label"),
       h("strong", {}, label),
+      detail ? " " : null,
       detail ? h("small", {}, detail) : null,
     );
     this.tab.title = [session?.article?.title, session?.form?.problem].filter(Boolean).join(" — ");
@@ -891,6 +932,11 @@ class ChatTab {
   onMessage(message) {
     const el = this.log.add(message);
     if (el && message.kind === "draft") this.decorateDraft(el, message.seq);
+    // History says which draft a message published or turned down: show each text once.
+    if (el && message.draft_seq) {
+      if (message.kind === "text") this.markApproved(message.draft_seq);
+      else this.markRejected(message.draft_seq);
+    }
     const fromVisitor = message.role === "visitor";
     if (fromVisitor && this.socket?.resumed) {
       const watching =
@@ -936,6 +982,8 @@ class ChatTab {
       }
     } else if (frame.type === "draft.approved") {
       this.markApproved(frame.draft_seq);
+    } else if (frame.type === "draft.rejected") {
+      this.markRejected(frame.draft_seq);
     } else if (frame.type === "participants") {
       this.people = frame.participants || [];
       for (const [seq, el] of this.log.bySeq) {
@@ -953,35 +1001,115 @@ class ChatTab {
     }
   }
 
-  /** A trainee's draft: its mentor may publish it to the visitor. */
+  /** A trainee's draft: its mentor sends it as written, edits it first, or turns it down. */
   decorateDraft(el, seq) {
-    if (!this.isMentor || el.classList.contains("is-approved") || $(".lc-msg__approve", el)) return;
-    el.append(
+    if (!this.isMentor || el.classList.contains("is-approved") || el.classList.contains("is-rejected"))
+      return;
+    if ($(".lc-draft-actions", el)) return;
+    const button = (label, data, primary = false) =>
       h(
         "button",
         {
           type: "button",
-          class: "lc-btn lc-btn--small lc-btn--primary lc-msg__approve",
-          dataset: { approve: seq },
+          class: `lc-btn lc-btn--small${primary ? " lc-btn--primary lc-msg__approve" : ""}`,
+          dataset: data,
         },
-        gettext("Approve and send"),
+        label,
+      );
+    el.append(
+      h(
+        "div",
+        { class: "lc-draft-actions" },
+        button(gettext("Approve and send"), { approve: seq }, true),
+        button(gettext("Edit"), { draftEdit: seq }),
+        button(gettext("Reject"), { draftReject: seq }),
       ),
     );
   }
 
+  /** The edit or reject form in place of the draft's buttons. */
+  openDraftForm(seq, mode) {
+    const el = this.log.bySeq.get(Number(seq));
+    if (!el) return;
+    $(".lc-draft-form", el)?.remove();
+    show($(".lc-draft-actions", el), false);
+    const id = `lc-draft-${this.id}-${seq}-${mode}`;
+    const field = h("textarea", { id, rows: 2, required: true, maxlength: 2000 });
+    field.value = mode === "edit" ? $(".lc-msg__body", el).textContent : "";
+    const form = h(
+      "form",
+      { class: "lc-draft-form" },
+      h(
+        "label",
+        { for: id, class: "lc-label" },
+        mode === "edit"
+          ? gettext("Edit before sending")
+          : gettext("Why not send it? Only your trainee and the helpers see this."),
+      ),
+      field,
+      h(
+        "div",
+        { class: "lc-actions" },
+        h(
+          "button",
+          { type: "submit", class: `lc-btn lc-btn--small lc-btn--${mode === "edit" ? "primary" : "danger"}` },
+          mode === "edit" ? gettext("Send edited") : gettext("Reject draft"),
+        ),
+        h("button", { type: "button", class: "lc-btn lc-btn--small", dataset: { draftCancel: seq } }, gettext("Cancel")),
+      ),
+    );
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = field.value.trim();
+      if (!text) return field.focus();
+      if (mode === "edit") this.approve(seq, text);
+      else this.reject(seq, text);
+    });
+    el.append(form);
+    field.focus();
+  }
+
+  closeDraftForm(seq) {
+    const el = this.log.bySeq.get(Number(seq));
+    if (!el) return;
+    $(".lc-draft-form", el)?.remove();
+    show($(".lc-draft-actions", el), true);
+  }
+
+  /** Sent: the published message shows it, so the draft leaves the log. */
   markApproved(draftSeq) {
     const el = this.log.bySeq.get(Number(draftSeq));
     if (!el) return;
     el.classList.add("is-approved");
-    $(".lc-msg__approve", el)?.remove();
-    const status = $(".lc-msg__status", el);
-    status.textContent = gettext("Approved and sent");
+    $(".lc-draft-actions", el)?.remove();
+    $(".lc-draft-form", el)?.remove();
+    $(".lc-msg__status", el).textContent = gettext("Approved and sent");
+    el.hidden = true;
   }
 
-  async approve(seq) {
+  /** Turned down: the draft stays, marked as not sent; the mentor's word follows it. */
+  markRejected(draftSeq) {
+    const el = this.log.bySeq.get(Number(draftSeq));
+    if (!el) return;
+    el.classList.add("is-rejected");
+    $(".lc-draft-actions", el)?.remove();
+    $(".lc-draft-form", el)?.remove();
+    $(".lc-msg__status", el).textContent = gettext("Not sent: your mentor turned it down");
+  }
+
+  async approve(seq, body = null) {
     try {
-      await api.post(`sessions/${this.id}/drafts/${seq}/approve`, {});
+      await api.post(`sessions/${this.id}/drafts/${seq}/approve`, body === null ? {} : { body });
       this.markApproved(seq);
+    } catch (error) {
+      failed(error);
+    }
+  }
+
+  async reject(seq, reason) {
+    try {
+      await api.post(`sessions/${this.id}/drafts/${seq}/reject`, { reason });
+      this.markRejected(seq);
     } catch (error) {
       failed(error);
     }
@@ -1014,17 +1142,14 @@ class ChatTab {
     const showBadge = this.unread > 0 && activeId !== this.id;
     badge.textContent = showBadge ? String(this.unread) : "";
     show(badge, showBadge);
-    this.tab.setAttribute(
-      "aria-label",
-      [
-        this.tab.querySelector(".lc-tab__label strong")?.textContent || "",
-        this.tab.querySelector(".lc-tab__label small")?.textContent || "",
-        unanswered ? gettext("waiting for your answer") : "",
-        showBadge ? fmt(gettext("%(n)s new"), { n: this.unread }) : "",
-      ]
-        .filter(Boolean)
-        .join(", "),
-    );
+    const state = [
+      unanswered ? gettext("waiting for your answer") : "",
+      this.tab.classList.contains("is-ended") ? gettext("ended") : "",
+      showBadge ? fmt(gettext("%(n)s new"), { n: this.unread }) : "",
+    ].filter(Boolean);
+    this.tab.querySelector("[data-tab-state]").textContent = state.length
+      ? `, ${state.join(", ")}`
+      : "";
     if (changed) updateTitle();
   }
 
@@ -1062,13 +1187,19 @@ class ChatTab {
     else this.panel.focus();
   }
 
+  /** The chat ended in this helper's hands and its article still waits for their verdict. */
+  owesFeedback() {
+    return Boolean(
+      this.mode === "helper" &&
+        this.session?.status === "ended" &&
+        !this.feedbackDone &&
+        this.session.article?.id,
+    );
+  }
+
   onEnded() {
     show(bind("compose", this.panel), false);
-    const owed =
-      this.mode === "helper" &&
-      this.session?.status === "ended" &&
-      !this.feedbackDone &&
-      this.session.article?.id;
+    const owed = this.owesFeedback();
     const form = bind("feedback", this.panel);
     if (owed && form.hidden) {
       show(form, true);
@@ -1109,6 +1240,8 @@ class ChatTab {
     this.log.addPending(item, { offline: !this.socket.isReady() });
     textarea.value = "";
     this.stopTyping();
+    // A whisper or note is one message: the next one goes back to the default audience.
+    this.setKind(this.allowedKinds()[0]);
     textarea.focus();
   }
 
@@ -1399,6 +1532,19 @@ class ChatTab {
     show(done, true);
     done.focus();
     saveTabs();
+    loadFeedbackDue();
+  }
+
+  /** Closing a tab whose feedback is owed asks first (and the chat stays on the due list). */
+  async close() {
+    if (this.owesFeedback()) {
+      if (!(await confirmDialog($('[data-dialog="close-owed"]', root)))) {
+        $("h3", bind("feedback", this.panel))?.focus();
+        return;
+      }
+      loadFeedbackDue();
+    }
+    closeChat(this.id);
   }
 
   wire() {
@@ -1438,10 +1584,13 @@ class ChatTab {
     bind("feedback", panel).addEventListener("submit", (event) => this.submitFeedback(event));
     panel.addEventListener("click", (event) => {
       const target = event.target.closest(
-        "[data-action], [data-insert], [data-admit], [data-turn-away], [data-approve]",
+        "[data-action], [data-insert], [data-admit], [data-turn-away], [data-approve], [data-draft-edit], [data-draft-reject], [data-draft-cancel]",
       );
       if (!target) return;
       if (target.dataset.approve) return this.approve(target.dataset.approve);
+      if (target.dataset.draftEdit) return this.openDraftForm(target.dataset.draftEdit, "edit");
+      if (target.dataset.draftReject) return this.openDraftForm(target.dataset.draftReject, "reject");
+      if (target.dataset.draftCancel) return this.closeDraftForm(target.dataset.draftCancel);
       if (target.dataset.insert !== undefined) {
         this.insert(target.dataset.insert);
         for (const picker of $$("[data-picker]", panel)) show(picker, false);
@@ -1454,7 +1603,7 @@ class ChatTab {
       else if (action === "end") this.end();
       else if (action === "invite" || action === "transfer" || action === "handover") {
         this.peopleDialog(action);
-      } else if (action === "close") closeChat(this.id);
+      } else if (action === "close") this.close();
       else this.act(action);
     });
   }
@@ -1663,6 +1812,7 @@ async function start() {
   connectAgent();
   loadQueue();
   loadLive();
+  loadFeedbackDue();
   window.setInterval(tickQueue, 1000);
   window.setInterval(() => document.visibilityState === "visible" && loadLive(), LIVE_REFRESH);
 }
@@ -1701,9 +1851,10 @@ root.addEventListener("change", (event) => {
 });
 
 root.addEventListener("click", (event) => {
-  const target = event.target.closest("[data-take], [data-observe], [data-action]");
+  const target = event.target.closest("[data-take], [data-observe], [data-action], [data-due]");
   if (!target || target.closest(".lc-tabpanel")) return;
-  if (target.dataset.take) take(target.dataset.take);
+  if (target.dataset.due) openChat(target.dataset.due, { mode: "helper", select: true });
+  else if (target.dataset.take) take(target.dataset.take);
   else if (target.dataset.observe) {
     const access = target.dataset.access;
     openChat(target.dataset.observe, {
@@ -1713,6 +1864,11 @@ root.addEventListener("click", (event) => {
     });
   } else if (target.dataset.action === "take-next") take();
   else if (target.dataset.action === "refresh-live") loadLive();
+});
+
+// Leaving the console with article feedback owed asks first: it is easy to forget.
+window.addEventListener("beforeunload", (event) => {
+  if ([...chats.values()].some((chat) => chat.owesFeedback())) event.preventDefault();
 });
 
 // Arrow keys move between tabs (the tab pattern of the ARIA practices).

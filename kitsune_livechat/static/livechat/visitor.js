@@ -15,6 +15,7 @@ import {
   formData,
   formatWait,
   h,
+  linkify,
   show,
   store,
   gettext,
@@ -235,6 +236,48 @@ function renderAvailability() {
   $("#lc-email").required = data.mode === "email";
 }
 
+// --- One chat at a time ----------------------------------------------------------------------
+
+let openChat = null;
+
+/** Says, above the form, that another chat is still open: before anything is typed. */
+function warnOpenChat(other) {
+  openChat = other;
+  const box = bind("open-chat");
+  show(box, Boolean(other));
+  if (!other) return;
+  bind("open-chat-text").textContent = fmt(
+    gettext(
+      "You already have a chat open about “%(title)s”. Go back to it, or end it to start a new one. What you write here is kept.",
+    ),
+    { title: other.article?.title || gettext("another question") },
+  );
+  bind("open-chat-link").href = sessionUrl(other.id);
+}
+
+/** The server answers a request with the visitor's open chat: is it another one than this? */
+function isAnotherChat(result, body) {
+  const otherArticle = body.article && result.article?.id && result.article.id !== body.article;
+  return otherArticle || (result.form?.problem || "") !== body.problem;
+}
+
+async function endOpenChat() {
+  if (!openChat) return;
+  try {
+    await api.post(`sessions/${openChat.id}/end`, {});
+  } catch (error) {
+    if (error.code !== "not_open") {
+      formError(error);
+      return;
+    }
+  }
+  store.remove(CURRENT_KEY);
+  warnOpenChat(null);
+  formError("");
+  announce(announcer, gettext("That chat has ended. You can start this one now."));
+  $('[data-submit="chat"]', form).focus();
+}
+
 function requestBody(values, fallback) {
   const answers = {};
   for (const [name, value] of Object.entries(values)) {
@@ -266,7 +309,9 @@ function showError(el, error) {
     el,
     detail,
     needsLogin ? " " : null,
-    needsLogin ? h("a", { href: loginUrl() }, gettext("Sign in")) : null,
+    needsLogin
+      ? h("a", { class: "lc-btn lc-btn--primary lc-btn--small", href: loginUrl() }, gettext("Sign in"))
+      : null,
   );
 }
 
@@ -313,7 +358,15 @@ async function submitRequest(event) {
   const buttons = $$("button[type=submit]", form);
   for (const button of buttons) button.disabled = true;
   try {
-    const result = await api.post("sessions", requestBody(values, kind === "chat" ? null : kind));
+    const body = requestBody(values, kind === "chat" ? null : kind);
+    const result = await api.post("sessions", body);
+    if (["waiting", "active"].includes(result.status) && isAnotherChat(result, body)) {
+      // Nothing was sent: keep what they wrote and say why.
+      warnOpenChat(result);
+      formError(gettext("Your new question was not sent: you already have a chat open."));
+      bind("open-chat-link").focus();
+      return;
+    }
     store.remove(draftKey());
     session = result;
     rememberSession(result);
@@ -334,8 +387,9 @@ async function submitRequest(event) {
   }
 }
 
-async function showForm() {
+async function showForm(other = null) {
   showScreen("form", { focus: false });
+  warnOpenChat(other);
   restoreDraft();
   try {
     availability = await api.get("availability", {
@@ -426,7 +480,7 @@ function showQuestion() {
   if (!problem || $(".lc-msg--question", list)) return;
   list.prepend(
     h(
-      "li",
+      "div",
       { class: "lc-msg lc-msg--question", dataset: { seq: "" } },
       h("p", { class: "lc-msg__label" }, gettext("Your question")),
       h("div", { class: "lc-msg__body" }, problem),
@@ -663,6 +717,22 @@ function showEnded() {
   show($('[data-form="rating"]', root), !rated);
   show(bind("rated"), rated);
   showScreen("ended");
+  keepConversation();
+}
+
+/** The ended chat stays readable above the rating, also after a reload. */
+function keepConversation() {
+  const screen = $('[data-screen="chat"]', root);
+  screen.classList.add("lc-chat--ended");
+  show(screen, true);
+  ensureLog();
+  showQuestion();
+  api
+    .get(`sessions/${session.id}/messages`, { after_seq: log.lastSeq })
+    .then((found) => {
+      for (const message of found) log.add(message);
+    })
+    .catch(() => {});
 }
 
 async function submitRating(event) {
@@ -700,10 +770,29 @@ function showHandoff(url) {
   show($('[data-action="handoff"]', root), false);
 }
 
+/** The forum question as it will be published; the visitor may change the title. Returns
+ * the title to publish with, or null when they cancel (or the preview fails). */
+async function previewForum(errorEl) {
+  let preview;
+  try {
+    preview = await api.get(`sessions/${session.id}/handoff/preview`);
+  } catch (error) {
+    showError(errorEl, error);
+    return null;
+  }
+  const titleField = $("#lc-preview-title-input");
+  titleField.value = preview.title;
+  fill(bind("preview-content"), linkify(preview.content));
+  if (!(await confirmDialog($('[data-dialog="forum-preview"]', root)))) return null;
+  return titleField.value.trim();
+}
+
 async function handOffInstead(to, email = "") {
   bind("done-error").textContent = "";
+  const title = to === "forum" ? await previewForum(bind("done-error")) : "";
+  if (title === null) return;
   try {
-    session = await api.post(`sessions/${session.id}/handoff`, { to, email });
+    session = await api.post(`sessions/${session.id}/handoff`, { to, email, title });
   } catch (error) {
     showError(bind("done-error"), error);
     return;
@@ -713,8 +802,10 @@ async function handOffInstead(to, email = "") {
 
 async function handOff() {
   bind("handoff-error").textContent = "";
+  const title = await previewForum(bind("handoff-error"));
+  if (title === null) return;
   try {
-    session = await api.post(`sessions/${session.id}/handoff`, { to: "forum" });
+    session = await api.post(`sessions/${session.id}/handoff`, { to: "forum", title });
   } catch (error) {
     showError(bind("handoff-error"), error);
     return;
@@ -770,7 +861,14 @@ async function start() {
   if (id) {
     try {
       const found = await api.get(`sessions/${id}`);
-      if (data.sessionId || found.status === "waiting" || found.status === "active") {
+      const open = found.status === "waiting" || found.status === "active";
+      const elsewhere = found.article?.id && data.article && found.article.id !== Number(data.article);
+      if (!data.sessionId && open && elsewhere) {
+        // A new question on another article: the form, with the open chat named above it.
+        showForm(found);
+        return;
+      }
+      if (data.sessionId || open) {
         session = found;
         rememberSession(found);
         route();
@@ -821,6 +919,7 @@ root.addEventListener("click", (event) => {
   if (target.dataset.solved) solvedBy(target.dataset.solved);
   else if (target.dataset.action === "end" || target.dataset.action === "leave") endChat();
   else if (target.dataset.action === "handoff") handOff();
+  else if (target.dataset.action === "end-open-chat") endOpenChat();
   else if (target.dataset.action === "done-forum") handOffInstead("forum");
   else if (target.dataset.link === "transcript" && api.token && data.authenticated !== "1") {
     // Anonymous visitors prove themselves with a header a plain link cannot send.
