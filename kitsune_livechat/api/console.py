@@ -45,7 +45,7 @@ class ChatInProgressOut(Schema):
     access: str
 
 
-class SearchQuery(Schema):
+class KbSearchQuery(Schema):
     q: str = ""
     locale: str = ""
     limit: int = assist.SEARCH_LIMIT
@@ -79,7 +79,7 @@ def list_canned(request: HttpRequest, query: Query[CannedQuery]):
 
 
 @router.get("kb/search", auth=chat_auth, response=list[ArticleOut], summary="Search the KB")
-def search_kb(request: HttpRequest, query: Query[SearchQuery]):
+def search_kb(request: HttpRequest, query: Query[KbSearchQuery]):
     """KB articles matching ``q`` in ``locale`` (falling back to the default locale)."""
     articles = assist.search_articles(
         caller=caller_of(request), query=query.q, locale=query.locale, limit=query.limit

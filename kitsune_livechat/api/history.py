@@ -41,7 +41,7 @@ class PastChatOut(Schema):
     follow_up_of: str | None
 
 
-class SearchQuery(Schema):
+class PastChatSearchQuery(Schema):
     q: str = ""
 
 
@@ -58,7 +58,7 @@ def earlier_chats(request: HttpRequest, session_id: str):
 
 
 @router.get("history", auth=chat_auth, response=list[PastChatOut], summary="Search past chats")
-def search(request: HttpRequest, query: Query[SearchQuery]):
+def search(request: HttpRequest, query: Query[PastChatSearchQuery]):
     """Contributors: chats they took part in (supervisors: all) matching every word of ``q`` in
     the question, article, visitor name or what was said; newest first, at most 50."""
     return history.search_chats(caller=caller_of(request), q=query.q)
