@@ -6,7 +6,7 @@ import asyncio
 import pytest
 from channels.db import database_sync_to_async as db
 from django.conf import settings
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.db import OperationalError
 from django.test import Client
 from django.test.utils import override_settings
@@ -879,3 +879,21 @@ async def test_a_helper_who_lost_the_permission_loses_the_chat_and_strangers_sta
     await helper.close()
     assert await refused_code(chat_path(chat.pk), user=chat.helper) == 4403
     assert await refused_code(chat_path(chat.pk), user=stranger) == 4403
+
+
+async def test_a_group_losing_the_permission_closes_its_members_sockets(chat):
+    def supervisor_by_group():
+        group = Group.objects.create(name="Chat supervisors")
+        group.permissions.add(Permission.objects.get(codename="supervise_chats"))
+        user = UserFactory()
+        user.groups.add(group)
+        return user, group
+
+    user, group = await db(supervisor_by_group)()
+    watching, _ = await join_chat(chat.pk, user=user)
+
+    await db(group.permissions.clear)()
+
+    assert await watching.closed_with() == 4403
+    await watching.close()
+    assert await refused_code(chat_path(chat.pk), user=user) == 4403
