@@ -16,6 +16,8 @@ DEBUG = True
 DATABASES = {"default": dj_database_url.parse(os.environ["LIVECHAT_BROWSER_DATABASE_URL"])}
 # One visitor signs in, the others chat anonymously with a signed token.
 LIVECHAT_ALLOW_ANONYMOUS = True
+# Every anonymous visitor of the run comes from 127.0.0.1.
+LIVECHAT_ANONYMOUS_CHATS_PER_IP = 1000
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Mail goes to files the tests read (one directory per run).
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
