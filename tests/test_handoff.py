@@ -118,3 +118,12 @@ def test_canned_responses_arrive_with_full_links(api_client):
 )
 def test_only_paths_standing_alone_become_links(text, expected):
     assert absolute_links(text, "https://s.org") == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_preview_works_outside_a_transaction(api_client):
+    """As under a real server: a read that locked rows would fail on PostgreSQL here."""
+    chat = EndedChatFactory(problem=PROBLEM)
+    response = api_client(chat.visitor).get(f"sessions/{chat.pk}/handoff/preview")
+    assert response.status_code == 200, response.json()
+    assert response.json()["title"] == "Firefox shows a blank page after the update."

@@ -378,8 +378,8 @@ def end_chat(*, caller: Caller, session_id: Any, reason: str = "") -> SessionAcc
     return access
 
 
-def _visitor_access(caller: Caller, session_id: Any) -> SessionAccess:
-    access = get_session_for(caller, session_id, for_update=True)
+def _visitor_access(caller: Caller, session_id: Any, *, for_update: bool = True) -> SessionAccess:
+    access = get_session_for(caller, session_id, for_update=for_update)
     if access.role != ChatRole.VISITOR:
         raise Forbidden(_("Only the visitor can do that."), code="visitor_only")
     return access
@@ -505,5 +505,5 @@ def preview_forum_question(
     """The visitor's forum question as ``hand_off`` would publish it (``{title, content}``),
     so they see what goes public before it does. Reads only."""
     title = clean_text(title, _("The title"), 255)
-    session = _visitor_access(caller, session_id).session
+    session = _visitor_access(caller, session_id, for_update=False).session
     return forum_preview(session, title=title, base=base)

@@ -517,6 +517,7 @@ function updateLayout() {
   const any = chats.size > 0;
   show(bind("tabs"), any);
   show(bind("empty"), !any);
+  root.classList.toggle("has-chats", any);
 }
 
 class ChatTab {
