@@ -162,10 +162,10 @@ def test_the_conversation_stays_readable_after_the_chat_ends(site, new_context):
 
 def test_a_full_helper_is_not_promised_as_no_wait(site, new_context):
     article = site.data["article"]
-    site.python(  # an empty line: visitors earlier tests left waiting would lengthen the wait
+    site.python(  # an empty line and free seats: chats earlier tests left open would lengthen it
         "from django.utils import timezone\n"
         "from kitsune_livechat.models import ChatSession\n"
-        "result = ChatSession.objects.filter(status='waiting')"
+        "result = ChatSession.objects.filter(status__in=['waiting', 'active'])"
         ".update(status='abandoned', ended_at=timezone.now())"
     )
     console = online_helper(site, new_context, "helper2", capacity=1)
@@ -379,8 +379,11 @@ def test_contributor_pages_read_like_the_site(site, new_context):
         "from tests.factories import EndedChatFactory, HelperFactory, QueueFactory, UserFactory\n"
         "queue = QueueFactory(slug='stats-check', name='Stats check')\n"
         # Named users: the factories' own names (helper0, helper1...) are the seeded helpers'.
+        # The site's article: a factory-made one could reuse a slug earlier tests' factories took.
+        "from wiki.models import Document\n"
+        f"article = Document.objects.get(pk={site.data['article']['id']})\n"
         "chat = EndedChatFactory(queue=queue, helper=HelperFactory(username='stats-helper'),\n"
-        "  visitor=UserFactory(username='stats-visitor'))\n"
+        "  visitor=UserFactory(username='stats-visitor'), article=article)\n"
         "chat.ended_at = chat.assigned_at + timedelta(seconds=842.6)\n"
         "chat.save()\n"
         "result = True"
