@@ -94,3 +94,48 @@ def test_protocol_document_names_every_client_frame_and_close_code():
     assert [frame for frame in sorted(frames) if f"`{frame}`" not in protocol] == []
     codes = [value for name, value in vars(consumers).items() if name.startswith("CLOSE_")]
     assert codes and [code for code in codes if f"| {code} |" not in protocol] == []
+
+
+METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
+
+
+def documented_paths(text: str) -> set[str]:
+    """API paths named in the first column of the document's route tables.
+
+    A row may shorten its routes: "`POST trainees/{id}/pair` · `propose`" names
+    ``trainees/{id}/propose`` too, and "`GET invitations` · `POST invitations/{s}/accept` ·
+    `/decline`" names ``invitations/{s}/decline``.
+    """
+    paths = set()
+    for line in text.splitlines():
+        if not line.startswith("| `"):
+            continue
+        first_cell = re.split(r"(?<!\\)\|", line)[1]
+        previous = None
+        for token in re.findall(r"`([^`]+)`", first_cell):
+            words = token.split()
+            if words and words[0] in METHODS:
+                words = words[1:]
+            if not words:
+                continue
+            path = words[0].split("?")[0]
+            if previous and (path.startswith("/") or "/" not in path):
+                path = previous.rsplit("/", 1)[0] + "/" + path.lstrip("/")
+            paths.add(path)
+            previous = path
+    return paths
+
+
+@pytest.mark.django_db
+def test_api_document_names_every_route(api_client):
+    from tests.factories import UserFactory
+
+    schema = api_client(UserFactory()).get("openapi.json").json()
+    documented = documented_paths((ROOT / "docs" / "http-api.md").read_text())
+    missing = []
+    for path in schema["paths"]:
+        relative = path.split("/livechat/api/", 1)[1]
+        pattern = re.compile(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(relative)))
+        if not any(pattern.fullmatch(name) for name in documented):
+            missing.append(relative)
+    assert missing == []
