@@ -1,4 +1,4 @@
-"""WebSocket doors (DESIGN.md §6): the chat socket and the contributor console socket.
+"""WebSocket doors (docs/websocket-protocol.md): the chat socket and the contributor console socket.
 
 Thin: a client frame is parsed, handed to one service function and answered; events from the
 channel layer are forwarded. Access is re-checked through the access gate on every client frame

@@ -2,7 +2,7 @@
 
 The app talks to the host only through an adapter (``LIVECHAT_HOST_ADAPTER``, loaded by
 ``get_host_adapter()``), so another help site can plug in a class with the same methods.
-This one knows Kitsune's shapes (DESIGN.md, section 2) and never imports Kitsune: models are
+This one knows Kitsune's shapes (docs/architecture.md) and never imports Kitsune: models are
 reached by label through the app registry.
 """
 

@@ -7,7 +7,7 @@ publishing is given up quickly, and sockets catch up from the database when they
 
 Two kinds of events travel on the layer:
 
-- ``livechat.event`` carries a protocol frame (DESIGN.md §6) that consumers forward to their
+- ``livechat.event`` carries a frame (docs/websocket-protocol.md) that consumers forward to their
   client. ``recheck=True`` marks a frame that may change who belongs in the chat (assignment,
   transfer, participants): every socket re-checks its caller's access before forwarding it, so a
   helper removed by a transfer stops receiving at once.

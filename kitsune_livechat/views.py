@@ -1,7 +1,7 @@
 """Pages: the visitor's chat window, the contributor console, observing a chat, transcripts.
 
 Thin doors. They check who may open the page, pick its language and render a shell; the
-screens then speak the HTTP API and the WebSocket protocol (DESIGN.md §5–6) from the plain
+screens then speak docs/http-api.md and docs/websocket-protocol.md from the plain
 modules in ``static/livechat/``. Chats are loaded only through the access gate.
 """
 

@@ -1,4 +1,4 @@
-"""Sending and reading messages over HTTP (DESIGN.md §5), as clients without sockets do."""
+"""Sending and reading messages over HTTP (docs/http-api.md), as clients without sockets do."""
 
 import pytest
 from django.db import connection

@@ -1,4 +1,4 @@
-"""Requesting, reading, ending and handing off chats through the HTTP API (DESIGN.md §5)."""
+"""Requesting, reading, ending and handing off chats through the HTTP API (docs/http-api.md)."""
 
 from datetime import timedelta
 

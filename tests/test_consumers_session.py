@@ -1,4 +1,4 @@
-"""The chat socket (DESIGN.md §6) through the site's real ASGI stack: who may connect, every
+"""The chat socket (docs/websocket-protocol.md) through the real ASGI stack: who may connect, every
 frame type, lossless replay, whisper privacy, monitors, invitations, transfers, limits."""
 
 import asyncio

@@ -123,7 +123,7 @@ if REDIS_URL:
                 else "channels_redis.pubsub.RedisPubSubChannelLayer"
             ),
             # redis-py's asyncio pool caps at 100 connections by default; a burst of
-            # WebSocket connects needs more (see DESIGN.md, Scale).
+            # WebSocket connects needs more (see docs/deployment.md).
             # Processes that share a prefix (LIVECHAT_CHANNEL_PREFIX) hear each other.
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, "max_connections": 1000}],
@@ -181,7 +181,7 @@ STATIC_ROOT = BASE_DIR / "static_root"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = BASE_DIR / "media"
 
-# The live chat app reaches the host's models through these (DESIGN.md, section 2).
+# The live chat app reaches the host's models through these (docs/architecture.md).
 LIVECHAT_ARTICLE_MODEL = "wiki.Document"
 LIVECHAT_PRODUCT_MODEL = "products.Product"
 LIVECHAT_HOST_ADAPTER = "kitsune_livechat.host.KitsuneHostAdapter"

@@ -1,5 +1,5 @@
 """Contributor routes: presence and capacity, heartbeat, the queue, claiming, own chats and
-whom to transfer to (DESIGN.md §5). Thin doors over ``services.routing``
+whom to transfer to (docs/http-api.md). Thin doors over ``services.routing``
 (the queue listing: ``queueing.helper_queue``)."""
 
 from django.http import HttpRequest

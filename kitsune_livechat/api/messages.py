@@ -1,4 +1,4 @@
-"""Message and participant routes: the HTTP side of what the chat socket does (DESIGN.md §5).
+"""Message and participant routes: the HTTP side of what the chat socket does (docs/http-api.md).
 
 Thin doors: parse input, call one service in ``services.messaging`` or
 ``services.participants``, shape the answer. Clients without sockets send and poll here; a

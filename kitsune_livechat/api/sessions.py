@@ -1,5 +1,5 @@
 """Visitor-side routes: availability, requesting a chat, reading, ending, transferring and
-handing it off (DESIGN.md §5). Thin doors over ``services.placement``, ``queueing`` and
+handing it off (docs/http-api.md). Thin doors over ``services.placement``, ``queueing`` and
 ``transfer``.
 
 A waiting visitor leaves the queue with ``POST sessions/{id}/end`` (the chat becomes

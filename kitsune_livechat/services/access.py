@@ -212,7 +212,7 @@ def current_access(
 
 def session_exists(session_id) -> bool:
     """Whether any chat has this id: the chat socket tells "no such chat" (4404) from "not
-    allowed" (4403), as the protocol asks (DESIGN.md §6). Ids are random UUIDs, so this tells a
+    allowed" (4403), as docs/websocket-protocol.md asks. Ids are random UUIDs, so this tells a
     stranger nothing they could use."""
     try:
         return ChatSession.objects.filter(pk=session_id).exists()

@@ -51,7 +51,7 @@ def render_body(body: str) -> str:
 
 
 def message_json(message: Message) -> dict:
-    """The protocol's message object (DESIGN.md §5): a display name, never an email or id.
+    """The protocol's message object (docs/http-api.md): a display name, never an email or id.
 
     ``html`` is ``body`` rendered by ``render_body``, for clients that show links.
     """

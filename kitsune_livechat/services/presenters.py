@@ -1,4 +1,4 @@
-"""The JSON shapes of a chat: the session JSON of DESIGN.md §5 (API answers, console) and a
+"""The JSON shapes of a chat: the session JSON of docs/http-api.md (API answers, console) and a
 waiting chat as the helpers' queue lists it. Shaping only; the services decide what changes.
 """
 
@@ -25,7 +25,7 @@ def may_hand_off(session: ChatSession) -> bool:
 
 
 def session_json(access: SessionAccess, *, token: str | None = None) -> dict[str, Any]:
-    """The session JSON of DESIGN.md §5, with the form, browser and hand-off for the UI.
+    """The session JSON of docs/http-api.md, with the form, browser and hand-off for the UI.
 
     Staff also see who the visitor is (by the name they gave, never an account id or email).
     """

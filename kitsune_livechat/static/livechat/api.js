@@ -1,4 +1,4 @@
-// The HTTP API client (DESIGN.md §5): session cookie + CSRF header for people who are logged
+// The HTTP API client (docs/http-api.md): session cookie + CSRF header for people who are logged
 // in, the signed visitor token for anonymous visitors. Errors become ApiError {status, code,
 // detail} so screens can show the server's own words.
 

@@ -1,4 +1,4 @@
-// The chat socket client with resume (DESIGN.md §5–6).
+// The chat socket client with resume (docs/websocket-protocol.md).
 //
 // - Reconnects with exponential backoff and jitter; waits for the network when the browser says
 //   it is offline, and comes back at once when it is online again.
