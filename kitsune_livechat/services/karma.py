@@ -19,11 +19,13 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from ..conf import livechat_settings
-from ..exceptions import InvalidInput
+from ..exceptions import Conflict, InvalidInput
 from ..locales import site_locale
 from ..models import ArticleFeedback, ChatSession, KarmaAward, Message, Rating
+from .access import Caller, get_session_for
 from .locks import lock_user
 from .people import users_for_display
+from .supervision import require_supervisor
 
 logger = logging.getLogger(__name__)
 
@@ -470,3 +472,28 @@ def profile_summary(user) -> dict:
         "titles": _chat_titles(user),
         "recent": recent,
     }
+
+
+# --- Supervisors ------------------------------------------------------------------------------
+
+
+def award_for_chat(*, caller: Caller, session_id, action: str) -> KarmaAward | None:
+    """A supervisor credits (or, with ``walked_away``, debits) an ended chat's helper for an
+    action the automatic rules missed, e.g. after an outage.
+
+    It goes through ``award()`` like every other entry, so the ledger keeps one writer: an
+    action is still credited once per helper and chat, and the anti-gaming rules still refuse
+    credit (None) for a too short chat, the helper's own chat or a repeated pair.
+    """
+    require_supervisor(caller)
+    try:
+        action = Action(action)
+    except ValueError:
+        raise InvalidInput(_("There is no such karma action."), code="invalid_action") from None
+    session = get_session_for(caller, session_id).session
+    if session.is_open:
+        raise Conflict(_("Karma is credited once the chat has ended."), code="chat_open")
+    if session.helper_id is None:
+        raise Conflict(_("This chat has no helper to credit."), code="no_helper")
+    with transaction.atomic():
+        return award(session.helper, action, session)
