@@ -162,7 +162,10 @@ class BanForm(forms.Form):
 
 
 class KarmaForm(forms.Form):
-    karma_action = forms.ChoiceField(label=_("Karma action"), choices=models.KarmaAward.Action)
+    karma_action = forms.ChoiceField(
+        label=_("Karma action"),
+        choices=[(action.value, action.label) for action in karma.AWARDABLE],
+    )
 
 
 # --- Configuration ------------------------------------------------------------------------------
@@ -296,8 +299,24 @@ class RatingAdmin(ServiceOwnedAdmin):
 
 @admin.register(models.KarmaAward)
 class KarmaAwardAdmin(ServiceOwnedAdmin):
+    """The ledger: credit from a chat (the chats' "Award karma" action), take back here."""
+
     list_display = ("user", "action", "points", "session", "created")
     list_filter = ("action",)
+    actions = ["revoke_karma"]
+
+    @admin.action(description=_("Revoke the karma earned in these chats"), permissions=["change"])
+    def revoke_karma(self, request, queryset):
+        # One correction per person and chat, however many of its awards were selected.
+        pairs = {(row.user_id, row.session_id): row for row in queryset.order_by("pk")}
+        self.run_service(
+            request,
+            list(pairs.values()),
+            lambda caller, row: karma.revoke_for_chat(
+                caller=caller, session_id=row.session_id, user_id=row.user_id
+            ),
+            gettext("Revoke the karma earned in these chats"),
+        )
 
 
 @admin.register(models.Focus)

@@ -367,6 +367,36 @@ def test_karma_for_an_open_chat_or_by_a_non_supervisor_is_refused(chat, default_
     assert not lc.KarmaAward.objects.exists()
 
 
+def test_revoking_karma_adds_one_correction_per_person_and_chat(default_queue):
+    ended = EndedChatFactory(queue=default_queue)
+    helper = ended.helper
+    answered = lc.KarmaAward.objects.create(
+        user=helper, action="chat_answered", session=ended, points=1
+    )
+    first = lc.KarmaAward.objects.create(user=helper, action="first_chat", session=ended, points=5)
+    graduation = lc.KarmaAward.objects.create(user=helper, action="trainee_graduated", points=10)
+
+    refused = run_action(staff(supervisor=False), lc.KarmaAward, "revoke_karma", [answered])
+    assert shown(refused) == [f"{answered}: Only supervisors can do that."]
+    assert lc.KarmaAward.objects.count() == 3
+
+    user = staff()
+    done = run_action(user, lc.KarmaAward, "revoke_karma", [answered, first, graduation])
+    assert shown(done) == [
+        f"{graduation}: Only karma earned in a chat can be revoked.",
+        "Revoke the karma earned in these chats: done for 1 of 2.",
+    ]
+    correction = lc.KarmaAward.objects.get(action="revoked")
+    assert (correction.user, correction.session, correction.points) == (helper, ended, -6)
+    assert sum(lc.KarmaAward.objects.filter(user=helper).values_list("points", flat=True)) == 10
+    answered.refresh_from_db()
+    assert answered.points == 1  # the ledger's rows are never edited
+
+    again = run_action(user, lc.KarmaAward, "revoke_karma", [first])
+    assert shown(again) == [f"{first}: This karma was already revoked."]
+    assert lc.KarmaAward.objects.filter(action="revoked").count() == 1
+
+
 # --- Trainees, focuses, reports -----------------------------------------------------------------
 
 
