@@ -226,6 +226,21 @@ def test_a_staff_member_who_does_not_supervise_is_refused(chat, published):
     assert published.frames == []
 
 
+def test_a_helper_in_the_admin_ends_their_own_chat_but_not_someone_elses(default_queue):
+    helper = staff(supervisor=False)
+    helper.user_permissions.add(Permission.objects.get(codename="answer_chats"))
+    mine = ActiveChatFactory(queue=default_queue, helper=helper)
+    theirs = ActiveChatFactory(queue=default_queue)
+    response = run_action(helper, lc.ChatSession, "end_chats", [mine, theirs])
+    assert set(shown(response)) == {
+        f"{theirs}: No such chat.",
+        "End the chats: done for 1 of 2.",
+    }
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (mine.status, theirs.status) == ("ended", "active")
+
+
 def test_a_chat_already_ended_is_reported_not_changed(default_queue):
     ended = EndedChatFactory(queue=default_queue)
     response = run_action(staff(), lc.ChatSession, "end_chats", [ended])
