@@ -10,7 +10,7 @@ an error message beside the list, never a 500, and changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import forms
@@ -73,62 +73,73 @@ class ServiceOwnedAdmin(admin.ModelAdmin):
     def _wholly_owned(self) -> bool:
         return SERVICE_OWNED.get(self.model) == EVERY_FIELD
 
-    # --- Actions -------------------------------------------------------------------------------
 
-    def run_service(
-        self,
-        request: HttpRequest,
-        queryset: QuerySet,
-        call: Callable[[Caller, Any], object],
-        description: str,
-    ) -> None:
-        """Call a service once per selected row as the admin user; report refusals one by one."""
-        caller = Caller(user=request.user)
-        rows = list(queryset)
-        done = 0
-        for row in rows:
-            try:
-                call(caller, row)
-            except LivechatError as error:
-                self.message_user(request, f"{row}: {error.detail}", messages.ERROR)
-            else:
-                done += 1
-        if done:
-            self.message_user(
-                request,
-                gettext("%(action)s: done for %(done)d of %(total)d.")
-                % {"action": description, "done": done, "total": len(rows)},
-                messages.SUCCESS,
-            )
+Call = Callable[[Caller, Any], object]
+FormCall = Callable[[Caller, Any, dict[str, Any]], object]
 
-    def run_with_form(
-        self,
-        request: HttpRequest,
-        queryset: QuerySet,
-        form_class: type[forms.Form],
-        call: Callable[[Caller, Any, dict[str, Any]], object],
-        description: str,
-    ) -> TemplateResponse | None:
-        """Django's intermediate page for an action that needs input: ask, then run it."""
+
+def run_service(
+    model_admin: admin.ModelAdmin, request: HttpRequest, rows: Iterable, call: Call, description
+) -> None:
+    """Call a service once per selected row as the admin user; report refusals one by one."""
+    caller = Caller(user=request.user)
+    rows = list(rows)
+    done = 0
+    for row in rows:
+        try:
+            call(caller, row)
+        except LivechatError as error:
+            model_admin.message_user(request, f"{row}: {error.detail}", messages.ERROR)
+        else:
+            done += 1
+    if done:
+        model_admin.message_user(
+            request,
+            gettext("%(action)s: done for %(done)d of %(total)d.")
+            % {"action": description, "done": done, "total": len(rows)},
+            messages.SUCCESS,
+        )
+
+
+def service_action(description, call: Call, *, rows: Callable[[QuerySet], Iterable] = list):
+    """An admin action (needing the ``change`` permission) that calls a service per row."""
+
+    @admin.action(description=description, permissions=["change"])
+    def action(model_admin, request, queryset):
+        run_service(model_admin, request, rows(queryset), call, description)
+
+    return action
+
+
+def form_action(description, form_class: type[forms.Form], call: FormCall):
+    """An action that first asks for input on an intermediate page (Django's pattern), then
+    calls a service per row with the form's cleaned data."""
+
+    @admin.action(description=description, permissions=["change"])
+    def action(model_admin, request, queryset):
         if "apply" in request.POST:
             form = form_class(request.POST)
             if form.is_valid():
                 data = form.cleaned_data
-                self.run_service(request, queryset, lambda c, row: call(c, row, data), description)
+                run_service(
+                    model_admin, request, queryset, lambda c, row: call(c, row, data), description
+                )
                 return None
         else:
             form = form_class()
         context = {
-            **self.admin_site.each_context(request),
+            **model_admin.admin_site.each_context(request),
             "title": description,
-            "opts": self.model._meta,
+            "opts": model_admin.model._meta,
             "form": form,
             "rows": queryset,
             "action": request.POST.get("action", ""),
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "media": self.media + form.media,
+            "media": model_admin.media + form.media,
         }
         return TemplateResponse(request, "admin/livechat/action_form.html", context)
+
+    return action
 
 
 # --- Forms of the intermediate pages ------------------------------------------------------------
@@ -216,6 +227,17 @@ class AgentStatusAdmin(ServiceOwnedAdmin):
     list_filter = ("status",)
 
 
+def _transfer(caller: Caller, chat: models.ChatSession, data: dict[str, Any]) -> None:
+    queue = data["to_queue"]
+    transfer.transfer_chat(
+        caller=caller,
+        session_id=chat.pk,
+        to_helper=data["to_helper"] or None,
+        to_queue=queue.slug if queue else None,
+        note=data["note"],
+    )
+
+
 @admin.register(models.ChatSession)
 class ChatSessionAdmin(ServiceOwnedAdmin):
     list_display = ("id", "status", "queue", "article_title", "locale", "helper", "created")
@@ -225,50 +247,25 @@ class ChatSessionAdmin(ServiceOwnedAdmin):
     inlines = [ParticipantInline, MessageInline]
     actions = ["end_chats", "transfer_chats", "ban_visitors", "award_karma"]
 
-    @admin.action(description=_("End the chats"), permissions=["change"])
-    def end_chats(self, request, queryset):
-        self.run_service(
-            request,
-            queryset,
-            lambda caller, chat: queueing.end_chat(caller=caller, session_id=chat.pk),
-            gettext("End the chats"),
-        )
-
-    @admin.action(description=_("Transfer the chats"), permissions=["change"])
-    def transfer_chats(self, request, queryset):
-        def call(caller, chat, data):
-            queue = data["to_queue"]
-            transfer.transfer_chat(
-                caller=caller,
-                session_id=chat.pk,
-                to_helper=data["to_helper"] or None,
-                to_queue=queue.slug if queue else None,
-                note=data["note"],
-            )
-
-        return self.run_with_form(
-            request, queryset, TransferForm, call, gettext("Transfer the chats")
-        )
-
-    @admin.action(description=_("Ban the chats' visitors"), permissions=["change"])
-    def ban_visitors(self, request, queryset):
-        def call(caller, chat, data):
-            moderation.ban_visitor(
-                caller=caller, session_id=chat.pk, reason=data["reason"], days=data["days"]
-            )
-
-        return self.run_with_form(
-            request, queryset, BanForm, call, gettext("Ban the chats' visitors")
-        )
-
-    @admin.action(description=_("Award karma to the chats' helpers"), permissions=["change"])
-    def award_karma(self, request, queryset):
-        def call(caller, chat, data):
-            karma.award_for_chat(caller=caller, session_id=chat.pk, action=data["karma_action"])
-
-        return self.run_with_form(
-            request, queryset, KarmaForm, call, gettext("Award karma to the chats' helpers")
-        )
+    end_chats = service_action(
+        _("End the chats"),
+        lambda caller, chat: queueing.end_chat(caller=caller, session_id=chat.pk),
+    )
+    transfer_chats = form_action(_("Transfer the chats"), TransferForm, _transfer)
+    ban_visitors = form_action(
+        _("Ban the chats' visitors"),
+        BanForm,
+        lambda caller, chat, data: moderation.ban_visitor(
+            caller=caller, session_id=chat.pk, reason=data["reason"], days=data["days"]
+        ),
+    )
+    award_karma = form_action(
+        _("Award karma to the chats' helpers"),
+        KarmaForm,
+        lambda caller, chat, data: karma.award_for_chat(
+            caller=caller, session_id=chat.pk, action=data["karma_action"]
+        ),
+    )
 
 
 @admin.register(models.Message)
@@ -297,6 +294,11 @@ class RatingAdmin(ServiceOwnedAdmin):
     list_filter = ("score", "article_helped")
 
 
+def _one_per_person_and_chat(queryset: QuerySet) -> list[models.KarmaAward]:
+    """One correction covers all a person earned in a chat, however many awards are selected."""
+    return list({(row.user_id, row.session_id): row for row in queryset.order_by("pk")}.values())
+
+
 @admin.register(models.KarmaAward)
 class KarmaAwardAdmin(ServiceOwnedAdmin):
     """The ledger: credit from a chat (the chats' "Award karma" action), take back here."""
@@ -305,18 +307,17 @@ class KarmaAwardAdmin(ServiceOwnedAdmin):
     list_filter = ("action",)
     actions = ["revoke_karma"]
 
-    @admin.action(description=_("Revoke the karma earned in these chats"), permissions=["change"])
-    def revoke_karma(self, request, queryset):
-        # One correction per person and chat, however many of its awards were selected.
-        pairs = {(row.user_id, row.session_id): row for row in queryset.order_by("pk")}
-        self.run_service(
-            request,
-            list(pairs.values()),
-            lambda caller, row: karma.revoke_for_chat(
-                caller=caller, session_id=row.session_id, user_id=row.user_id
-            ),
-            gettext("Revoke the karma earned in these chats"),
-        )
+    revoke_karma = service_action(
+        _("Revoke the karma earned in these chats"),
+        lambda caller, row: karma.revoke_for_chat(
+            caller=caller, session_id=row.session_id, user_id=row.user_id
+        ),
+        rows=_one_per_person_and_chat,
+    )
+
+
+def _focus_state(action: str) -> Call:
+    return lambda caller, focus: change_focus_state(caller=caller, focus_id=focus.pk, action=action)
 
 
 @admin.register(models.Focus)
@@ -327,27 +328,9 @@ class FocusAdmin(ServiceOwnedAdmin):
     list_filter = ("is_active",)
     actions = ["pause_focuses", "resume_focuses", "end_focuses"]
 
-    def _change_state(self, request, queryset, action: str, description: str):
-        self.run_service(
-            request,
-            queryset,
-            lambda caller, focus: change_focus_state(
-                caller=caller, focus_id=focus.pk, action=action
-            ),
-            description,
-        )
-
-    @admin.action(description=_("Pause the focuses"), permissions=["change"])
-    def pause_focuses(self, request, queryset):
-        self._change_state(request, queryset, "pause", gettext("Pause the focuses"))
-
-    @admin.action(description=_("Resume the focuses"), permissions=["change"])
-    def resume_focuses(self, request, queryset):
-        self._change_state(request, queryset, "resume", gettext("Resume the focuses"))
-
-    @admin.action(description=_("End the focuses"), permissions=["change"])
-    def end_focuses(self, request, queryset):
-        self._change_state(request, queryset, "end", gettext("End the focuses"))
+    pause_focuses = service_action(_("Pause the focuses"), _focus_state("pause"))
+    resume_focuses = service_action(_("Resume the focuses"), _focus_state("resume"))
+    end_focuses = service_action(_("End the focuses"), _focus_state("end"))
 
 
 @admin.register(models.Ban)
@@ -357,14 +340,10 @@ class BanAdmin(ServiceOwnedAdmin):
     list_display = ("user", "anonymous_key", "reason", "created", "expires", "lifted_at")
     actions = ["lift_bans"]
 
-    @admin.action(description=_("Lift the bans"), permissions=["change"])
-    def lift_bans(self, request, queryset):
-        self.run_service(
-            request,
-            queryset,
-            lambda caller, ban: moderation.lift_ban(caller=caller, ban_id=ban.pk),
-            gettext("Lift the bans"),
-        )
+    lift_bans = service_action(
+        _("Lift the bans"),
+        lambda caller, ban: moderation.lift_ban(caller=caller, ban_id=ban.pk),
+    )
 
 
 @admin.register(models.Trainee)
@@ -373,32 +352,18 @@ class TraineeAdmin(ServiceOwnedAdmin):
     list_filter = ("stage",)
     actions = ["pair_trainees", "propose_trainees", "graduate_trainees"]
 
-    @admin.action(description=_("Mentor the trainees myself"), permissions=["change"])
-    def pair_trainees(self, request, queryset):
-        self.run_service(
-            request,
-            queryset,
-            lambda caller, trainee: mentoring.pair(caller=caller, trainee_id=trainee.pk),
-            gettext("Mentor the trainees myself"),
-        )
-
-    @admin.action(description=_("Propose the trainees for graduation"), permissions=["change"])
-    def propose_trainees(self, request, queryset):
-        self.run_service(
-            request,
-            queryset,
-            lambda caller, trainee: mentoring.propose(caller=caller, trainee_id=trainee.pk),
-            gettext("Propose the trainees for graduation"),
-        )
-
-    @admin.action(description=_("Graduate the trainees"), permissions=["change"])
-    def graduate_trainees(self, request, queryset):
-        self.run_service(
-            request,
-            queryset,
-            lambda caller, trainee: mentoring.graduate(caller=caller, trainee_id=trainee.pk),
-            gettext("Graduate the trainees"),
-        )
+    pair_trainees = service_action(
+        _("Mentor the trainees myself"),
+        lambda caller, trainee: mentoring.pair(caller=caller, trainee_id=trainee.pk),
+    )
+    propose_trainees = service_action(
+        _("Propose the trainees for graduation"),
+        lambda caller, trainee: mentoring.propose(caller=caller, trainee_id=trainee.pk),
+    )
+    graduate_trainees = service_action(
+        _("Graduate the trainees"),
+        lambda caller, trainee: mentoring.graduate(caller=caller, trainee_id=trainee.pk),
+    )
 
 
 @admin.register(models.AbuseReport)
@@ -406,11 +371,7 @@ class AbuseReportAdmin(ServiceOwnedAdmin):
     list_display = ("session", "helper", "created", "resolved_at")
     actions = ["resolve_reports"]
 
-    @admin.action(description=_("Mark the reports resolved"), permissions=["change"])
-    def resolve_reports(self, request, queryset):
-        self.run_service(
-            request,
-            queryset,
-            lambda caller, report: moderation.resolve_report(caller=caller, report_id=report.pk),
-            gettext("Mark the reports resolved"),
-        )
+    resolve_reports = service_action(
+        _("Mark the reports resolved"),
+        lambda caller, report: moderation.resolve_report(caller=caller, report_id=report.pk),
+    )
