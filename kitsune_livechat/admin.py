@@ -73,6 +73,16 @@ class ServiceOwnedAdmin(admin.ModelAdmin):
     def _wholly_owned(self) -> bool:
         return SERVICE_OWNED.get(self.model) == EVERY_FIELD
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if self._wholly_owned():  # nothing to save: the page shows the row and its actions' list
+            extra_context = {
+                "show_save": False,
+                "show_save_and_continue": False,
+                "show_save_and_add_another": False,
+                **(extra_context or {}),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
 
 Call = Callable[[Caller, Any], object]
 FormCall = Callable[[Caller, Any, dict[str, Any]], object]
@@ -243,6 +253,7 @@ class ChatSessionAdmin(ServiceOwnedAdmin):
     list_display = ("id", "status", "queue", "article_title", "locale", "helper", "created")
     list_filter = ("status", "queue", "locale")
     search_fields = ("problem", "article_title", "visitor__username", "helper__username")
+    list_select_related = ("queue", "helper")
     date_hierarchy = "created"
     inlines = [ParticipantInline, MessageInline]
     actions = ["end_chats", "transfer_chats", "ban_visitors", "award_karma"]
