@@ -218,8 +218,11 @@ def test_ending_chats_goes_through_the_service(
     assert chat.messages.filter(kind=lc.Message.Kind.SYSTEM).exists()
 
 
-def test_a_staff_member_who_does_not_supervise_is_refused(chat, published):
-    response = run_action(staff(supervisor=False), lc.ChatSession, "end_chats", [chat])
+def test_a_staff_member_who_does_not_supervise_is_refused(
+    chat, published, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = run_action(staff(supervisor=False), lc.ChatSession, "end_chats", [chat])
     assert response.status_code == 200
     (message,) = shown(response)
     assert message.startswith(str(chat)) and "No such chat" in message
