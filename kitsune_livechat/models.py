@@ -413,6 +413,7 @@ class KarmaAward(models.Model):
         MENTORED_CHAT = "mentored_chat", _("Mentored a trainee's chat")
         TRAINEE_GRADUATED = "trainee_graduated", _("Mentored a trainee to graduation")
         WALKED_AWAY = "walked_away", _("Walked away from a chat")
+        REVOKED = "revoked", _("Karma for a chat revoked by a supervisor")
 
     user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="livechat_karma")
     action = models.CharField(max_length=30, choices=Action.choices)

@@ -19,11 +19,13 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from ..conf import livechat_settings
-from ..exceptions import InvalidInput
+from ..exceptions import Conflict, InvalidInput
 from ..locales import site_locale
 from ..models import ArticleFeedback, ChatSession, KarmaAward, Message, Rating
+from .access import Caller, get_session_for
 from .locks import lock_user
 from .people import users_for_display
+from .supervision import require_supervisor
 
 logger = logging.getLogger(__name__)
 
@@ -470,3 +472,51 @@ def profile_summary(user) -> dict:
         "titles": _chat_titles(user),
         "recent": recent,
     }
+
+
+# --- Supervisors ------------------------------------------------------------------------------
+
+# What a supervisor may credit by hand: every action but the correction ``revoke_for_chat`` writes.
+AWARDABLE = tuple(action for action in Action if action != Action.REVOKED)
+
+
+def award_for_chat(*, caller: Caller, session_id, action: str) -> KarmaAward | None:
+    """A supervisor credits (or, with ``walked_away``, debits) an ended chat's helper for an
+    action the automatic rules missed, e.g. after an outage.
+
+    It goes through ``award()`` like every other entry, so the ledger keeps one writer: an
+    action is still credited once per helper and chat, and the anti-gaming rules still refuse
+    credit (None) for a too short chat, the helper's own chat or a repeated pair.
+    """
+    require_supervisor(caller)
+    if action not in AWARDABLE:
+        raise InvalidInput(_("There is no such karma action."), code="invalid_action")
+    session = get_session_for(caller, session_id).session
+    if session.is_open:
+        raise Conflict(_("Karma is credited once the chat has ended."), code="chat_open")
+    if session.helper_id is None:
+        raise Conflict(_("This chat has no helper to credit."), code="no_helper")
+    with transaction.atomic():
+        return award(session.helper, action, session)
+
+
+def revoke_for_chat(*, caller: Caller, session_id, user_id) -> KarmaAward | None:
+    """A supervisor takes back the karma a person earned (or lost) in one chat.
+
+    The ledger is never edited: ``award()`` stores one correcting ``revoked`` entry worth minus
+    the person's net points for that chat, once per person and chat. None when they had none.
+    """
+    require_supervisor(caller)
+    if session_id is None:
+        raise InvalidInput(_("Only karma earned in a chat can be revoked."), code="no_chat")
+    session = get_session_for(caller, session_id).session
+    with transaction.atomic():
+        lock_user(user_id)
+        earned = KarmaAward.objects.filter(user_id=user_id, session=session)
+        if earned.filter(action=Action.REVOKED).exists():
+            raise Conflict(_("This karma was already revoked."), code="already_revoked")
+        net = earned.aggregate(points=Coalesce(Sum("points"), 0))["points"]
+        if not net:
+            return None
+        user = get_user_model()._default_manager.get(pk=user_id)
+        return award(user, Action.REVOKED, session, points=-net)
