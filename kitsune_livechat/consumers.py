@@ -116,6 +116,7 @@ class LivechatConsumer(AsyncJsonWebsocketConsumer):
         self.joined: list[str] = []
         self.closed = False
         self.accepted = False
+        self.gone = False
         self.seated: Caller | None = None
         # The login session the socket was opened with: a logout ends it.
         self.session_key = getattr(self.scope.get("session"), "session_key", None)
@@ -181,6 +182,22 @@ class LivechatConsumer(AsyncJsonWebsocketConsumer):
         if getattr(self, "seated", None) is not None:
             caller, self.seated = self.seated, None
             await spend(limits.close_socket, caller)
+
+    async def send_json(self, content, close=False):
+        """A frame for the client, dropped once the client has gone.
+
+        A client that vanished mid-send (no close handshake) makes the ASGI server refuse the
+        send; the disconnect event follows and frees the socket's seat and groups. Raising here
+        instead would end the consumer before that event, keeping its seat for good.
+        """
+        if self.gone:
+            return
+        text = await self.encode_json(content)
+        try:
+            await self.send(text_data=text, close=close)
+        except Exception:  # the server's "client disconnected", whatever its class
+            self.gone = True
+            logger.info("Live chat socket: the client left before a frame reached it")
 
     async def send_error(self, code: str, detail: str, **extra: Any) -> None:
         await self.send_json({"type": "error", "code": code, "detail": detail, **extra})

@@ -157,3 +157,27 @@ def test_anonymous_chats_fill_only_their_share_of_the_line(api_client, open_line
     assert [r.status_code for r in anonymous] == [201, 201, 409, 409]
     assert anonymous[-1].json()["code"] == "queue_full"
     assert member.status_code == 201
+
+
+class UnreachableCache:
+    """A shared cache while its server is down: every call fails to connect."""
+
+    def __getattr__(self, name):
+        def call(*args, **kwargs):
+            raise ConnectionError("cache unreachable")
+
+        return call
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_unreachable_cache_lifts_the_limits_and_chat_goes_on(monkeypatch):
+    chat = await db(ActiveChatFactory)()
+    monkeypatch.setattr(limits, "cache", UnreachableCache())
+
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    await visitor.send("message.send", body="Still here?", client_msg_id="down-1")
+
+    echo = await visitor.receive()
+    assert (echo["type"], echo["body"]) == ("message", "Still here?")
+    assert await db(Message.objects.filter(client_msg_id="down-1").count)() == 1
+    await visitor.close()

@@ -4,10 +4,13 @@ hand-offs and fallback emails.
 Counters live in Django's cache, so they are shared across processes when the cache is (Redis,
 Memcached, the database); with the per-process local-memory cache each process counts alone.
 Counters are fixed windows: ``cache.add`` then ``cache.incr`` is atomic on shared backends.
+A cache that cannot be reached (a Redis restart) counts nothing while it is down: the limits
+lapse for that time, and chat goes on.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
@@ -22,6 +25,8 @@ from .availability import read_line, seats_limit
 
 PREFIX = "livechat:limit"
 
+logger = logging.getLogger(__name__)
+
 
 def caller_key(caller: Caller) -> str:
     """Who a budget belongs to: the account, or the anonymous visitor's key."""
@@ -29,12 +34,17 @@ def caller_key(caller: Caller) -> str:
 
 
 def _count(key: str, timeout: int) -> int:
-    cache.add(key, 0, timeout=timeout)
+    """One more use of ``key`` in its window; 0 when the cache cannot be reached."""
     try:
-        return cache.incr(key)
-    except ValueError:  # expired or evicted between add and incr
-        cache.set(key, 1, timeout=timeout)
-        return 1
+        cache.add(key, 0, timeout=timeout)
+        try:
+            return cache.incr(key)
+        except ValueError:  # expired or evicted between add and incr
+            cache.set(key, 1, timeout=timeout)
+            return 1
+    except Exception:
+        logger.warning("Live chat limits are not counted: the cache is unreachable", exc_info=True)
+        return 0
 
 
 def spend(bucket: str, who: str, *, limit: int, window: int, error: RateLimited) -> None:
@@ -99,7 +109,10 @@ def open_socket(caller: Caller) -> None:
     if _count(key, SOCKET_TTL) > livechat_settings.MAX_SOCKETS_PER_USER:
         close_socket(caller)
         raise Conflict(_("Too many open chat windows."), code="too_many_sockets")
-    cache.touch(key, SOCKET_TTL)
+    try:
+        cache.touch(key, SOCKET_TTL)
+    except Exception:
+        logger.warning("Live chat socket seats are not kept: the cache is unreachable")
 
 
 def close_socket(caller: Caller) -> None:
@@ -109,6 +122,8 @@ def close_socket(caller: Caller) -> None:
             cache.set(key, 0, timeout=SOCKET_TTL)
     except ValueError:
         pass  # expired meanwhile: nothing held
+    except Exception:
+        logger.warning("Live chat socket seats are not kept: the cache is unreachable")
 
 
 # --- Anonymous visitors in the line -----------------------------------------------------------
