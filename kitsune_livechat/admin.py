@@ -1,3 +1,5 @@
+"""The Django admin of the app's rows: chats, queues, focuses, feedback and trainees."""
+
 from django.contrib import admin
 
 from . import models

@@ -25,7 +25,7 @@ from . import realtime
 from .conf import livechat_settings
 from .exceptions import InvalidInput, LivechatError, NotFound
 from .models import ChatSession, Message
-from .services import cleaning, console, limits, messaging, participants
+from .services import cleaning, console, limits, messaging, notify, participants
 from .services.access import (
     Caller,
     SessionAccess,
@@ -321,7 +321,7 @@ class SessionConsumer(LivechatConsumer):
                 caller=self.caller, session_id=self.session_id
             )
             await self.send_json({"type": "participants", "participants": people})
-        await self.send_json(await retried(realtime.current_status)(access.session))
+        await self.send_json(await retried(notify.current_status)(access.session))
         if livechat_settings.RESYNC_SECONDS:
             self.resync_task = asyncio.ensure_future(self.resync_when_idle())
 

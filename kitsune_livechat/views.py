@@ -21,12 +21,12 @@ from .exceptions import NotFound
 from .host import get_host_adapter
 from .links import api_root
 from .locales import current_locale, site_languages, site_locale
-from .models import ArticleFeedback, Message, Trainee
+from .models import ArticleFeedback, Message
 from .services.access import Caller, ChatRole, get_session_for, read_visitor_token
 from .services.links import absolute_links, absolute_url, site_url
+from .services.roles import console_role
 
 TOKEN_HEADER = "X-Livechat-Token"
-TRAINEE_STAGES = (Trainee.Stage.TRAINING, Trainee.Stage.PROPOSED)
 
 
 def supported_locale(code: str | None) -> str | None:
@@ -149,21 +149,10 @@ def forbidden(request: HttpRequest, detail: str, *, offer_volunteering: bool = F
     return render(request, "livechat/403.html", context, status=403)
 
 
-def _console_role(user) -> str:
-    """``helper`` or ``supervisor`` by permission, ``trainee`` on the mentoring path, else ""."""
-    if user.has_perm("livechat.supervise_chats"):
-        return "supervisor"
-    if user.has_perm("livechat.answer_chats"):
-        return "helper"
-    if Trainee.objects.filter(user=user, stage__in=TRAINEE_STAGES).exists():
-        return "trainee"
-    return ""
-
-
 def _console_page(request: HttpRequest, *, observe_id: str = "") -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    role = _console_role(request.user)
+    role = console_role(request.user)
     if not role and not observe_id:
         # Not a contributor yet: the way in is the volunteer page (apply, guide, progress).
         return redirect("livechat:volunteer")

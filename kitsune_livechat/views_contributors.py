@@ -18,6 +18,7 @@ from .locales import current_locale, site_languages, site_locale
 from .models import Trainee
 from .services import karma, mentoring
 from .services.access import Caller
+from .services.roles import IN_TRAINING, is_helper, is_supervisor
 
 PERIODS = (("week", _("This week")), ("90d", _("Last 90 days")), ("all", _("All time")))
 DEFAULT_PERIOD = "90d"
@@ -74,8 +75,8 @@ def _volunteer_context(request: HttpRequest) -> dict:
         "jsi18n_url": reverse("livechat:jsi18n", kwargs={"locale": locale}),
         "guide": mentoring.trainee_guide(),
         "max_length": livechat_settings.MAX_MESSAGE_LENGTH,
-        "is_mentor": user.has_perm("livechat.supervise_chats"),
-        "is_helper": user.has_perm("livechat.answer_chats"),
+        "is_mentor": is_supervisor(user),
+        "is_helper": is_helper(user),
         "own": None,
     }
     if context["is_mentor"]:
@@ -87,7 +88,7 @@ def _volunteer_context(request: HttpRequest) -> dict:
     own = Trainee.objects.filter(user=user).select_related("user", "mentor").first()
     if own is not None:
         context["own"] = _trainee_row(own, adapter)
-        context["in_training"] = own.stage in mentoring.IN_TRAINING
+        context["in_training"] = own.stage in IN_TRAINING
     return context
 
 

@@ -28,6 +28,7 @@ from .locales import current_locale
 from .models import Queue
 from .services import focus as focus_service
 from .services.access import Caller
+from .services.roles import is_operator
 from .views import _page_urls, supported_locale
 
 
@@ -35,7 +36,7 @@ def operator_required(view):
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs):
-        if not focus_service.is_operator(request.user):
+        if not is_operator(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from ..conf import livechat_settings
 from ..exceptions import NotFound
-from ..models import ChatSession, Participant, Trainee
+from ..models import ChatSession, Participant
+from .roles import in_training
 
 TOKEN_SALT = "kitsune_livechat.visitor"
 
@@ -112,19 +113,6 @@ class SessionAccess:
 
 
 OBSERVER_ROLES = (Participant.Role.MONITOR, Participant.Role.TRAINEE)
-# Trainees on the path: observing and supervised chats need a mentor (see ``in_training``).
-IN_TRAINING = (Trainee.Stage.TRAINING, Trainee.Stage.PROPOSED)
-
-
-def in_training(user_id) -> bool:
-    """A trainee paired with a mentor and not graduated: may observe and take supervised chats.
-
-    An applicant nobody has paired yet may not: a mentor vouches for whoever reads the staff
-    side of a chat.
-    """
-    return Trainee.objects.filter(
-        user_id=user_id, stage__in=IN_TRAINING, mentor__isnull=False
-    ).exists()
 
 
 def _answers_chats(caller: Caller) -> bool:

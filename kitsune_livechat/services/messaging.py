@@ -26,7 +26,9 @@ from ..exceptions import Conflict, Forbidden, InvalidInput
 from ..host import get_host_adapter
 from ..links import api_url
 from ..models import ChatSession, Message, Participant
+from . import notify, roster
 from .access import Caller, ChatRole, SessionAccess, get_session_for
+from .roles import message_kind_for
 
 MAX_CLIENT_MSG_ID = 64
 # What each caller may send; system lines and drafts come from services only.
@@ -323,8 +325,6 @@ def send_message(
         _require_kind(access, kind)
         session = access.session
         if session.supervised:
-            from .mentoring import message_kind_for
-
             # A trainee's text in a supervised chat waits as a draft for the mentor.
             kind = message_kind_for(session, caller.user, kind)
         if not session.is_open:
@@ -351,12 +351,10 @@ def send_message(
                 )
             return message, False
         if kind == Message.Kind.TEXT and _is_hidden_observer(access):
-            from . import participants
-
             if access.participant is None:
-                participants.speak_as_supervisor(session, caller.user)
+                roster.speak_as_supervisor(session, caller.user)
             else:
-                participants.make_visible(session, access.participant)
+                roster.make_visible(session, access.participant)
     return message, True
 
 
@@ -407,7 +405,7 @@ def status_for(*, caller: Caller, session_id, change: str = "") -> dict:
     """The chat's ``status`` frame as the caller may see it now (position and wait included
     while it waits)."""
     access = get_session_for(caller, session_id)
-    return realtime.current_status(access.session, change=change)
+    return notify.current_status(access.session, change=change)
 
 
 # --- Typing and read marks --------------------------------------------------------------------

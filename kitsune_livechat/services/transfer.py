@@ -20,6 +20,7 @@ from ..exceptions import Conflict, Forbidden, InvalidInput
 from ..host import get_host_adapter
 from ..models import AgentStatus, ChatSession, Message, Participant, Queue
 from ..signals import chat_transferred, send_on_commit
+from . import notify
 from .access import Caller, SessionAccess, get_session_for
 from .availability import position_and_wait
 from .cleaning import clean_text
@@ -153,7 +154,7 @@ def _announce(
 ) -> None:
     post_system_message(session, text, **(params or {}))
     position, wait = position_and_wait(session)
-    realtime.session_status_changed(
+    notify.session_status_changed(
         session, change="transferred", position=position, wait_seconds=wait
     )
     if previous_id is not None:
@@ -202,8 +203,8 @@ def put_back_in_line(
     session.status, session.helper, session.assigned_at = Status.WAITING, None, None
     session.queue = queue
     _announce(session, previous_id=previous_id, text=text, params=params)
-    realtime.queue_changed(session, change="requeued")
-    realtime.line_moved(session.queue_id)
+    notify.queue_changed(session, change="requeued")
+    notify.line_moved(session.queue_id)
 
 
 def _lock_target(user_id: int) -> AgentStatus:
