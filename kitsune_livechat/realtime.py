@@ -317,3 +317,96 @@ def floor_changed() -> None:
     """Something the floor view shows changed: each open floor recomputes its snapshot, at most
     once per burst (``floor_changed`` signal)."""
     signal(FLOOR_GROUP, "floor_changed")
+
+
+# --- Chat frames: messages, typing, read marks, drafts ----------------------------------------
+
+
+def message_frame(message: dict[str, Any]) -> dict[str, Any]:
+    """``message {...}``: a stored message, as ``messaging.message_json`` shapes it."""
+    return {"type": "message", **message}
+
+
+def message_published(session_id, message: dict[str, Any], *, staff_only: bool) -> None:
+    """A message was stored: staff-only kinds go to the staff group only, so no visitor
+    connection ever gets them."""
+    group = session_staff_group(session_id) if staff_only else session_group(session_id)
+    publish(group, message_frame(message))
+
+
+def typing_frame(*, active: bool, kind: str, author: str, role: str) -> dict[str, Any]:
+    """``typing {active, kind, author, role}``: someone is (or stopped) typing; not stored."""
+    return {"type": "typing", "active": active, "kind": kind, "author": author, "role": role}
+
+
+def read_frame(*, seq: int, author: str, role: str) -> dict[str, Any]:
+    """``read {seq, author, role}``: someone read the chat up to ``seq``; not stored."""
+    return {"type": "read", "seq": seq, "author": author, "role": role}
+
+
+def draft_approved(session_id, *, draft_seq: int, seq: int, edited: bool) -> None:
+    """``draft.approved {draft_seq, seq, edited}`` to the chat's staff: the mentor sent a
+    trainee's draft (``edited`` when changed first) as the message at ``seq``."""
+    publish(
+        session_staff_group(session_id),
+        {"type": "draft.approved", "draft_seq": draft_seq, "seq": seq, "edited": edited},
+    )
+
+
+def draft_rejected(session_id, *, draft_seq: int, seq: int) -> None:
+    """``draft.rejected {draft_seq, seq}`` to the chat's staff: the whisper at ``seq`` says
+    why the draft was turned down."""
+    publish(
+        session_staff_group(session_id),
+        {"type": "draft.rejected", "draft_seq": draft_seq, "seq": seq},
+    )
+
+
+def participants_frame(participants: list[dict[str, Any]]) -> dict[str, Any]:
+    """``participants {participants}``: everyone in or asking into a chat, for staff."""
+    return {"type": "participants", "participants": participants}
+
+
+# --- Consoles and the floor -------------------------------------------------------------------
+
+
+def queue_snapshot_frame(counts: dict[str, int]) -> dict[str, Any]:
+    """The ``queue`` frame a console gets on connecting: the counters, no chat."""
+    return {
+        "type": "queue",
+        "change": "snapshot",
+        "session": None,
+        "counts": counts,
+        "notify": False,
+    }
+
+
+def mentoring_changed(user_id: int, *, event: str, trainee: dict[str, Any]) -> None:
+    """``mentoring {event, trainee}``: a step on a trainee's path, to one contributor's
+    consoles."""
+    publish(agent_group(user_id), {"type": "mentoring", "event": event, "trainee": trainee})
+
+
+def floor_frame(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """``floor {...}``: the floor view's snapshot as ``services.floor`` reads it."""
+    return {"type": "floor", **snapshot}
+
+
+# --- Socket housekeeping ----------------------------------------------------------------------
+
+
+def error_frame(code: str, detail: str, **extra: Any) -> dict[str, Any]:
+    """``error {code, detail, ...}``: a client frame failed; the socket stays open."""
+    return {"type": "error", "code": code, "detail": detail, **extra}
+
+
+def pong_frame(last_seq: int | None = None) -> dict[str, Any]:
+    """``pong`` answers a ``ping``; a chat socket's carries the last seq it delivered."""
+    if last_seq is None:
+        return {"type": "pong"}
+    return {"type": "pong", "last_seq": last_seq}
+
+
+def resumed_frame(last_seq: int) -> dict[str, Any]:
+    """``resumed {last_seq}``: a replay is complete up to ``last_seq``."""
+    return {"type": "resumed", "last_seq": last_seq}

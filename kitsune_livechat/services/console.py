@@ -57,15 +57,7 @@ def heartbeat(*, user_id: int | None) -> list[str]:
 
 def console_greeting(*, caller: Caller) -> list[dict[str, Any]]:
     """Frames a console gets on connecting: the queue counters and open invitations."""
-    frames: list[dict[str, Any]] = [
-        {
-            "type": "queue",
-            "change": "snapshot",
-            "session": None,
-            "counts": notify.waiting_counts(),
-            "notify": False,
-        }
-    ]
+    frames: list[dict[str, Any]] = [realtime.queue_snapshot_frame(notify.waiting_counts())]
     for participant in pending_invitations(caller=caller):
         by = get_host_adapter().display_name(participant.invited_by)
         frames.append(realtime.invitation_frame(participant.session, change="invited", by=by))

@@ -78,10 +78,7 @@ def _locked_trainee(trainee_id) -> Trainee:
 
 def _notify(user_id: int, trainee: Trainee, event: str) -> None:
     """Tell a contributor's open consoles about a step on the path (agent socket)."""
-    realtime.publish(
-        realtime.agent_group(user_id),
-        {"type": "mentoring", "event": event, "trainee": trainee_json(trainee)},
-    )
+    realtime.mentoring_changed(user_id, event=event, trainee=trainee_json(trainee))
 
 
 def trainee_json(trainee: Trainee) -> dict:
@@ -274,14 +271,8 @@ def approve_draft(
         )
         Message.objects.filter(pk=message.pk).update(draft=draft, approved_by=user)
         message.draft, message.approved_by = draft, user
-        realtime.publish(
-            realtime.session_staff_group(session.pk),
-            {
-                "type": "draft.approved",
-                "draft_seq": draft.seq,
-                "seq": message.seq,
-                "edited": text != draft.body.strip(),
-            },
+        realtime.draft_approved(
+            session.pk, draft_seq=draft.seq, seq=message.seq, edited=text != draft.body.strip()
         )
     return message, True
 
@@ -319,10 +310,7 @@ def reject_draft(*, caller: Caller, session_id, seq: int, reason: str) -> tuple[
         )
         Message.objects.filter(pk=message.pk).update(draft=draft)
         message.draft = draft
-        realtime.publish(
-            realtime.session_staff_group(session.pk),
-            {"type": "draft.rejected", "draft_seq": draft.seq, "seq": message.seq},
-        )
+        realtime.draft_rejected(session.pk, draft_seq=draft.seq, seq=message.seq)
     return message, True
 
 
