@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from .exceptions import Forbidden, InvalidInput
 from .services import history
 from .services.access import Caller
+from .services.roles import is_supervisor
 
 
 def _locale() -> str:
@@ -65,6 +66,6 @@ def past_chats(request: HttpRequest) -> HttpResponse:
             "query": query,
             "results": results,
             "error": error,
-            "supervisor": caller.has_perm("supervise_chats"),
+            "supervisor": is_supervisor(caller.account),
         },
     )

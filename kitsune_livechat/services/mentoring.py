@@ -25,7 +25,7 @@ from .access import Caller, get_session_for
 from .cleaning import clean_text
 from .locks import for_update
 from .messaging import post_system_message, store_message
-from .roles import IN_TRAINING, is_supervisor
+from .roles import IN_TRAINING, is_helper, is_supervisor
 
 
 def trainee_guide() -> str:
@@ -56,7 +56,7 @@ def _require_user(caller: Caller):
 
 def _require_mentor(caller: Caller):
     user = _require_user(caller)
-    if not caller.has_perm("supervise_chats"):
+    if not is_supervisor(caller.account):
         raise Forbidden(_("Only mentors can do that."), code="not_mentor")
     return user
 
@@ -99,7 +99,7 @@ def trainee_json(trainee: Trainee) -> dict:
 def apply(*, caller: Caller, motivation: str = "") -> tuple[Trainee, bool]:
     """A registered user applies as a trainee; applying again returns the same application."""
     user = _require_user(caller)
-    if caller.has_perm("answer_chats"):
+    if is_helper(caller.account):
         raise Conflict(_("You already answer chats."), code="already_helper")
     motivation = motivation.strip()
     if len(motivation) > livechat_settings.MAX_MESSAGE_LENGTH:

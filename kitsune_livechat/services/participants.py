@@ -23,7 +23,7 @@ from ..models import ChatSession, Participant, Trainee
 from .access import Caller, ChatRole, SessionAccess, get_session_for
 from .locks import for_update
 from .messaging import post_system_message
-from .roles import in_training
+from .roles import in_training, is_helper, is_supervisor
 from .roster import announce, display_name, staff_view, visible_people
 from .routing import helper_by_username
 
@@ -49,7 +49,7 @@ def _require_open(session: ChatSession) -> None:
 
 def _require_in_charge(caller: Caller, access: SessionAccess) -> None:
     """Inviting and admitting are for the chat's helpers, and for supervisors."""
-    if access.role == ChatRole.HELPER or caller.has_perm("supervise_chats"):
+    if access.role == ChatRole.HELPER or is_supervisor(caller.account):
         return
     raise Forbidden(_("Only the chat's helpers can do that."), code="not_in_charge")
 
@@ -176,7 +176,7 @@ def decline_invitation(*, caller: Caller, session_id) -> Participant:
 
 def join_as_monitor(*, caller: Caller, session_id) -> Participant:
     """A supervisor joins a chat to watch, invisible to the visitor until they speak."""
-    if not caller.has_perm("supervise_chats"):
+    if not is_supervisor(caller.account):
         # Without the permission the chat is not theirs to find.
         raise NotFound()
     with transaction.atomic():
@@ -211,7 +211,7 @@ def join_as_monitor(*, caller: Caller, session_id) -> Participant:
 def _may_knock(caller: Caller) -> bool:
     """Contributors, and trainees their mentor vouches for; an applicant nobody has paired yet
     is told so (``no_mentor``), since observing means reading the staff side of a chat."""
-    if caller.has_perm("answer_chats") or in_training(caller.user_id):
+    if is_helper(caller.account) or in_training(caller.user_id):
         return True
     if Trainee.objects.filter(user_id=caller.user_id, mentor__isnull=True).exists():
         raise Forbidden(_("A mentor has to pair with you first."), code="no_mentor")

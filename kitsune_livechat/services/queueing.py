@@ -47,6 +47,7 @@ from .locks import lock_user
 from .messaging import post_system_message
 from .placement import availability_of, place
 from .presenters import queue_item_json
+from .roles import is_supervisor
 from .routing import (
     agent_json,
     agent_status_for,
@@ -362,7 +363,7 @@ def end_chat(*, caller: Caller, session_id: Any, reason: str = "") -> SessionAcc
                 reason = reason or REASON_VISITOR_LEFT
             else:
                 status, message = Status.ENDED, gettext_lazy("The visitor ended the chat.")
-        elif session.helper_id == caller.user_id or caller.has_perm("supervise_chats"):
+        elif session.helper_id == caller.user_id or is_supervisor(caller.account):
             status = Status.ENDED
             message = gettext_lazy("%(name)s ended the chat.")
             params = {"name": get_host_adapter().display_name(caller.user)}

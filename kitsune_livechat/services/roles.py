@@ -28,6 +28,11 @@ def is_supervisor(user) -> bool:
     return _authenticated(user) and user.has_perm("livechat.supervise_chats")
 
 
+def answers_chats(user) -> bool:
+    """Helpers and supervisors: both may hold and work a chat."""
+    return is_helper(user) or is_supervisor(user)
+
+
 def is_operator(user) -> bool:
     """Focus campaigns are run by people with ``manage_focus``, chat supervisors and staff."""
     return _authenticated(user) and (

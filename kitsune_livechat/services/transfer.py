@@ -25,6 +25,7 @@ from .access import Caller, SessionAccess, get_session_for
 from .availability import position_and_wait
 from .cleaning import clean_text
 from .messaging import post_system_message, store_message
+from .roles import is_supervisor
 from .routing import auto_assign, check_seat, helper_by_username, lock_helper, require_helper
 
 Status = ChatSession.Status
@@ -84,7 +85,7 @@ def transfer_chat(
         session = access.session
         if session.status != Status.ACTIVE:
             raise Conflict(_("Only a chat in progress can be transferred."), code="chat_not_active")
-        if session.helper_id != caller.user_id and not caller.has_perm("supervise_chats"):
+        if session.helper_id != caller.user_id and not is_supervisor(caller.account):
             raise Forbidden(_("Only the chat's helper can transfer it."), code="not_owner")
         previous = session.helper
         target = queue = None
