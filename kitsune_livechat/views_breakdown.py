@@ -24,6 +24,7 @@ from .services import breakdown as service
 from .services import exports, stats
 from .services.access import Caller
 from .services.charts import bar_chart
+from .services.roles import reads_insights
 from .services.tags import all_tag_names
 
 TITLES = {
@@ -101,7 +102,7 @@ def chats_page(request: HttpRequest, caller: Caller) -> HttpResponse:
     filters = stats.Filters.from_params(request.GET)
     if request.GET.get("format") == "csv":
         service.scope_of(caller)
-        if not caller.has_perm("view_insights"):
+        if not reads_insights(caller.account):
             raise PermissionDenied
         return exports.chats_csv(filters)
     rows = service.chats(caller=caller, filters=filters)

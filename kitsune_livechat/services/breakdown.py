@@ -17,7 +17,7 @@ from ..host import get_host_adapter
 from ..models import ArticleFeedback, ChatSession, ChatTag, Focus
 from .access import Caller
 from .people import users_for_display
-from .roles import is_helper, is_supervisor
+from .roles import is_helper, is_supervisor, reads_insights
 from .stats import Filters
 
 Outcome = ArticleFeedback.Outcome
@@ -30,7 +30,7 @@ def scope_of(caller: Caller) -> int | None:
     """None: every chat; a user id: only that helper's chats. Others are refused."""
     if not caller.is_authenticated:
         raise NotAuthenticated()
-    if caller.has_perm("view_insights") or is_supervisor(caller.account):
+    if reads_insights(caller.account) or is_supervisor(caller.account):
         return None
     if is_helper(caller.account):
         return caller.user_id

@@ -1,7 +1,8 @@
 """Who counts as what among contributors: the one home of roles and training stages.
 
 Helpers answer chats (``answer_chats``), supervisors watch and mentor (``supervise_chats``),
-operators run focus campaigns (``manage_focus``, supervisors and staff too). Trainees move
+operators run focus campaigns (``manage_focus``, supervisors and staff too), insight readers
+see the figures (``view_insights``). Trainees move
 applied -> training -> proposed -> graduated; "in training" means training or proposed. Every
 door and service asks here, so the rules cannot drift apart between copies.
 """
@@ -31,6 +32,11 @@ def is_supervisor(user) -> bool:
 def answers_chats(user) -> bool:
     """Helpers and supervisors: both may hold and work a chat."""
     return is_helper(user) or is_supervisor(user)
+
+
+def reads_insights(user) -> bool:
+    """Reads the insight pages, stats and exports (``livechat.view_insights``)."""
+    return _authenticated(user) and user.has_perm("livechat.view_insights")
 
 
 def is_operator(user) -> bool:
