@@ -35,6 +35,12 @@ def caller_from_request(request: HttpRequest) -> Caller | None:
     return visitor_caller(request.headers.get(TOKEN_HEADER))
 
 
+def page_caller(request: HttpRequest) -> Caller:
+    """The caller of a page: as ``caller_from_request``, else an empty ``Caller`` that the
+    access gate lets see nothing (pages answer 404 or send to the login page)."""
+    return caller_from_request(request) or Caller()
+
+
 def caller_from_scope(scope: dict[str, Any]) -> Caller | None:
     """The logged-in user (AuthMiddlewareStack) and/or the anonymous visitor's ``?token=``."""
     user = scope.get("user")

@@ -16,14 +16,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.i18n import JavaScriptCatalog
 
-from .callers import caller_from_request
+from .callers import page_caller
 from .conf import livechat_settings
 from .exceptions import NotFound
 from .host import get_host_adapter
 from .links import api_root
 from .locales import current_locale, site_languages, site_locale
 from .models import ArticleFeedback
-from .services.access import Caller, ChatRole, get_session_for
+from .services.access import ChatRole, get_session_for
 from .services.links import site_url
 from .services.roles import console_role
 from .services.transcripts import transcript_text
@@ -112,7 +112,7 @@ def chat_session(request: HttpRequest, session_id) -> HttpResponse:
     if not request.user.is_authenticated:
         return _chat_window(request, session_id=str(session_id))
     try:
-        access = get_session_for(Caller(user=request.user), session_id)
+        access = get_session_for(page_caller(request), session_id)
     except NotFound:
         raise Http404(_("No such chat.")) from None
     if access.role != ChatRole.VISITOR:
@@ -196,7 +196,7 @@ def observe(request: HttpRequest, session_id) -> HttpResponse:
 def transcript(request: HttpRequest, session_id) -> HttpResponse:
     """A plain-text transcript of what the caller may see in the chat, as a download."""
     try:
-        access = get_session_for(caller_from_request(request) or Caller(), session_id)
+        access = get_session_for(page_caller(request), session_id)
     except NotFound:
         raise Http404(_("No such chat.")) from None
     with translation.override(supported_locale(access.session.locale) or current_locale()):

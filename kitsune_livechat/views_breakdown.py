@@ -17,6 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .callers import page_caller
 from .exceptions import Forbidden, InvalidInput
 from .host import get_host_adapter
 from .models import ArticleFeedback, Queue
@@ -38,7 +39,7 @@ def _guarded(view):
     @login_required
     def wrapped(request: HttpRequest, *args, **kwargs):
         try:
-            return view(request, Caller(user=request.user), *args, **kwargs)
+            return view(request, page_caller(request), *args, **kwargs)
         except Forbidden:
             raise PermissionDenied from None
         except InvalidInput as error:
