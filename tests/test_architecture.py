@@ -59,31 +59,39 @@ def _targets(module: str, node: ast.Import | ast.ImportFrom, is_package: bool) -
     return {name for name in names if name in MODULES and name != module}
 
 
+def _walk(module: str, tree: ast.AST, is_package: bool) -> tuple[set[str], list]:
+    """The app's modules ``tree`` imports at module level, and each import inside a function
+    as (module, line, what it imports)."""
+    top: set[str] = set()
+    inside: list[tuple[str, int, str]] = []
+
+    def walk(node: ast.AST, in_function: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            nested = in_function or isinstance(
+                child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+            )
+            if isinstance(child, (ast.Import, ast.ImportFrom)):
+                targets = _targets(module, child, is_package)
+                if in_function:
+                    inside.extend((module, child.lineno, t) for t in sorted(targets))
+                    if not targets:
+                        inside.append((module, child.lineno, ast.unparse(child)))
+                else:
+                    top.update(targets)
+            walk(child, nested)
+
+    walk(tree, False)
+    return top, inside
+
+
 def _imports() -> tuple[dict[str, set[str]], list[tuple[str, int, str]]]:
     """Module-level imports per module, and every import made inside a function."""
     graph: dict[str, set[str]] = {}
     inside: list[tuple[str, int, str]] = []
     for module, path in MODULES.items():
         tree = ast.parse(path.read_text(), filename=str(path))
-        is_package = path.name == "__init__.py"
-        graph[module] = set()
-
-        def walk(node: ast.AST, in_function: bool, module=module, is_package=is_package) -> None:
-            for child in ast.iter_child_nodes(node):
-                nested = in_function or isinstance(
-                    child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
-                )
-                if isinstance(child, (ast.Import, ast.ImportFrom)):
-                    targets = _targets(module, child, is_package)
-                    if in_function:
-                        inside.extend((module, child.lineno, t) for t in sorted(targets))
-                        if not targets:
-                            inside.append((module, child.lineno, ast.unparse(child)))
-                    else:
-                        graph[module].update(targets)
-                walk(child, nested)
-
-        walk(tree, False)
+        graph[module], found = _walk(module, tree, path.name == "__init__.py")
+        inside.extend(found)
     return graph, inside
 
 
@@ -133,6 +141,13 @@ def _is_package_import(module: str, target: str) -> bool:
 def test_the_walk_sees_the_app():
     assert "kitsune_livechat.realtime" in GRAPH
     assert "kitsune_livechat.services.messaging" in GRAPH["kitsune_livechat.services.mentoring"]
+
+
+def test_the_walk_tells_module_level_from_function_level_imports():
+    source = "import os\nfrom . import realtime\n\n\ndef f():\n    from .services import karma\n"
+    top, inside = _walk(f"{PACKAGE}.views", ast.parse(source), False)
+    assert top == {f"{PACKAGE}.realtime"}
+    assert inside == [(f"{PACKAGE}.views", 6, f"{PACKAGE}.services.karma")]
 
 
 def test_the_circle_finder_finds_a_circle():
