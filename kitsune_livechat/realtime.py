@@ -4,8 +4,9 @@ The channel layer carries notifications only (at-most-once); PostgreSQL is the s
 so a client that misses an event catches up by replaying from the database. Nothing else in the
 app calls ``group_send`` or assembles a protocol frame, and every frame is built from the data
 the caller passes in: this module imports no service and reads nothing (``services.notify``
-reads what the status and queue events carry). A publish never holds up its caller for long: while the layer is down
-publishing is given up quickly, and sockets catch up from the database when they resync.
+reads what the status and queue events carry). A publish never holds up its caller for long:
+while the layer is down publishing is given up quickly, and sockets catch up from the database
+when they resync.
 
 Two kinds of events travel on the layer:
 
