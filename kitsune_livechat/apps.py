@@ -1,3 +1,5 @@
+"""The app's configuration: its label, and what it wires up once Django is ready."""
+
 from django.apps import AppConfig
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +18,8 @@ class LivechatConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        # Not a circle: checks and receivers import models, which Django allows only once the
+        # app registry is ready, so they are loaded here rather than when this module is.
         from . import (
             checks,  # noqa: F401  (registers the system checks)
             receivers,

@@ -22,10 +22,11 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.translation import gettext as _
 
 from . import realtime
+from .callers import caller_from_scope, visitor_caller
 from .conf import livechat_settings
 from .exceptions import InvalidInput, LivechatError, NotFound
 from .models import ChatSession, Message
-from .services import cleaning, console, limits, messaging, participants
+from .services import cleaning, console, limits, messaging, notify, participants
 from .services.access import (
     Caller,
     SessionAccess,
@@ -33,7 +34,6 @@ from .services.access import (
     current_caller,
     get_session_for,
     login_session_alive,
-    read_visitor_token,
     session_exists,
 )
 from .services.transient import retry_transient
@@ -65,18 +65,6 @@ async def spend(budget, *args) -> None:
     """Charge a ``services.limits`` budget: it lives in Django's cache, not the database, so it
     runs off the event loop without database_sync_to_async's connection bookkeeping."""
     await sync_to_async(budget, thread_sensitive=False)(*args)
-
-
-def caller_from_scope(scope: dict[str, Any]) -> Caller | None:
-    """The logged-in user (AuthMiddlewareStack) and/or the anonymous visitor's ``?token=``."""
-    user = scope.get("user")
-    authenticated = user is not None and user.is_authenticated
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-    token = (query.get("token") or [""])[0]
-    key = read_visitor_token(token) if token else None
-    if not authenticated and not key:
-        return None
-    return Caller(user=user if authenticated else None, anonymous_key=key or "")
 
 
 def parse_frame(text_data: str | None) -> dict:
@@ -200,7 +188,7 @@ class LivechatConsumer(AsyncJsonWebsocketConsumer):
             logger.info("Live chat socket: the client left before a frame reached it")
 
     async def send_error(self, code: str, detail: str, **extra: Any) -> None:
-        await self.send_json({"type": "error", "code": code, "detail": detail, **extra})
+        await self.send_json(realtime.error_frame(code, detail, **extra))
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         """Every client frame: parse, dispatch, and answer any failure with an ``error``."""
@@ -253,7 +241,7 @@ class LivechatConsumer(AsyncJsonWebsocketConsumer):
         return False
 
     async def on_ping(self, content: dict) -> None:
-        await self.send_json({"type": "pong"})
+        await self.send_json(realtime.pong_frame())
 
 
 class SessionConsumer(LivechatConsumer):
@@ -304,14 +292,13 @@ class SessionConsumer(LivechatConsumer):
         """``auth {token}``: the first frame of a socket opened without a login or token."""
         if self.caller is not None:
             raise InvalidInput(_("This socket is already signed in."), code="already_authenticated")
-        token = content.get("token")
-        key = read_visitor_token(token) if isinstance(token, str) and token else None
+        visitor = visitor_caller(content.get("token"))
         if self.auth_timer is not None:
             self.auth_timer.cancel()
-        if not key:
+        if visitor is None:
             await self.refuse(CLOSE_NOT_ALLOWED)
             return
-        self.caller = Caller(anonymous_key=key)
+        self.caller = visitor
         await self.start()
 
     async def start(self) -> None:
@@ -337,8 +324,8 @@ class SessionConsumer(LivechatConsumer):
             people = await retried(participants.people_for)(
                 caller=self.caller, session_id=self.session_id
             )
-            await self.send_json({"type": "participants", "participants": people})
-        await self.send_json(await retried(realtime.current_status)(access.session))
+            await self.send_json(realtime.participants_frame(people))
+        await self.send_json(await retried(notify.current_status)(access.session))
         if livechat_settings.RESYNC_SECONDS:
             self.resync_task = asyncio.ensure_future(self.resync_when_idle())
 
@@ -448,7 +435,7 @@ class SessionConsumer(LivechatConsumer):
             return
         # The sender hears of its message from the stored row, in order, whether or not the
         # channel layer carries the echo (which then arrives as a duplicate and is dropped).
-        await self.deliver_live({"type": "message", **messaging.message_json(message)})
+        await self.deliver_live(realtime.message_frame(messaging.message_json(message)))
 
     async def on_typing(self, content: dict) -> None:
         await spend(limits.spend_frame, self.caller, FRAME_BUDGET_FACTOR)
@@ -486,7 +473,7 @@ class SessionConsumer(LivechatConsumer):
         if "last_seq" in content:
             messaging.clean_seq(content["last_seq"], name="last_seq")
         await self.resync()
-        await self.send_json({"type": "pong", "last_seq": self.last_seq})
+        await self.send_json(realtime.pong_frame(self.last_seq))
 
     async def on_resume(self, content: dict) -> None:
         await spend(limits.spend_frame, self.caller, FRAME_BUDGET_FACTOR)
@@ -520,12 +507,12 @@ class SessionConsumer(LivechatConsumer):
                 # read after it hold all of them this caller may see.
                 covered = access.session.last_seq
             for message in batch:
-                await self.deliver({"type": "message", **messaging.message_json(message)})
+                await self.deliver(realtime.message_frame(messaging.message_json(message)))
             if len(batch) < messaging.PAGE_SIZE:
                 break
         self.last_seq = max(self.last_seq, covered)
         if announce:
-            await self.send_json({"type": "resumed", "last_seq": self.last_seq})
+            await self.send_json(realtime.resumed_frame(self.last_seq))
 
     async def deliver(self, frame: dict) -> None:
         """Send a ``message`` frame unless this socket already carried its seq."""
@@ -629,7 +616,7 @@ class AgentConsumer(LivechatConsumer):
 
     async def on_ping(self, content: dict) -> None:
         await self.follow(console.heartbeat)
-        await self.send_json({"type": "pong"})
+        await self.send_json(realtime.pong_frame())
 
     async def follow(self, groups_for) -> None:
         """Re-read the caller, then join the groups ``groups_for`` (a console service) says

@@ -14,8 +14,9 @@ import contextlib
 import logging
 
 from . import realtime
+from .callers import caller_from_scope
 from .conf import livechat_settings
-from .consumers import CLOSE_NOT_ALLOWED, LivechatConsumer, caller_from_scope, db
+from .consumers import CLOSE_NOT_ALLOWED, LivechatConsumer, db
 from .exceptions import LivechatError
 from .services import floor
 
@@ -46,7 +47,7 @@ class FloorConsumer(LivechatConsumer):
 
     async def frame(self) -> dict:
         snapshot = await db(floor.snapshot)(caller=self.caller)
-        return {"type": "floor", **snapshot}
+        return realtime.floor_frame(snapshot)
 
     async def push(self, delay: float = COALESCE_SECONDS) -> None:
         await asyncio.sleep(delay)

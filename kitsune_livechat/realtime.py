@@ -2,8 +2,11 @@
 
 The channel layer carries notifications only (at-most-once); PostgreSQL is the source of truth,
 so a client that misses an event catches up by replaying from the database. Nothing else in the
-app calls ``group_send``. A publish never holds up its caller for long: while the layer is down
-publishing is given up quickly, and sockets catch up from the database when they resync.
+app calls ``group_send`` or assembles a protocol frame, and every frame is built from the data
+the caller passes in: this module imports no service and reads nothing (``services.notify``
+reads what the status and queue events carry). A publish never holds up its caller for long:
+while the layer is down publishing is given up quickly, and sockets catch up from the database
+when they resync.
 
 Two kinds of events travel on the layer:
 
@@ -23,9 +26,6 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
-from django.db.models import Count, Q
-
-from .services.availability_cache import line_changed
 
 logger = logging.getLogger(__name__)
 
@@ -148,20 +148,16 @@ def session_summary(session) -> dict[str, Any]:
 def status_frame(
     session,
     *,
+    helpers: list[dict[str, str]],
     change: str = "",
     position: int | None = None,
     wait_seconds: int | None = None,
-    helpers: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """``status {status, change, position, wait_seconds, helpers}`` for a chat's sockets.
 
     ``change`` says what happened (assigned, transferred, ended, participants, position...);
     ``helpers`` lists the people the visitor may see, by display name.
     """
-    if helpers is None:
-        from .services.participants import visible_people
-
-        helpers = visible_people(session)
     return {
         "type": "status",
         "status": session.status,
@@ -181,43 +177,40 @@ def ack_frame(message) -> dict[str, Any]:
     return {"type": "ack", "client_msg_id": message.client_msg_id, "seq": message.seq}
 
 
-def current_status(session, *, change: str = "") -> dict[str, Any]:
-    """The ``status`` frame for a chat as it is now: with position and wait while it waits.
-
-    Sent to a socket when it connects and, coalesced, to waiting visitors when the line moves.
-    """
-    from .services.availability import position_and_wait
-
-    position, wait_seconds = position_and_wait(session)
-    return status_frame(session, change=change, position=position, wait_seconds=wait_seconds)
-
-
 def session_status_changed(
-    session, *, change: str, position: int | None = None, wait_seconds: int | None = None
+    session,
+    *,
+    helpers: list[dict[str, str]],
+    change: str,
+    position: int | None = None,
+    wait_seconds: int | None = None,
 ) -> None:
     """A chat was assigned, transferred, requeued or ended: tell every socket of it.
 
     Every receiving socket re-checks its access first, so whoever left the chat (a helper
     transferred away) is disconnected instead of told.
     """
-    frame = status_frame(session, change=change, position=position, wait_seconds=wait_seconds)
+    frame = status_frame(
+        session, helpers=helpers, change=change, position=position, wait_seconds=wait_seconds
+    )
     publish(session_group(session.pk), frame, recheck=True)
     floor_changed()
 
 
 def participants_changed(
-    session, participants: list[dict[str, Any]], *, visible_changed: bool
+    session, participants: list[dict[str, Any]], *, helpers: list[dict[str, str]] | None
 ) -> None:
     """Someone was invited, knocked, joined or left: staff get the full list, and the visitor
-    a ``status`` with the visible names only when those changed (an invisible monitor joining
-    must not show). Both re-check access, so whoever left stops receiving at once."""
+    a ``status`` with the visible names (``helpers``) only when those changed, None otherwise
+    (an invisible monitor joining must not show). Both re-check access, so whoever left stops
+    receiving at once."""
     publish(
         session_staff_group(session.pk),
         {"type": "participants", "participants": participants},
         recheck=True,
     )
-    if visible_changed:
-        frame = status_frame(session, change="participants")
+    if helpers is not None:
+        frame = status_frame(session, helpers=helpers, change="participants")
         publish(session_group(session.pk), frame, recheck=True)
 
 
@@ -236,20 +229,9 @@ def line_moved(queue_id: int) -> None:
     ``LIVECHAT_POSITION_PUSH_DELAY``, so a burst of changes sends one update per visitor.
     """
     signal(line_group(queue_id), "line_moved", queue=queue_id)
-    line_changed(queue_id)
 
 
-def waiting_counts(queue_id: int | None = None) -> dict[str, int]:
-    """Waiting chats in all queues and in one: the counters every console shows."""
-    from .models import ChatSession
-
-    counts = ChatSession.objects.filter(status=ChatSession.Status.WAITING).aggregate(
-        waiting=Count("pk"), in_queue=Count("pk", filter=Q(queue_id=queue_id))
-    )
-    return {"waiting": counts["waiting"], "in_queue": counts["in_queue"]}
-
-
-def queue_frame(session, *, change: str) -> dict[str, Any]:
+def queue_frame(session, *, change: str, counts: dict[str, int]) -> dict[str, Any]:
     """``queue {change, session, counts, notify}`` for the live queue of every console.
 
     ``change`` is new, taken, abandoned, missed, requeued or waiting_long; ``notify`` asks the
@@ -259,15 +241,14 @@ def queue_frame(session, *, change: str) -> dict[str, Any]:
         "type": "queue",
         "change": change,
         "session": session_summary(session),
-        "counts": waiting_counts(session.queue_id),
+        "counts": counts,
         "notify": change in NOTIFY_CHANGES,
     }
 
 
-def queue_changed(session, *, change: str) -> None:
+def queue_changed(session, *, change: str, counts: dict[str, int]) -> None:
     """A chat joined, left or waits too long in a line: every console's queue and counts."""
-    publish(QUEUE_GROUP, queue_frame(session, change=change))
-    line_changed(session.queue_id)
+    publish(QUEUE_GROUP, queue_frame(session, change=change, counts=counts))
     floor_changed()
 
 
@@ -298,7 +279,6 @@ def chat_rated(user_id: int, session, rating) -> None:
 def presence_changed(user_id: int, *, status: str, capacity: int) -> None:
     """A contributor's status changed in one console: the others follow."""
     publish(agent_group(user_id), {"type": "presence", "status": status, "capacity": capacity})
-    line_changed()  # a helper serves several lines: every answer may change
     floor_changed()
 
 
@@ -340,3 +320,96 @@ def floor_changed() -> None:
     """Something the floor view shows changed: each open floor recomputes its snapshot, at most
     once per burst (``floor_changed`` signal)."""
     signal(FLOOR_GROUP, "floor_changed")
+
+
+# --- Chat frames: messages, typing, read marks, drafts ----------------------------------------
+
+
+def message_frame(message: dict[str, Any]) -> dict[str, Any]:
+    """``message {...}``: a stored message, as ``messaging.message_json`` shapes it."""
+    return {"type": "message", **message}
+
+
+def message_published(session_id, message: dict[str, Any], *, staff_only: bool) -> None:
+    """A message was stored: staff-only kinds go to the staff group only, so no visitor
+    connection ever gets them."""
+    group = session_staff_group(session_id) if staff_only else session_group(session_id)
+    publish(group, message_frame(message))
+
+
+def typing_frame(*, active: bool, kind: str, author: str, role: str) -> dict[str, Any]:
+    """``typing {active, kind, author, role}``: someone is (or stopped) typing; not stored."""
+    return {"type": "typing", "active": active, "kind": kind, "author": author, "role": role}
+
+
+def read_frame(*, seq: int, author: str, role: str) -> dict[str, Any]:
+    """``read {seq, author, role}``: someone read the chat up to ``seq``; not stored."""
+    return {"type": "read", "seq": seq, "author": author, "role": role}
+
+
+def draft_approved(session_id, *, draft_seq: int, seq: int, edited: bool) -> None:
+    """``draft.approved {draft_seq, seq, edited}`` to the chat's staff: the mentor sent a
+    trainee's draft (``edited`` when changed first) as the message at ``seq``."""
+    publish(
+        session_staff_group(session_id),
+        {"type": "draft.approved", "draft_seq": draft_seq, "seq": seq, "edited": edited},
+    )
+
+
+def draft_rejected(session_id, *, draft_seq: int, seq: int) -> None:
+    """``draft.rejected {draft_seq, seq}`` to the chat's staff: the whisper at ``seq`` says
+    why the draft was turned down."""
+    publish(
+        session_staff_group(session_id),
+        {"type": "draft.rejected", "draft_seq": draft_seq, "seq": seq},
+    )
+
+
+def participants_frame(participants: list[dict[str, Any]]) -> dict[str, Any]:
+    """``participants {participants}``: everyone in or asking into a chat, for staff."""
+    return {"type": "participants", "participants": participants}
+
+
+# --- Consoles and the floor -------------------------------------------------------------------
+
+
+def queue_snapshot_frame(counts: dict[str, int]) -> dict[str, Any]:
+    """The ``queue`` frame a console gets on connecting: the counters, no chat."""
+    return {
+        "type": "queue",
+        "change": "snapshot",
+        "session": None,
+        "counts": counts,
+        "notify": False,
+    }
+
+
+def mentoring_changed(user_id: int, *, event: str, trainee: dict[str, Any]) -> None:
+    """``mentoring {event, trainee}``: a step on a trainee's path, to one contributor's
+    consoles."""
+    publish(agent_group(user_id), {"type": "mentoring", "event": event, "trainee": trainee})
+
+
+def floor_frame(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """``floor {...}``: the floor view's snapshot as ``services.floor`` reads it."""
+    return {"type": "floor", **snapshot}
+
+
+# --- Socket housekeeping ----------------------------------------------------------------------
+
+
+def error_frame(code: str, detail: str, **extra: Any) -> dict[str, Any]:
+    """``error {code, detail, ...}``: a client frame failed; the socket stays open."""
+    return {"type": "error", "code": code, "detail": detail, **extra}
+
+
+def pong_frame(last_seq: int | None = None) -> dict[str, Any]:
+    """``pong`` answers a ``ping``; a chat socket's carries the last seq it delivered."""
+    if last_seq is None:
+        return {"type": "pong"}
+    return {"type": "pong", "last_seq": last_seq}
+
+
+def resumed_frame(last_seq: int) -> dict[str, Any]:
+    """``resumed {last_seq}``: a replay is complete up to ``last_seq``."""
+    return {"type": "resumed", "last_seq": last_seq}

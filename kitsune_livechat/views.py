@@ -10,37 +10,28 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.i18n import JavaScriptCatalog
 
+from .callers import page_caller
 from .conf import livechat_settings
 from .exceptions import NotFound
 from .host import get_host_adapter
 from .links import api_root
 from .locales import current_locale, site_languages, site_locale
-from .models import ArticleFeedback, Message, Trainee
-from .services.access import Caller, ChatRole, get_session_for, read_visitor_token
-from .services.links import absolute_links, absolute_url, site_url
-
-TOKEN_HEADER = "X-Livechat-Token"
-TRAINEE_STAGES = (Trainee.Stage.TRAINING, Trainee.Stage.PROPOSED)
+from .models import ArticleFeedback
+from .services.access import ChatRole, get_session_for
+from .services.links import site_url
+from .services.roles import console_role
+from .services.transcripts import transcript_text
 
 
 def supported_locale(code: str | None) -> str | None:
     """The site's language for ``code`` in any spelling (de, en-us, en-US, de-AT), or None."""
     return site_locale(code, base=True)
-
-
-def _caller(request: HttpRequest) -> Caller:
-    """The logged-in user, else an anonymous visitor's signed token (header only: never a URL)."""
-    if request.user.is_authenticated:
-        return Caller(user=request.user)
-    token = request.headers.get(TOKEN_HEADER, "")
-    key = read_visitor_token(token) if token else None
-    return Caller(anonymous_key=key) if key else Caller()
 
 
 def _page_urls(locale: str) -> dict:
@@ -121,7 +112,7 @@ def chat_session(request: HttpRequest, session_id) -> HttpResponse:
     if not request.user.is_authenticated:
         return _chat_window(request, session_id=str(session_id))
     try:
-        access = get_session_for(Caller(user=request.user), session_id)
+        access = get_session_for(page_caller(request), session_id)
     except NotFound:
         raise Http404(_("No such chat.")) from None
     if access.role != ChatRole.VISITOR:
@@ -149,21 +140,10 @@ def forbidden(request: HttpRequest, detail: str, *, offer_volunteering: bool = F
     return render(request, "livechat/403.html", context, status=403)
 
 
-def _console_role(user) -> str:
-    """``helper`` or ``supervisor`` by permission, ``trainee`` on the mentoring path, else ""."""
-    if user.has_perm("livechat.supervise_chats"):
-        return "supervisor"
-    if user.has_perm("livechat.answer_chats"):
-        return "helper"
-    if Trainee.objects.filter(user=user, stage__in=TRAINEE_STAGES).exists():
-        return "trainee"
-    return ""
-
-
 def _console_page(request: HttpRequest, *, observe_id: str = "") -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    role = _console_role(request.user)
+    role = console_role(request.user)
     if not role and not observe_id:
         # Not a contributor yet: the way in is the volunteer page (apply, guide, progress).
         return redirect("livechat:volunteer")
@@ -212,57 +192,15 @@ def observe(request: HttpRequest, session_id) -> HttpResponse:
     return _console_page(request, observe_id=str(session_id))
 
 
-def _transcript_lines(access, base: str = "") -> list[str]:
-    """The transcript's lines; site paths are full links, since the file is read offline."""
-    session = access.session
-    messages = Message.objects.filter(session=session).order_by("seq")
-    if access.is_staff:
-        messages = messages.exclude(kind=Message.Kind.DRAFT)
-    else:
-        messages = messages.exclude(kind__in=Message.STAFF_ONLY_KINDS)
-    tz = timezone.get_current_timezone()
-    lines = [
-        _("Live chat transcript"),
-        _("Article: %(title)s") % {"title": session.article_title or "-"},
-    ]
-    if session.article_url:
-        lines.append(absolute_url(session.article_url, base))
-    lines.append(
-        _("Started: %(when)s")
-        % {"when": session.created.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")}
-    )
-    if session.ended_at:
-        lines.append(
-            _("Ended: %(when)s")
-            % {"when": session.ended_at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")}
-        )
-    lines += ["", _("Question: %(problem)s") % {"problem": session.problem}, ""]
-    labels = {
-        Message.Kind.WHISPER: _("whisper"),
-        Message.Kind.NOTE: _("note"),
-    }
-    for message in messages.iterator():
-        when = message.created.astimezone(tz).strftime("%H:%M")
-        if message.kind == Message.Kind.SYSTEM:
-            lines.append(f"[{when}] * {message.body}")
-            continue
-        who = message.author_name or (
-            _("Visitor") if message.role == Message.Role.VISITOR else _("Helper")
-        )
-        label = f" ({labels[message.kind]})" if message.kind in labels else ""
-        lines.append(f"[{when}] {who}{label}: {absolute_links(message.body, base)}")
-    return lines
-
-
 @never_cache
 def transcript(request: HttpRequest, session_id) -> HttpResponse:
     """A plain-text transcript of what the caller may see in the chat, as a download."""
     try:
-        access = get_session_for(_caller(request), session_id)
+        access = get_session_for(page_caller(request), session_id)
     except NotFound:
         raise Http404(_("No such chat.")) from None
     with translation.override(supported_locale(access.session.locale) or current_locale()):
-        body = "\n".join(_transcript_lines(access, site_url(request))) + "\n"
+        body = transcript_text(access, site_url(request))
     response = HttpResponse(body, content_type="text/plain; charset=utf-8")
     day = access.session.created.strftime("%Y-%m-%d")
     filename = f"livechat-{day}-{str(access.session.pk)[:8]}.txt"

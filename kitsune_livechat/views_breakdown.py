@@ -17,6 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .callers import page_caller
 from .exceptions import Forbidden, InvalidInput
 from .host import get_host_adapter
 from .models import ArticleFeedback, Queue
@@ -24,6 +25,7 @@ from .services import breakdown as service
 from .services import exports, stats
 from .services.access import Caller
 from .services.charts import bar_chart
+from .services.roles import reads_insights
 from .services.tags import all_tag_names
 
 TITLES = {
@@ -37,7 +39,7 @@ def _guarded(view):
     @login_required
     def wrapped(request: HttpRequest, *args, **kwargs):
         try:
-            return view(request, Caller(user=request.user), *args, **kwargs)
+            return view(request, page_caller(request), *args, **kwargs)
         except Forbidden:
             raise PermissionDenied from None
         except InvalidInput as error:
@@ -101,7 +103,7 @@ def chats_page(request: HttpRequest, caller: Caller) -> HttpResponse:
     filters = stats.Filters.from_params(request.GET)
     if request.GET.get("format") == "csv":
         service.scope_of(caller)
-        if not caller.has_perm("view_insights"):
+        if not reads_insights(caller.account):
             raise PermissionDenied
         return exports.chats_csv(filters)
     rows = service.chats(caller=caller, filters=filters)

@@ -11,13 +11,14 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from .callers import page_caller
 from .conf import livechat_settings
 from .exceptions import LivechatError
 from .host import get_host_adapter
 from .locales import current_locale, site_languages, site_locale
 from .models import Trainee
 from .services import karma, mentoring
-from .services.access import Caller
+from .services.roles import IN_TRAINING, is_helper, is_supervisor
 
 PERIODS = (("week", _("This week")), ("90d", _("Last 90 days")), ("all", _("All time")))
 DEFAULT_PERIOD = "90d"
@@ -74,20 +75,21 @@ def _volunteer_context(request: HttpRequest) -> dict:
         "jsi18n_url": reverse("livechat:jsi18n", kwargs={"locale": locale}),
         "guide": mentoring.trainee_guide(),
         "max_length": livechat_settings.MAX_MESSAGE_LENGTH,
-        "is_mentor": user.has_perm("livechat.supervise_chats"),
-        "is_helper": user.has_perm("livechat.answer_chats"),
+        "is_mentor": is_supervisor(user),
+        "is_helper": is_helper(user),
         "own": None,
     }
     if context["is_mentor"]:
         rows = [
-            _trainee_row(trainee, adapter) for trainee in mentoring.trainees_for(Caller(user=user))
+            _trainee_row(trainee, adapter)
+            for trainee in mentoring.trainees_for(page_caller(request))
         ]
         context["waiting"] = [row for row in rows if row["trainee"].mentor_id is None]
         context["mine"] = [row for row in rows if row["trainee"].mentor_id == user.pk]
     own = Trainee.objects.filter(user=user).select_related("user", "mentor").first()
     if own is not None:
         context["own"] = _trainee_row(own, adapter)
-        context["in_training"] = own.stage in mentoring.IN_TRAINING
+        context["in_training"] = own.stage in IN_TRAINING
     return context
 
 
@@ -100,7 +102,7 @@ def volunteer(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             _trainee, created = mentoring.apply(
-                caller=Caller(user=request.user), motivation=request.POST.get("motivation", "")
+                caller=page_caller(request), motivation=request.POST.get("motivation", "")
             )
         except LivechatError as error:
             messages.error(request, error.detail)
@@ -123,7 +125,7 @@ def volunteer_action(request: HttpRequest, trainee_id: int, action: str) -> Http
     if step is None:
         raise Http404("No such step.")
     try:
-        trainee = step(caller=Caller(user=request.user), trainee_id=trainee_id)
+        trainee = step(caller=page_caller(request), trainee_id=trainee_id)
     except LivechatError as error:
         messages.error(request, error.detail)
     else:

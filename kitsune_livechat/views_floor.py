@@ -12,8 +12,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 
 from .conf import livechat_settings
 from .locales import current_locale
-from .services.access import Caller
-from .services.supervision import is_supervisor
+from .services.roles import is_supervisor
 from .views import _page_urls
 
 
@@ -21,7 +20,7 @@ from .views import _page_urls
 @ensure_csrf_cookie
 @login_required
 def floor_page(request: HttpRequest) -> HttpResponse:
-    if not is_supervisor(Caller(user=request.user)):
+    if not is_supervisor(request.user):
         raise PermissionDenied
     locale = current_locale()
     context = {

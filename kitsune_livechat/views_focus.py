@@ -22,12 +22,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from .callers import page_caller
 from .exceptions import LivechatError
 from .host import get_host_adapter
 from .locales import current_locale
 from .models import Queue
 from .services import focus as focus_service
-from .services.access import Caller
+from .services.roles import is_operator
 from .views import _page_urls, supported_locale
 
 
@@ -35,7 +36,7 @@ def operator_required(view):
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs):
-        if not focus_service.is_operator(request.user):
+        if not is_operator(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -233,7 +234,7 @@ def _save(request: HttpRequest, focus=None) -> HttpResponse:
         fields["questions"] = [
             q.question() for q in questions.forms if q.cleaned_data and not q.cleaned_data["DELETE"]
         ]
-        caller = Caller(user=request.user)
+        caller = page_caller(request)
         try:
             if focus is None:
                 focus = focus_service.create_focus(caller=caller, **fields)
@@ -282,7 +283,7 @@ def focus_edit(request: HttpRequest, focus_id: int) -> HttpResponse:
 @operator_required
 def focus_action(request: HttpRequest, focus_id: int, action: str) -> HttpResponse:
     """Pause, resume or end a campaign from its page."""
-    caller = Caller(user=request.user)
+    caller = page_caller(request)
     try:
         focus_service.change_focus_state(caller=caller, focus_id=focus_id, action=action)
     except LivechatError as error:

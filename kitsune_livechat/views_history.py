@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.cache import never_cache
 
+from .callers import page_caller
 from .exceptions import Forbidden, InvalidInput
 from .services import history
-from .services.access import Caller
+from .services.roles import is_supervisor
 
 
 def _locale() -> str:
@@ -38,7 +39,7 @@ def my_chats(request: HttpRequest) -> HttpResponse:
     """The signed-in visitor's chats, newest first: open one again, or ask a follow-up."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    chats = history.my_chats(caller=Caller(user=request.user))
+    chats = history.my_chats(caller=page_caller(request))
     return _page(request, "livechat/my_chats.html", {"chats": chats})
 
 
@@ -47,7 +48,7 @@ def past_chats(request: HttpRequest) -> HttpResponse:
     """Contributors search the chats they took part in (supervisors: every chat)."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    caller = Caller(user=request.user)
+    caller = page_caller(request)
     query = request.GET.get("q", "").strip()
     results, error = None, ""
     try:
@@ -65,6 +66,6 @@ def past_chats(request: HttpRequest) -> HttpResponse:
             "query": query,
             "results": results,
             "error": error,
-            "supervisor": caller.has_perm("supervise_chats"),
+            "supervisor": is_supervisor(caller.account),
         },
     )

@@ -24,10 +24,9 @@ from .models import ArticleFeedback, Focus, Queue
 from .services import exports, stats
 from .services.charts import bar_chart, line_chart
 from .services.focus import public_focus
+from .services.roles import reads_insights
 from .services.tags import all_tag_names
 from .views import forbidden
-
-INSIGHTS_PERM = "livechat.view_insights"
 
 
 def insights_required(view):
@@ -36,7 +35,7 @@ def insights_required(view):
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs):
-        if not request.user.has_perm(INSIGHTS_PERM):
+        if not reads_insights(request.user):
             return forbidden(
                 request, _("The insight pages are for knowledge base editors and operators.")
             )

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from kitsune_livechat import realtime
 from kitsune_livechat.models import Message, Participant, Trainee
-from kitsune_livechat.services import messaging, participants, queueing, routing, transfer
+from kitsune_livechat.services import messaging, notify, participants, queueing, routing, transfer
 from kitsune_livechat.services.access import Caller, make_visitor_token, new_anonymous_key
 from tests.factories import (
     ActiveChatFactory,
@@ -508,7 +508,7 @@ async def test_waiting_visitor_gets_one_position_update_per_burst():
 
     def burst():
         for _n in range(5):
-            realtime.line_moved(first.queue_id)
+            notify.line_moved(first.queue_id)
 
     await db(burst)()
     update = await visitor.receive()
@@ -524,7 +524,7 @@ async def test_assigned_visitor_gets_no_stale_position():
     await db(AgentStatusFactory)(user=helper)
     visitor, _ = await join_chat(chat.pk, user=chat.visitor)
 
-    await db(realtime.line_moved)(chat.queue_id)
+    await db(notify.line_moved)(chat.queue_id)
     await db(routing.claim_chat)(user=helper, session_id=chat.pk)
 
     frames = await visitor.receive_until("status")

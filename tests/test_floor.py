@@ -13,7 +13,7 @@ from django.utils import timezone
 from kitsune_livechat import realtime
 from kitsune_livechat.exceptions import Forbidden
 from kitsune_livechat.models import AgentStatus, ChatSession, Message
-from kitsune_livechat.services import floor
+from kitsune_livechat.services import floor, notify
 from kitsune_livechat.services.access import Caller
 from tests.factories import (
     ActiveChatFactory,
@@ -119,7 +119,7 @@ def test_floor_snapshot_takes_a_fixed_number_of_queries(django_assert_num_querie
 def test_changes_signal_the_floor(published, django_capture_on_commit_callbacks):
     chat = ChatSessionFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        realtime.queue_changed(chat, change="new")
+        notify.queue_changed(chat, change="new")
     assert [name for group, name, _ in published.signals if group == realtime.FLOOR_GROUP] == [
         "floor_changed"
     ]
@@ -133,7 +133,7 @@ async def test_floor_socket_pushes_a_new_snapshot_when_the_line_changes():
     first = await socket.receive()
     assert first["type"] == "floor" and first["waiting"]["chats"] == []
     chat = await db(ChatSessionFactory)()
-    await db(realtime.queue_changed)(chat, change="new")
+    await db(notify.queue_changed)(chat, change="new")
     pushed = await socket.receive()
     assert [c["id"] for c in pushed["waiting"]["chats"]] == [str(chat.pk)]
     await socket.send("refresh")

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from kitsune_livechat.models import ChatSession, KarmaAward, Message, Participant, Trainee
 from kitsune_livechat.routing import websocket_urlpatterns
-from kitsune_livechat.services import mentoring
+from kitsune_livechat.services import mentoring, participants
 from kitsune_livechat.services.access import Caller
 from tests import sockets
 from tests.conftest import ApiClient
@@ -634,8 +634,8 @@ async def test_an_admitted_trainee_who_loses_their_mentor_stops_reading_along():
         user=newbie, stage=Trainee.Stage.TRAINING, mentor=mentor
     )
     chat = await db(live_chat)(mentor)
-    await db(mentoring.participants.knock)(caller=Caller(user=newbie), session_id=chat.pk)
-    await db(mentoring.participants.admit)(
+    await db(participants.knock)(caller=Caller(user=newbie), session_id=chat.pk)
+    await db(participants.admit)(
         caller=Caller(user=mentor), session_id=chat.pk, username=newbie.username
     )
     watching, _ = await sockets.join_chat(chat.pk, user=newbie)

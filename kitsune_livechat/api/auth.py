@@ -5,9 +5,8 @@ from ninja.errors import HttpError
 from ninja.security import APIKeyHeader
 from ninja.utils import check_csrf
 
-from ..services.access import Caller, read_visitor_token
-
-TOKEN_HEADER = "X-Livechat-Token"
+from ..callers import TOKEN_HEADER, caller_from_request
+from ..services.access import Caller
 
 
 class ChatAuth(APIKeyHeader):
@@ -24,15 +23,13 @@ class ChatAuth(APIKeyHeader):
         super().__init__()
 
     def __call__(self, request: HttpRequest) -> Caller | None:
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        caller = caller_from_request(request)
+        if caller is not None and caller.is_authenticated:
             if check_csrf(request) is not None:
                 raise HttpError(403, "CSRF check failed: send the csrftoken as X-CSRFToken.")
-            return Caller(user=user)
-        token = request.headers.get(self.param_name)
-        if token:
-            key = read_visitor_token(token)
-            return Caller(anonymous_key=key) if key else None
+            return caller
+        if caller is not None or request.headers.get(self.param_name):
+            return caller  # a visitor, or None for a token that does not verify
         return Caller() if self.allow_new_visitor else None
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Caller | None:

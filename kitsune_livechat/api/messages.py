@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
 from ..models import Message
-from ..services import limits, messaging, participants
+from ..services import limits, messaging, participants, roster
 from .auth import caller_of, chat_auth
 
 router = Router(tags=["messages"])
@@ -92,7 +92,7 @@ class InvitationOut(Schema):
 
 
 def _person(participant) -> dict:
-    return participants.participant_json(participant)
+    return roster.participant_json(participant)
 
 
 # --- Messages ---------------------------------------------------------------------------------

@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from ..conf import livechat_settings
 from ..exceptions import NotFound
-from ..models import ChatSession, Participant, Trainee
+from ..models import ChatSession, Participant
+from .roles import answers_chats, in_training, is_supervisor
 
 TOKEN_SALT = "kitsune_livechat.visitor"
 
@@ -112,34 +113,17 @@ class SessionAccess:
 
 
 OBSERVER_ROLES = (Participant.Role.MONITOR, Participant.Role.TRAINEE)
-# Trainees on the path: observing and supervised chats need a mentor (see ``in_training``).
-IN_TRAINING = (Trainee.Stage.TRAINING, Trainee.Stage.PROPOSED)
-
-
-def in_training(user_id) -> bool:
-    """A trainee paired with a mentor and not graduated: may observe and take supervised chats.
-
-    An applicant nobody has paired yet may not: a mentor vouches for whoever reads the staff
-    side of a chat.
-    """
-    return Trainee.objects.filter(
-        user_id=user_id, stage__in=IN_TRAINING, mentor__isnull=False
-    ).exists()
-
-
-def _answers_chats(caller: Caller) -> bool:
-    return caller.has_perm("answer_chats") or caller.has_perm("supervise_chats")
 
 
 def _participant_entitled(caller: Caller, participant: Participant) -> bool:
     """A participant row admits only while its role's standing holds: monitors and mentors
     still supervise, helpers still answer chats, trainees are still in training."""
     if participant.role in (Participant.Role.MONITOR, Participant.Role.MENTOR):
-        return caller.has_perm("supervise_chats")
+        return is_supervisor(caller.account)
     if participant.role == Participant.Role.TRAINEE:
         # Contributors may knock to learn the ropes too; trainees need their mentor.
-        return _answers_chats(caller) or in_training(caller.user_id)
-    return _answers_chats(caller)
+        return answers_chats(caller.account) or in_training(caller.user_id)
+    return answers_chats(caller.account)
 
 
 def visitor_token_expired(session: ChatSession) -> bool:
@@ -163,7 +147,7 @@ def role_in_session(caller: Caller, session: ChatSession) -> SessionAccess | Non
         return SessionAccess(session, ChatRole.VISITOR)
     if session.helper_id == caller.user_id:
         # A trainee handed a chat by their mentor holds it without the permission.
-        if session.supervised or _answers_chats(caller) or in_training(caller.user_id):
+        if session.supervised or answers_chats(caller.account) or in_training(caller.user_id):
             return SessionAccess(session, ChatRole.HELPER)
         return None
     participant = (
@@ -176,7 +160,7 @@ def role_in_session(caller: Caller, session: ChatSession) -> SessionAccess | Non
     if participant is not None and _participant_entitled(caller, participant):
         role = ChatRole.OBSERVER if participant.role in OBSERVER_ROLES else ChatRole.HELPER
         return SessionAccess(session, role, participant)
-    if caller.has_perm("supervise_chats"):
+    if is_supervisor(caller.account):
         return SessionAccess(session, ChatRole.OBSERVER)
     return None
 

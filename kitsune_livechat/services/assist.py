@@ -15,15 +15,15 @@ from django.utils.translation import gettext as _
 from ..exceptions import Forbidden, InvalidInput, NotAuthenticated
 from ..host import get_host_adapter
 from ..locales import default_locale, same_locale, site_locale
-from ..models import CannedResponse, ChatSession, Participant, Trainee
+from ..models import CannedResponse, ChatSession, Participant
 from .access import Caller, ChatRole, get_session_for
 from .links import absolute_links
 from .people import display_names
+from .roles import answers_chats, is_supervisor, on_training_path
 
 MAX_QUERY = 200
 MAX_RESULTS = 50
 SEARCH_LIMIT = 10
-TRAINEE_STAGES = (Trainee.Stage.TRAINING, Trainee.Stage.PROPOSED)
 
 
 @dataclass(frozen=True)
@@ -40,9 +40,9 @@ def require_console(caller: Caller) -> None:
     """Helpers, supervisors and trainees in training use the console's tools; nobody else."""
     if not caller.is_authenticated:
         raise NotAuthenticated()
-    if caller.has_perm("answer_chats") or caller.has_perm("supervise_chats"):
+    if answers_chats(caller.account):
         return
-    if Trainee.objects.filter(user_id=caller.user_id, stage__in=TRAINEE_STAGES).exists():
+    if on_training_path(caller.user_id):
         return
     raise Forbidden(_("Only live chat contributors can do that."), code="not_a_contributor")
 
@@ -158,7 +158,7 @@ def chats_in_progress(*, caller: Caller, limit: int = IN_PROGRESS_LIMIT) -> list
         ).values_list("session_id", "state")
     )
     names = display_names({s.helper_id for s in sessions if s.helper_id})
-    supervisor = caller.has_perm("supervise_chats")
+    supervisor = is_supervisor(caller.account)
     chats = []
     for session in sessions:
         state = mine.get(session.pk)

@@ -23,7 +23,6 @@ from ..conf import livechat_settings
 from ..exceptions import Conflict, Forbidden, InvalidInput, NotFound
 from ..models import Message
 from .access import Caller, ChatRole, get_session_for
-from .mentoring import message_kind_for
 from .messaging import (
     _clean_client_msg_id,
     _is_hidden_observer,
@@ -32,6 +31,7 @@ from .messaging import (
     author_name,
     store_message,
 )
+from .roles import message_kind_for
 
 # Signatures of the types a chat accepts: (content type, offset, magic bytes).
 SIGNATURES = (

@@ -17,6 +17,7 @@ from ..host import get_host_adapter
 from ..models import ArticleFeedback, ChatSession, ChatTag, Focus
 from .access import Caller
 from .people import users_for_display
+from .roles import is_helper, is_supervisor, reads_insights
 from .stats import Filters
 
 Outcome = ArticleFeedback.Outcome
@@ -29,9 +30,9 @@ def scope_of(caller: Caller) -> int | None:
     """None: every chat; a user id: only that helper's chats. Others are refused."""
     if not caller.is_authenticated:
         raise NotAuthenticated()
-    if caller.has_perm("view_insights") or caller.has_perm("supervise_chats"):
+    if reads_insights(caller.account) or is_supervisor(caller.account):
         return None
-    if caller.has_perm("answer_chats"):
+    if is_helper(caller.account):
         return caller.user_id
     raise Forbidden(_("Only live chat contributors see these figures."), code="no_insights")
 

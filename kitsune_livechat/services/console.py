@@ -14,20 +14,17 @@ from django.contrib.auth import get_user_model
 from .. import realtime
 from ..exceptions import Forbidden
 from ..host import get_host_adapter
-from ..models import Trainee
-from . import routing
+from . import notify, routing
 from .access import Caller
 from .participants import pending_invitations
+from .roles import is_helper, is_supervisor, is_trainee
 
 
 def _groups(user) -> list[str]:
     groups = [realtime.agent_group(user.pk)]
-    if user.has_perm("livechat.answer_chats"):
+    if is_helper(user):
         groups.append(realtime.QUEUE_GROUP)
-    elif not (
-        user.has_perm("livechat.supervise_chats")
-        or Trainee.objects.filter(user=user).exclude(stage=Trainee.Stage.GRADUATED).exists()
-    ):
+    elif not (is_supervisor(user) or is_trainee(user.pk)):
         raise Forbidden(code="no_console")
     return groups
 
@@ -60,15 +57,7 @@ def heartbeat(*, user_id: int | None) -> list[str]:
 
 def console_greeting(*, caller: Caller) -> list[dict[str, Any]]:
     """Frames a console gets on connecting: the queue counters and open invitations."""
-    frames: list[dict[str, Any]] = [
-        {
-            "type": "queue",
-            "change": "snapshot",
-            "session": None,
-            "counts": realtime.waiting_counts(),
-            "notify": False,
-        }
-    ]
+    frames: list[dict[str, Any]] = [realtime.queue_snapshot_frame(notify.waiting_counts())]
     for participant in pending_invitations(caller=caller):
         by = get_host_adapter().display_name(participant.invited_by)
         frames.append(realtime.invitation_frame(participant.session, change="invited", by=by))

@@ -23,7 +23,7 @@ from ..exceptions import Conflict, Forbidden, InvalidInput, NotFound
 from ..host import get_host_adapter
 from ..models import ArticleFeedback, ChatSession, KarmaAward, Rating
 from ..signals import article_feedback_submitted, send_on_commit
-from . import karma
+from . import karma, mentoring
 from .access import Caller, ChatRole, get_session_for
 from .cleaning import clean_text
 
@@ -362,6 +362,7 @@ def rate_chat(
             if rating.helpful_vote_id is not None:
                 rating.save(update_fields=["helpful_vote_id"])
         karma.credit_rating(rating)
+        mentoring.propose_ready_trainees(rating.session)
         if session.helper_id:
             # The helper sees how it went while the chat is still fresh in their mind.
             realtime.chat_rated(session.helper_id, session, rating)

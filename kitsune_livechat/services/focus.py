@@ -24,6 +24,7 @@ from ..exceptions import Conflict, Forbidden, InvalidInput, NotAuthenticated, No
 from ..locales import clean_locale, same_locale
 from ..models import ChatSession, Focus, Queue
 from .access import Caller
+from .roles import is_operator
 
 QUESTION_TYPES = ("text", "choice", "yesno")
 MAX_TEXT_ANSWER = 1000
@@ -269,19 +270,6 @@ def validate_answers(*, focus: Focus | None, answers: dict[str, Any] | None) -> 
 
 
 # --- Defining focuses (operators) -------------------------------------------------------------
-
-
-def is_operator(user) -> bool:
-    """Focus campaigns are run by people with ``manage_focus``, chat supervisors and staff."""
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and (
-            user.is_staff
-            or user.has_perm("livechat.manage_focus")
-            or user.has_perm("livechat.supervise_chats")
-        )
-    )
 
 
 def require_operator(caller: Caller) -> None:

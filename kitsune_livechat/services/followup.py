@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 
 from ..conf import livechat_settings
 from ..models import ChatSession
-from .handoff import default_title, question_content, visible_transcript
+from .handoff import default_title, question_content
+from .visitor_view import visible_transcript
 
 logger = logging.getLogger(__name__)
 

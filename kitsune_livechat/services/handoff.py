@@ -17,13 +17,13 @@ from django.utils.translation import gettext_lazy
 from ..host import get_host_adapter
 from ..models import ChatSession, Message
 from .links import absolute_links, absolute_url
+from .visitor_view import visible_transcript
 
 # Where a visitor can follow up when no chat happens (offered in availability and session JSON).
 FORUM, EMAIL = "forum", "email"
 FALLBACKS = (FORUM, EMAIL)
 
 TITLE_LENGTH = 80
-TRANSCRIPT_KINDS = (Message.Kind.TEXT, Message.Kind.SYSTEM)
 SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 
 # The question form's choices, worded as the visitor saw them.
@@ -112,13 +112,6 @@ def question_metadata(session: ChatSession) -> dict[str, str]:
     if session.browser.startswith("Firefox"):
         metadata["ff_version"] = session.browser_version
     return metadata
-
-
-def visible_transcript(session: ChatSession) -> list[Message]:
-    """What the visitor saw of the chat, in order (no whispers, notes or drafts)."""
-    if not session.last_seq:
-        return []
-    return list(session.messages.filter(kind__in=TRANSCRIPT_KINDS).order_by("seq"))
 
 
 def forum_preview(session: ChatSession, *, title: str = "", base: str = "") -> dict[str, str]:

@@ -22,6 +22,7 @@ from ..exceptions import Forbidden, InvalidInput, NotAuthenticated, NotFound
 from ..host import get_host_adapter
 from ..models import ChatSession, Message, Participant
 from .access import Caller, ChatRole, get_session_for
+from .roles import is_helper, is_supervisor
 
 HISTORY_LIMIT = 20
 SEARCH_LIMIT = 50
@@ -102,9 +103,9 @@ def chats_visible_to(caller: Caller) -> QuerySet:
     them for supervisors. Contributors only."""
     if not caller.is_authenticated:
         raise NotAuthenticated()
-    if caller.has_perm("supervise_chats"):
+    if is_supervisor(caller.account):
         return ChatSession.objects.all()
-    if not caller.has_perm("answer_chats"):
+    if not is_helper(caller.account):
         raise Forbidden(_("Only contributors can search past chats."))
     took_part = Participant.objects.filter(
         session=OuterRef("pk"), user_id=caller.user_id, state=Participant.State.ACTIVE

@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 
 from ..conf import livechat_settings
 from ..exceptions import Conflict, InvalidInput
+from ..host import get_host_adapter
 from ..locales import site_locale
-from ..models import ArticleFeedback, ChatSession, KarmaAward, Message, Rating
+from ..models import ArticleFeedback, ChatSession, KarmaAward, Message, Participant, Rating, Trainee
 from .access import Caller, get_session_for
 from .locks import lock_user
 from .people import users_for_display
@@ -222,8 +223,6 @@ def credit_chat_end(session: ChatSession) -> list[KarmaAward]:
     - the owner who sent nothing: the walked-away deduction.
     The anti-gaming rules in ``award()`` apply to all credit.
     """
-    from . import mentoring
-
     if session.status != ChatSession.Status.ENDED:
         return []
     authors = (
@@ -234,7 +233,7 @@ def credit_chat_end(session: ChatSession) -> list[KarmaAward]:
     )
     answered_by = {author for author, kind in authors if kind == Message.Kind.TEXT}
     drafted_by = {author for author, kind in authors if kind == Message.Kind.DRAFT}
-    mentors = mentoring.mentors_in_chat(session)
+    mentors = mentors_in_chat(session)
     people = get_user_model().objects.in_bulk(answered_by | set(mentors) | {session.helper_id})
 
     awards: list[KarmaAward] = []
@@ -248,8 +247,29 @@ def credit_chat_end(session: ChatSession) -> list[KarmaAward]:
         deduction = award(people[session.helper_id], Action.WALKED_AWAY, session)
         if deduction is not None:
             awards.append(deduction)
-    mentoring.propose_ready_trainees(session)
     return awards
+
+
+def mentors_in_chat(session: ChatSession) -> set[int]:
+    """Ids of mentors who were in this chat with a trainee of theirs (observing or answering)."""
+    present = set(
+        Participant.objects.filter(session=session, joined_at__isnull=False).values_list(
+            "user_id", flat=True
+        )
+    )
+    present.add(session.helper_id)
+    trainee_in_chat = Q(user_id=session.helper_id) | Q(
+        user__livechat_participations__session=session,
+        user__livechat_participations__role=Participant.Role.TRAINEE,
+        user__livechat_participations__joined_at__isnull=False,
+    )
+    rows = (
+        Trainee.objects.filter(trainee_in_chat, mentor__isnull=False)
+        .exclude(stage=Trainee.Stage.GRADUATED, graduated__lt=session.created)
+        .values_list("user_id", "mentor_id")
+        .distinct()
+    )
+    return {mentor for user, mentor in rows if mentor in present and mentor != user}
 
 
 GOOD_RATING_SCORE = 4
@@ -261,9 +281,6 @@ def credit_rating(rating: Rating) -> KarmaAward | None:
     result = None
     if rating.score >= GOOD_RATING_SCORE and session.helper_id is not None:
         result = award(session.helper, Action.GOOD_RATING, session)
-    from . import mentoring
-
-    mentoring.propose_ready_trainees(session)
     return result
 
 
@@ -284,8 +301,6 @@ def credit_feedback_revisions() -> list[KarmaAward]:
     count). The host adapter answers which revisions were approved since; each feedback is
     credited once (``led_to_revision_id`` is set).
     """
-    from ..host import get_host_adapter
-
     adapter = get_host_adapter()
     window = timedelta(days=livechat_settings.KARMA_FEEDBACK_REVISION_DAYS)
     pending = (
@@ -398,8 +413,6 @@ def leaderboard_entries(
     *, period: str = "all", locale: str | None = None, limit: int = 10
 ) -> list[dict]:
     """The leaderboard as people see it: rank, display name, profile link, points, chats."""
-    from ..host import get_host_adapter
-
     rows = leaderboard(period=period, locale=locale, limit=limit)
     users = users_for_display([row["user_id"] for row in rows])
     adapter = get_host_adapter()

@@ -18,12 +18,14 @@ from django.utils.translation import gettext_lazy
 from .. import realtime
 from ..conf import livechat_settings
 from ..exceptions import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
+from ..host import get_host_adapter
 from ..models import ChatSession, KarmaAward, Message, Participant, Trainee
-from . import karma, participants
-from .access import IN_TRAINING, Caller, get_session_for
+from . import karma, notify, roster
+from .access import Caller, get_session_for
 from .cleaning import clean_text
 from .locks import for_update
 from .messaging import post_system_message, store_message
+from .roles import IN_TRAINING, is_helper, is_supervisor
 
 
 def trainee_guide() -> str:
@@ -54,7 +56,7 @@ def _require_user(caller: Caller):
 
 def _require_mentor(caller: Caller):
     user = _require_user(caller)
-    if not caller.has_perm("supervise_chats"):
+    if not is_supervisor(caller.account):
         raise Forbidden(_("Only mentors can do that."), code="not_mentor")
     return user
 
@@ -64,7 +66,7 @@ def still_mentors(user) -> bool:
 
     A trainee whose mentor no longer does may be taken over by another mentor (``pair``).
     """
-    return user is not None and user.is_active and user.has_perm("livechat.supervise_chats")
+    return user is not None and user.is_active and is_supervisor(user)
 
 
 def _locked_trainee(trainee_id) -> Trainee:
@@ -76,15 +78,10 @@ def _locked_trainee(trainee_id) -> Trainee:
 
 def _notify(user_id: int, trainee: Trainee, event: str) -> None:
     """Tell a contributor's open consoles about a step on the path (agent socket)."""
-    realtime.publish(
-        realtime.agent_group(user_id),
-        {"type": "mentoring", "event": event, "trainee": trainee_json(trainee)},
-    )
+    realtime.mentoring_changed(user_id, event=event, trainee=trainee_json(trainee))
 
 
 def trainee_json(trainee: Trainee) -> dict:
-    from ..host import get_host_adapter
-
     adapter = get_host_adapter()
     return {
         "id": trainee.pk,
@@ -102,7 +99,7 @@ def trainee_json(trainee: Trainee) -> dict:
 def apply(*, caller: Caller, motivation: str = "") -> tuple[Trainee, bool]:
     """A registered user applies as a trainee; applying again returns the same application."""
     user = _require_user(caller)
-    if caller.has_perm("answer_chats"):
+    if is_helper(caller.account):
         raise Conflict(_("You already answer chats."), code="already_helper")
     motivation = motivation.strip()
     if len(motivation) > livechat_settings.MAX_MESSAGE_LENGTH:
@@ -164,8 +161,6 @@ def hand_over(*, caller: Caller, session_id, trainee_id, supervised: bool = True
     The trainee becomes the chat's helper; with ``supervised`` their messages wait for the
     mentor's approval. The visitor is told who is helping now.
     """
-    from ..host import get_host_adapter
-
     mentor = _require_mentor(caller)
     with transaction.atomic():
         access = get_session_for(caller, session_id, for_update=True)
@@ -203,29 +198,11 @@ def hand_over(*, caller: Caller, session_id, trainee_id, supervised: bool = True
             trainee=adapter.display_name(trainee.user),
             mentor=adapter.display_name(mentor),
         )
-        realtime.session_status_changed(session, change="handed_over")
-        realtime.participants_changed(
-            session, participants.staff_view(session), visible_changed=False
-        )
+        notify.session_status_changed(session, change="handed_over")
+        roster.announce(session, visible_changed=False)
         realtime.agent_chat_changed(trainee.user_id, session, change="assigned")
         _notify(trainee.user_id, trainee, "handed_over")
     return session
-
-
-def message_kind_for(session: ChatSession, user, kind: str) -> str:
-    """The kind a message is stored as: in a supervised chat, the trainee's text becomes a draft.
-
-    Called by the one code path that stores what chat participants send (HTTP and socket).
-    """
-    if (
-        kind == Message.Kind.TEXT
-        and session.supervised
-        and user is not None
-        and session.helper_id == user.pk
-        and Trainee.objects.filter(user_id=user.pk, stage__in=IN_TRAINING).exists()
-    ):
-        return Message.Kind.DRAFT
-    return kind
 
 
 def _is_mentor_of(access, user) -> bool:
@@ -294,14 +271,8 @@ def approve_draft(
         )
         Message.objects.filter(pk=message.pk).update(draft=draft, approved_by=user)
         message.draft, message.approved_by = draft, user
-        realtime.publish(
-            realtime.session_staff_group(session.pk),
-            {
-                "type": "draft.approved",
-                "draft_seq": draft.seq,
-                "seq": message.seq,
-                "edited": text != draft.body.strip(),
-            },
+        realtime.draft_approved(
+            session.pk, draft_seq=draft.seq, seq=message.seq, edited=text != draft.body.strip()
         )
     return message, True
 
@@ -313,8 +284,6 @@ def reject_draft(*, caller: Caller, session_id, seq: int, reason: str) -> tuple[
     Rejecting twice returns the first whisper (False: nothing new); an approved draft cannot
     be rejected any more.
     """
-    from ..host import get_host_adapter
-
     user = _require_user(caller)
     reason = clean_text(reason, _("The reason"), livechat_settings.MAX_MESSAGE_LENGTH)
     if not reason:
@@ -341,10 +310,7 @@ def reject_draft(*, caller: Caller, session_id, seq: int, reason: str) -> tuple[
         )
         Message.objects.filter(pk=message.pk).update(draft=draft)
         message.draft = draft
-        realtime.publish(
-            realtime.session_staff_group(session.pk),
-            {"type": "draft.rejected", "draft_seq": draft.seq, "seq": message.seq},
-        )
+        realtime.draft_rejected(session.pk, draft_seq=draft.seq, seq=message.seq)
     return message, True
 
 
@@ -485,25 +451,3 @@ def graduate(*, caller: Caller, trainee_id) -> Trainee:
         karma.award(credited, KarmaAward.Action.TRAINEE_GRADUATED, _last_training_chat(trainee))
         _notify(trainee.user_id, trainee, "graduated")
     return trainee
-
-
-def mentors_in_chat(session: ChatSession) -> set[int]:
-    """Ids of mentors who were in this chat with a trainee of theirs (observing or answering)."""
-    present = set(
-        Participant.objects.filter(session=session, joined_at__isnull=False).values_list(
-            "user_id", flat=True
-        )
-    )
-    present.add(session.helper_id)
-    trainee_in_chat = Q(user_id=session.helper_id) | Q(
-        user__livechat_participations__session=session,
-        user__livechat_participations__role=Participant.Role.TRAINEE,
-        user__livechat_participations__joined_at__isnull=False,
-    )
-    rows = (
-        Trainee.objects.filter(trainee_in_chat, mentor__isnull=False)
-        .exclude(stage=Trainee.Stage.GRADUATED, graduated__lt=session.created)
-        .values_list("user_id", "mentor_id")
-        .distinct()
-    )
-    return {mentor for user, mentor in rows if mentor in present and mentor != user}

@@ -26,7 +26,10 @@ from ..exceptions import Conflict, Forbidden, InvalidInput
 from ..host import get_host_adapter
 from ..links import api_url
 from ..models import ChatSession, Message, Participant
+from . import notify, roster
 from .access import Caller, ChatRole, SessionAccess, get_session_for
+from .roles import message_kind_for
+from .visitor_view import visible_messages
 
 MAX_CLIENT_MSG_ID = 64
 # What each caller may send; system lines and drafts come from services only.
@@ -87,11 +90,11 @@ def attachment_json(message: Message) -> dict | None:
 
 def publish_message(message: Message) -> None:
     """Staff-only kinds go to the staff group only, so no visitor connection ever gets them."""
-    frame = {"type": "message", **message_json(message)}
-    if message.kind in Message.STAFF_ONLY_KINDS:
-        realtime.publish(realtime.session_staff_group(message.session_id), frame)
-    else:
-        realtime.publish(realtime.session_group(message.session_id), frame)
+    realtime.message_published(
+        message.session_id,
+        message_json(message),
+        staff_only=message.kind in Message.STAFF_ONLY_KINDS,
+    )
 
 
 # --- Storing ----------------------------------------------------------------------------------
@@ -323,8 +326,6 @@ def send_message(
         _require_kind(access, kind)
         session = access.session
         if session.supervised:
-            from .mentoring import message_kind_for
-
             # A trainee's text in a supervised chat waits as a draft for the mentor.
             kind = message_kind_for(session, caller.user, kind)
         if not session.is_open:
@@ -351,12 +352,10 @@ def send_message(
                 )
             return message, False
         if kind == Message.Kind.TEXT and _is_hidden_observer(access):
-            from . import participants
-
             if access.participant is None:
-                participants.speak_as_supervisor(session, caller.user)
+                roster.speak_as_supervisor(session, caller.user)
             else:
-                participants.make_visible(session, access.participant)
+                roster.make_visible(session, access.participant)
     return message, True
 
 
@@ -378,8 +377,7 @@ def messages_for(
     range query on (session, seq), whatever the chat's length.
     """
     messages = Message.objects.filter(session_id=access.session.pk, seq__gt=max(after_seq, 0))
-    if not access.is_staff:
-        messages = messages.exclude(kind__in=Message.STAFF_ONLY_KINDS)
+    messages = visible_messages(messages, staff=access.is_staff)
     messages = messages.select_related("draft").order_by("seq")
     if limit is not None:
         messages = messages[:limit]
@@ -407,7 +405,7 @@ def status_for(*, caller: Caller, session_id, change: str = "") -> dict:
     """The chat's ``status`` frame as the caller may see it now (position and wait included
     while it waits)."""
     access = get_session_for(caller, session_id)
-    return realtime.current_status(access.session, change=change)
+    return notify.current_status(access.session, change=change)
 
 
 # --- Typing and read marks --------------------------------------------------------------------
@@ -433,13 +431,9 @@ def set_typing(
     _require_kind(access, kind)
     if not access.session.is_open:
         raise Conflict(_("This chat is over."), code="chat_closed")
-    frame = {
-        "type": "typing",
-        "active": bool(active),
-        "kind": kind,
-        "author": author_name(access, caller),
-        "role": access.role.value,
-    }
+    frame = realtime.typing_frame(
+        active=bool(active), kind=kind, author=author_name(access, caller), role=access.role.value
+    )
     realtime.publish(_ephemeral_group(access, kind), frame, origin=origin)
 
 
@@ -453,11 +447,6 @@ def mark_read(*, caller: Caller, session_id, seq, origin: str = "") -> int:
     access = get_session_for(caller, session_id)
     if seq > access.session.last_seq:
         raise InvalidInput(_("There is no message with that seq yet."), code="invalid_seq")
-    frame = {
-        "type": "read",
-        "seq": seq,
-        "author": author_name(access, caller),
-        "role": access.role.value,
-    }
+    frame = realtime.read_frame(seq=seq, author=author_name(access, caller), role=access.role.value)
     realtime.publish(_ephemeral_group(access, Message.Kind.TEXT), frame, origin=origin)
     return seq

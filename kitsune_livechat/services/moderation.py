@@ -25,6 +25,7 @@ from .access import Caller, ChatRole, get_session_for
 from .cleaning import clean_text
 from .messaging import post_system_message
 from .queueing import REASON_BANNED, end_chat
+from .roles import is_supervisor
 from .supervision import require_supervisor
 
 MAX_BAN_DAYS = 3650
@@ -76,7 +77,7 @@ def ban_visitor(*, caller: Caller, session_id, reason: str, days: int | None = N
         access = get_session_for(caller, session_id, for_update=True)
         session = access.session
         owner = access.role == ChatRole.HELPER and session.helper_id == caller.user_id
-        if not (owner or (access.is_staff and caller.has_perm("supervise_chats"))):
+        if not (owner or (access.is_staff and is_supervisor(caller.account))):
             raise Forbidden(
                 _("Only the chat's helper or a supervisor can ban its visitor."), code="not_owner"
             )

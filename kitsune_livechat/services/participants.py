@@ -19,81 +19,15 @@ from django.utils.translation import gettext_lazy
 from .. import realtime
 from ..conf import livechat_settings
 from ..exceptions import Conflict, Forbidden, NotFound
-from ..host import get_host_adapter
 from ..models import ChatSession, Participant, Trainee
-from .access import Caller, ChatRole, SessionAccess, get_session_for, in_training
+from .access import Caller, ChatRole, SessionAccess, get_session_for
 from .locks import for_update
 from .messaging import post_system_message
+from .roles import in_training, is_helper, is_supervisor
+from .roster import announce, display_name, staff_view, visible_people
 from .routing import helper_by_username
 
-# Participants who count as being in the chat or asking to be.
-PENDING_OR_ACTIVE = (
-    Participant.State.INVITED,
-    Participant.State.KNOCKING,
-    Participant.State.ACTIVE,
-)
-
-
-def _name(user) -> str:
-    return get_host_adapter().display_name(user)
-
-
 # --- Who is in a chat -------------------------------------------------------------------------
-
-
-def visible_people(session: ChatSession) -> list[dict[str, str]]:
-    """The people the visitor may see: the assigned helper, then visible participants.
-
-    Monitors stay out of this list until they speak; trainees are in it only when
-    ``LIVECHAT_DISCLOSE_TRAINEES`` made them visible on admission.
-    """
-    people = []
-    if session.helper_id:
-        people.append({"display_name": _name(session.helper), "role": "helper"})
-    participants = (
-        Participant.objects.filter(session=session, state=Participant.State.ACTIVE, visible=True)
-        .exclude(user_id=session.helper_id)
-        .select_related("user")
-        .order_by("joined_at", "pk")
-    )
-    for participant in participants:
-        people.append({"display_name": _name(participant.user), "role": participant.role})
-    return people
-
-
-def participant_json(participant: Participant) -> dict[str, Any]:
-    """A participant as staff see it; ``username`` identifies whom to admit or re-invite."""
-    return {
-        "display_name": _name(participant.user),
-        "username": participant.user.get_username(),
-        "role": participant.role,
-        "state": participant.state,
-        "visible": participant.visible,
-    }
-
-
-def staff_view(session: ChatSession) -> list[dict[str, Any]]:
-    """Everyone in or asking into a chat, for helpers and observers: the assigned helper first."""
-    people = []
-    if session.helper_id:
-        helper = session.helper
-        people.append(
-            {
-                "display_name": _name(helper),
-                "username": helper.get_username(),
-                "role": "assigned",
-                "state": Participant.State.ACTIVE,
-                "visible": True,
-            }
-        )
-    participants = (
-        Participant.objects.filter(session=session, state__in=PENDING_OR_ACTIVE)
-        .exclude(user_id=session.helper_id)
-        .select_related("user")
-        .order_by("created", "pk")
-    )
-    people.extend(participant_json(participant) for participant in participants)
-    return people
 
 
 def people_for(*, caller: Caller, session_id) -> list[dict[str, Any]]:
@@ -103,34 +37,6 @@ def people_for(*, caller: Caller, session_id) -> list[dict[str, Any]]:
     if access.is_staff:
         return staff_view(access.session)
     return visible_people(access.session)
-
-
-def _announce(session: ChatSession, *, visible_changed: bool) -> None:
-    realtime.participants_changed(session, staff_view(session), visible_changed=visible_changed)
-
-
-def make_visible(session: ChatSession, participant: Participant) -> None:
-    """A monitor spoke to the visitor: from now on the visitor sees them in the chat."""
-    Participant.objects.filter(pk=participant.pk).update(visible=True)
-    participant.visible = True
-    _announce(session, visible_changed=True)
-
-
-def speak_as_supervisor(session: ChatSession, user) -> Participant:
-    """A supervisor who never joined speaks to the visitor: they join, visible, on the spot."""
-    participant, _created = Participant.objects.update_or_create(
-        session=session,
-        user=user,
-        defaults={
-            "role": Participant.Role.MONITOR,
-            "state": Participant.State.ACTIVE,
-            "visible": True,
-            "joined_at": timezone.now(),
-            "left_at": None,
-        },
-    )
-    _announce(session, visible_changed=True)
-    return participant
 
 
 # --- Checks shared by the doors ---------------------------------------------------------------
@@ -143,7 +49,7 @@ def _require_open(session: ChatSession) -> None:
 
 def _require_in_charge(caller: Caller, access: SessionAccess) -> None:
     """Inviting and admitting are for the chat's helpers, and for supervisors."""
-    if access.role == ChatRole.HELPER or caller.has_perm("supervise_chats"):
+    if access.role == ChatRole.HELPER or is_supervisor(caller.account):
         return
     raise Forbidden(_("Only the chat's helpers can do that."), code="not_in_charge")
 
@@ -190,8 +96,8 @@ def invite(*, caller: Caller, session_id, username: str) -> Participant:
                 "left_at": None,
             },
         )
-        realtime.invitation(invitee.pk, session, change="invited", by=_name(caller.user))
-        _announce(session, visible_changed=False)
+        realtime.invitation(invitee.pk, session, change="invited", by=display_name(caller.user))
+        announce(session, visible_changed=False)
     return participant
 
 
@@ -214,7 +120,7 @@ def invitation_json(participant: Participant) -> dict[str, Any]:
     """An open invitation as the invitee's console lists it."""
     return {
         "session": realtime.session_summary(participant.session),
-        "by": _name(participant.invited_by),
+        "by": display_name(participant.invited_by),
         "role": participant.role,
         "created": participant.created.isoformat(),
     }
@@ -238,7 +144,7 @@ def _answer_invitation(caller: Caller, session_id, *, accept: bool) -> Participa
             participant.visible = True
             participant.save(update_fields=["state", "joined_at", "visible"])
             post_system_message(
-                session, gettext_lazy("%(name)s joined the chat."), name=_name(caller.user)
+                session, gettext_lazy("%(name)s joined the chat."), name=display_name(caller.user)
             )
             realtime.agent_chat_changed(caller.user_id, session, change="joined")
         else:
@@ -249,9 +155,9 @@ def _answer_invitation(caller: Caller, session_id, *, accept: bool) -> Participa
                 participant.invited_by_id,
                 session,
                 change="accepted" if accept else "declined",
-                by=_name(caller.user),
+                by=display_name(caller.user),
             )
-        _announce(session, visible_changed=accept)
+        announce(session, visible_changed=accept)
     return participant
 
 
@@ -270,7 +176,7 @@ def decline_invitation(*, caller: Caller, session_id) -> Participant:
 
 def join_as_monitor(*, caller: Caller, session_id) -> Participant:
     """A supervisor joins a chat to watch, invisible to the visitor until they speak."""
-    if not caller.has_perm("supervise_chats"):
+    if not is_supervisor(caller.account):
         # Without the permission the chat is not theirs to find.
         raise NotFound()
     with transaction.atomic():
@@ -295,7 +201,7 @@ def join_as_monitor(*, caller: Caller, session_id) -> Participant:
             },
         )
         realtime.agent_chat_changed(caller.user_id, session, change="joined")
-        _announce(session, visible_changed=False)
+        announce(session, visible_changed=False)
     return participant
 
 
@@ -305,7 +211,7 @@ def join_as_monitor(*, caller: Caller, session_id) -> Participant:
 def _may_knock(caller: Caller) -> bool:
     """Contributors, and trainees their mentor vouches for; an applicant nobody has paired yet
     is told so (``no_mentor``), since observing means reading the staff side of a chat."""
-    if caller.has_perm("answer_chats") or in_training(caller.user_id):
+    if is_helper(caller.account) or in_training(caller.user_id):
         return True
     if Trainee.objects.filter(user_id=caller.user_id, mentor__isnull=True).exists():
         raise Forbidden(_("A mentor has to pair with you first."), code="no_mentor")
@@ -349,8 +255,10 @@ def knock(*, caller: Caller, session_id) -> Participant:
             },
         )
         if session.helper_id:
-            realtime.knock(session.helper_id, session, change="knocking", by=_name(caller.user))
-        _announce(session, visible_changed=False)
+            realtime.knock(
+                session.helper_id, session, change="knocking", by=display_name(caller.user)
+            )
+        announce(session, visible_changed=False)
     return participant
 
 
@@ -373,7 +281,7 @@ def _answer_knock(caller: Caller, session_id, username: str, *, admit: bool) -> 
                 post_system_message(
                     session,
                     gettext_lazy("%(name)s, a helper in training, is observing this chat."),
-                    name=_name(participant.user),
+                    name=display_name(participant.user),
                 )
         else:
             disclose = False
@@ -383,9 +291,9 @@ def _answer_knock(caller: Caller, session_id, username: str, *, admit: bool) -> 
             participant.user_id,
             session,
             change="admitted" if admit else "turned_away",
-            by=_name(caller.user),
+            by=display_name(caller.user),
         )
-        _announce(session, visible_changed=disclose)
+        announce(session, visible_changed=disclose)
     return participant
 
 
@@ -423,8 +331,8 @@ def leave(*, caller: Caller, session_id) -> Participant:
         participant.save(update_fields=["state", "left_at"])
         if was_visible and session.is_open:
             post_system_message(
-                session, gettext_lazy("%(name)s left the chat."), name=_name(caller.user)
+                session, gettext_lazy("%(name)s left the chat."), name=display_name(caller.user)
             )
         realtime.agent_chat_changed(caller.user_id, session, change="left")
-        _announce(session, visible_changed=was_visible)
+        announce(session, visible_changed=was_visible)
     return participant

@@ -15,7 +15,7 @@ from .access import ChatRole, SessionAccess
 from .availability import position_and_wait
 from .focus import answers_shown
 from .handoff import FALLBACKS
-from .participants import visible_people
+from .roster import visible_people
 
 
 def may_hand_off(session: ChatSession) -> bool:

@@ -28,7 +28,7 @@ from ..exceptions import Conflict, Forbidden, InvalidInput, NotAuthenticated, Un
 from ..host import get_host_adapter
 from ..models import Ban, ChatSession, Queue
 from ..signals import chat_ended, chat_handed_off, chat_requested, send_on_commit
-from . import karma, limits
+from . import karma, limits, mentoring, notify
 from .access import (
     Caller,
     ChatRole,
@@ -47,6 +47,7 @@ from .locks import lock_user
 from .messaging import post_system_message
 from .placement import availability_of, place
 from .presenters import queue_item_json
+from .roles import is_supervisor
 from .routing import (
     agent_json,
     agent_status_for,
@@ -281,7 +282,7 @@ def request_chat(
                 session, user=user, to=fallback, email=visitor_email, title=title, base=base
             )
         else:
-            realtime.queue_changed(session, change="new")
+            notify.queue_changed(session, change="new")
             send_on_commit(chat_requested, ChatSession, session=session)
     if not refused and queue.auto_assign:
         auto_assign(queue_ids=[queue.pk])
@@ -318,12 +319,12 @@ def helper_queue(*, user, limit: int = 100) -> dict[str, Any]:
 
 
 def _announce_end(session: ChatSession, *, was: str, helper_id: int | None, by, reason: str):
-    realtime.session_status_changed(session, change=session.status)
+    notify.session_status_changed(session, change=session.status)
     if was == Status.WAITING:
-        realtime.queue_changed(
+        notify.queue_changed(
             session, change="abandoned" if session.status == Status.ABANDONED else "taken"
         )
-        realtime.line_moved(session.queue_id)
+        notify.line_moved(session.queue_id)
     if helper_id is not None:
         realtime.agent_chat_changed(helper_id, session, change="ended")
     send_on_commit(chat_ended, ChatSession, session=session, by=by, reason=reason)
@@ -362,7 +363,7 @@ def end_chat(*, caller: Caller, session_id: Any, reason: str = "") -> SessionAcc
                 reason = reason or REASON_VISITOR_LEFT
             else:
                 status, message = Status.ENDED, gettext_lazy("The visitor ended the chat.")
-        elif session.helper_id == caller.user_id or caller.has_perm("supervise_chats"):
+        elif session.helper_id == caller.user_id or is_supervisor(caller.account):
             status = Status.ENDED
             message = gettext_lazy("%(name)s ended the chat.")
             params = {"name": get_host_adapter().display_name(caller.user)}
@@ -372,6 +373,7 @@ def end_chat(*, caller: Caller, session_id: Any, reason: str = "") -> SessionAcc
         was = _finish(session, status=status, by=by, reason=reason, now=now)
         post_system_message(session, message, **params)
         karma.credit_chat_end(session)
+        mentoring.propose_ready_trainees(session)
         _announce_end(session, was=was, helper_id=helper_id, by=by, reason=reason)
     if helper_id is not None:
         auto_assign()
@@ -413,9 +415,9 @@ def mark_solved(*, caller: Caller, session_id: Any, article_id: Any) -> SessionA
         post_system_message(
             session, gettext_lazy("The article “%(title)s” solved the problem."), title=title
         )
-        realtime.session_status_changed(session, change="solved")
-        realtime.queue_changed(session, change="abandoned")
-        realtime.line_moved(session.queue_id)
+        notify.session_status_changed(session, change="solved")
+        notify.queue_changed(session, change="abandoned")
+        notify.line_moved(session.queue_id)
         send_on_commit(chat_ended, ChatSession, session=session, by=by, reason=REASON_SOLVED)
     return access
 
@@ -448,7 +450,7 @@ def _record_handoff(
         session.save(update_fields=["followup_email"])
         send_followup_on_commit(session, base=base)
         question_id, url = None, ""
-    realtime.session_status_changed(session, change="handed_off")
+    notify.session_status_changed(session, change="handed_off")
     send_on_commit(
         chat_handed_off, ChatSession, session=session, to=to, question_id=question_id, url=url
     )
@@ -490,8 +492,8 @@ def hand_off(
                     code="login_required",
                 )
             _finish(session, status=Status.ABANDONED, by=user, reason=REASON_HANDED_OFF, now=now)
-            realtime.queue_changed(session, change="abandoned")
-            realtime.line_moved(session.queue_id)
+            notify.queue_changed(session, change="abandoned")
+            notify.line_moved(session.queue_id)
             send_on_commit(
                 chat_ended, ChatSession, session=session, by=user, reason=REASON_HANDED_OFF
             )

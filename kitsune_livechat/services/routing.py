@@ -29,8 +29,10 @@ from ..host import get_host_adapter
 from ..locales import clean_locale
 from ..models import AgentStatus, ChatSession, Participant, Queue
 from ..signals import chat_assigned, send_on_commit
+from . import notify
 from .availability import HelperLoad, heartbeat_cutoff, online_helpers
 from .messaging import post_system_message
+from .roles import is_helper
 
 Status = ChatSession.Status
 Presence = AgentStatus.Status
@@ -46,7 +48,7 @@ def require_helper(user) -> None:
     """Only people with ``livechat.answer_chats`` work the queue."""
     if user is None or not user.is_authenticated:
         raise NotAuthenticated()
-    if not user.has_perm("livechat.answer_chats"):
+    if not is_helper(user):
         raise Forbidden(_("Only live chat helpers can do that."), code="not_a_helper")
 
 
@@ -58,7 +60,7 @@ def helper_by_username(username: str, *, code: str = "unknown_helper"):
         .select_related(None)
         .first()
     )
-    if user is None or not user.has_perm("livechat.answer_chats"):
+    if not is_helper(user):
         raise InvalidInput(
             _("There is no helper called “%(name)s”.") % {"name": username}, code=code
         )
@@ -137,7 +139,7 @@ def served_queue_ids(status: AgentStatus) -> list[int]:
 
 def _lines_moved(queue_ids: list[int]) -> None:
     for queue_id in queue_ids:
-        realtime.line_moved(queue_id)
+        notify.line_moved(queue_id)
 
 
 def set_agent_status(
@@ -175,7 +177,7 @@ def set_agent_status(
         row.save()
         if picked is not None:
             row.queues.set(picked)
-        realtime.presence_changed(user.pk, status=row.status, capacity=row.capacity)
+        notify.presence_changed(user.pk, status=row.status, capacity=row.capacity)
         _lines_moved(served_queue_ids(row))
     if status == Presence.ONLINE:
         auto_assign()
@@ -309,10 +311,10 @@ def announce_assignment(session: ChatSession, helper, *, auto: bool) -> None:
     """Everyone who cares learns the chat has a helper, once the assignment commits."""
     name = get_host_adapter().display_name(helper)
     post_system_message(session, gettext_lazy("%(name)s joined the chat."), name=name)
-    realtime.session_status_changed(session, change="assigned")
-    realtime.queue_changed(session, change="taken")
+    notify.session_status_changed(session, change="assigned")
+    notify.queue_changed(session, change="taken")
     realtime.agent_chat_changed(helper.pk, session, change="assigned")
-    realtime.line_moved(session.queue_id)
+    notify.line_moved(session.queue_id)
     send_on_commit(chat_assigned, ChatSession, session=session, helper=helper, auto=auto)
 
 

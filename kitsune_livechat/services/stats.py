@@ -45,6 +45,7 @@ from ..models import ArticleFeedback, ChatSession, ChatTag, Focus, Rating
 from .cleaning import check_structure
 from .focus import UNCOLLECTED_STATUSES, focus_overview  # noqa: F401  (part of stats)
 from .people import display_names
+from .roles import reads_insights
 
 Status = ChatSession.Status
 Outcome = ArticleFeedback.Outcome
@@ -776,7 +777,7 @@ def require_insights(caller: Any) -> None:
     """Insight pages, stats and exports are for people with ``livechat.view_insights``."""
     if not caller.is_authenticated:
         raise NotAuthenticated()
-    if not caller.has_perm("view_insights"):
+    if not reads_insights(caller.account):
         raise Forbidden(
             _("You need the permission to view live chat insights."), code="no_insights"
         )

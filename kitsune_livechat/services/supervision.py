@@ -6,15 +6,12 @@ from django.utils.translation import gettext as _
 
 from ..exceptions import Forbidden, NotAuthenticated
 from .access import Caller
-
-
-def is_supervisor(caller: Caller) -> bool:
-    return caller.has_perm("supervise_chats")
+from .roles import is_supervisor
 
 
 def require_supervisor(caller: Caller) -> None:
     """Supervisors (``livechat.supervise_chats``) only: 401 for strangers, 403 for others."""
     if not caller.is_authenticated:
         raise NotAuthenticated()
-    if not is_supervisor(caller):
+    if not is_supervisor(caller.account):
         raise Forbidden(_("Only supervisors can do that."), code="not_supervisor")

@@ -16,10 +16,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from .. import realtime
 from ..conf import livechat_settings
 from ..models import AgentStatus, ChatSession, Queue
 from ..signals import chat_missed, send_on_commit
+from . import notify
 from .availability import heartbeat_cutoff
 from .messaging import post_system_message
 from .routing import auto_assign, skip_locked
@@ -53,9 +53,9 @@ def _miss(session_id: Any, now: datetime) -> bool:
                 "wrote, or leave an email address."
             ),
         )
-        realtime.session_status_changed(session, change="missed")
-        realtime.queue_changed(session, change="missed")
-        realtime.line_moved(session.queue_id)
+        notify.session_status_changed(session, change="missed")
+        notify.queue_changed(session, change="missed")
+        notify.line_moved(session.queue_id)
         send_on_commit(chat_missed, ChatSession, session=session)
     return True
 
@@ -92,10 +92,10 @@ def expire_helpers(*, now: datetime | None = None) -> int:
             )
             if won:
                 expired += 1
-                realtime.presence_changed(user_id, status="offline", capacity=capacity)
+                notify.presence_changed(user_id, status="offline", capacity=capacity)
     if expired:
         for queue_id in Queue.objects.filter(is_active=True).values_list("pk", flat=True):
-            realtime.line_moved(queue_id)
+            notify.line_moved(queue_id)
     return expired
 
 
@@ -165,7 +165,7 @@ def alert_long_waits(*, now: datetime | None = None) -> int:
             rounds = int((now - session.created).total_seconds() // queue.long_wait)
             key = f"livechat:waiting_long:{session.pk.hex}:{rounds}"
             if cache.add(key, True, timeout=queue.long_wait * 2):
-                realtime.queue_changed(session, change="waiting_long")
+                notify.queue_changed(session, change="waiting_long")
                 alerted += 1
     return alerted
 

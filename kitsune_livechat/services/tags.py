@@ -18,6 +18,7 @@ from ..models import ChatTag
 from .access import Caller, ChatRole, SessionAccess, get_session_for
 from .assist import require_console
 from .feedback import MAX_TAGS, clean_tags
+from .roles import is_supervisor
 
 SUGGESTION_LIMIT = 10
 
@@ -28,7 +29,7 @@ def tags_of(session_id) -> list[str]:
 
 def _require_tagger(caller: Caller, access: SessionAccess) -> None:
     """The chat's helpers and supervisors tag; the visitor, trainees and monitors do not."""
-    if access.role == ChatRole.HELPER or (access.is_staff and caller.has_perm("supervise_chats")):
+    if access.role == ChatRole.HELPER or (access.is_staff and is_supervisor(caller.account)):
         return
     raise Forbidden(_("Only the chat's helpers and supervisors can tag it."), code="not_a_tagger")
 

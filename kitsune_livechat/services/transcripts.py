@@ -24,9 +24,9 @@ from ..conf import livechat_settings
 from ..exceptions import Conflict, Forbidden, InvalidInput, RateLimited
 from ..models import ChatSession, Message
 from . import limits
-from .access import Caller, ChatRole, get_session_for
-from .handoff import visible_transcript
+from .access import Caller, ChatRole, SessionAccess, get_session_for
 from .links import absolute_links, absolute_url
+from .visitor_view import transcript_line, transcript_messages, visible_transcript
 
 logger = logging.getLogger(__name__)
 
@@ -83,15 +83,8 @@ def transcript_email(session: ChatSession, *, to: str, base_url: str) -> EmailMe
         )
         lines.append("")
         for message in visible_transcript(session):
-            when = message.created.astimezone(tz).strftime("%H:%M")
             body = absolute_links(message.body, base_url)
-            if message.kind == Message.Kind.SYSTEM:
-                lines.append(f"[{when}] * {body}")
-                continue
-            who = message.author_name or (
-                _("Visitor") if message.role == Message.Role.VISITOR else _("Helper")
-            )
-            lines.append(f"[{when}] {who}: {body}")
+            lines.append(transcript_line(message, tz=tz, body=body))
         if session.visitor_id:
             chat_url = absolute_url(reverse("livechat:chat_session", args=[session.pk]), base_url)
             lines += ["", _("Your chat: %(url)s") % {"url": chat_url}]
@@ -130,3 +123,40 @@ def email_transcript(*, caller: Caller, session_id, email: str = "", base_url: s
 
     transaction.on_commit(send)
     return address
+
+
+def transcript_text(access: SessionAccess, base: str = "") -> str:
+    """The transcript download: what the caller may see of the chat (staff see whispers and
+    notes, labelled), in the active language; site paths are full links, since the file is
+    read offline."""
+    session = access.session
+    tz = timezone.get_current_timezone()
+    lines = [
+        _("Live chat transcript"),
+        _("Article: %(title)s") % {"title": session.article_title or "-"},
+    ]
+    if session.article_url:
+        lines.append(absolute_url(session.article_url, base))
+    lines.append(
+        _("Started: %(when)s")
+        % {"when": session.created.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")}
+    )
+    if session.ended_at:
+        lines.append(
+            _("Ended: %(when)s")
+            % {"when": session.ended_at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")}
+        )
+    lines += ["", _("Question: %(problem)s") % {"problem": session.problem}, ""]
+    labels = {
+        Message.Kind.WHISPER: _("whisper"),
+        Message.Kind.NOTE: _("note"),
+    }
+    for message in transcript_messages(session, staff=access.is_staff).iterator():
+        # System messages are kept as written; what people typed gets full links.
+        body = (
+            message.body
+            if message.kind == Message.Kind.SYSTEM
+            else absolute_links(message.body, base)
+        )
+        lines.append(transcript_line(message, tz=tz, body=body, label=labels.get(message.kind, "")))
+    return "\n".join(lines) + "\n"

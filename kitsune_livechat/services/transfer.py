@@ -20,10 +20,12 @@ from ..exceptions import Conflict, Forbidden, InvalidInput
 from ..host import get_host_adapter
 from ..models import AgentStatus, ChatSession, Message, Participant, Queue
 from ..signals import chat_transferred, send_on_commit
+from . import notify
 from .access import Caller, SessionAccess, get_session_for
 from .availability import position_and_wait
 from .cleaning import clean_text
 from .messaging import post_system_message, store_message
+from .roles import is_supervisor
 from .routing import auto_assign, check_seat, helper_by_username, lock_helper, require_helper
 
 Status = ChatSession.Status
@@ -83,7 +85,7 @@ def transfer_chat(
         session = access.session
         if session.status != Status.ACTIVE:
             raise Conflict(_("Only a chat in progress can be transferred."), code="chat_not_active")
-        if session.helper_id != caller.user_id and not caller.has_perm("supervise_chats"):
+        if session.helper_id != caller.user_id and not is_supervisor(caller.account):
             raise Forbidden(_("Only the chat's helper can transfer it."), code="not_owner")
         previous = session.helper
         target = queue = None
@@ -153,7 +155,7 @@ def _announce(
 ) -> None:
     post_system_message(session, text, **(params or {}))
     position, wait = position_and_wait(session)
-    realtime.session_status_changed(
+    notify.session_status_changed(
         session, change="transferred", position=position, wait_seconds=wait
     )
     if previous_id is not None:
@@ -202,8 +204,8 @@ def put_back_in_line(
     session.status, session.helper, session.assigned_at = Status.WAITING, None, None
     session.queue = queue
     _announce(session, previous_id=previous_id, text=text, params=params)
-    realtime.queue_changed(session, change="requeued")
-    realtime.line_moved(session.queue_id)
+    notify.queue_changed(session, change="requeued")
+    notify.line_moved(session.queue_id)
 
 
 def _lock_target(user_id: int) -> AgentStatus:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 
 from ..links import api_root
 from ..locales import current_locale, site_locale
+from ..services.karma import profile_summary
 
 register = template.Library()
 
@@ -89,8 +90,6 @@ def render_karma_panel(user: Any, request: HttpRequest | None = None) -> SafeStr
 
     Nothing is rendered for someone with no live chat work, so every profile can include it.
     """
-    from ..services.karma import profile_summary
-
     if user is None or getattr(user, "pk", None) is None:
         return mark_safe("")
     summary = profile_summary(user)

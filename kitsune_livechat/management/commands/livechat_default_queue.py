@@ -1,3 +1,5 @@
+"""``manage.py livechat_default_queue``: makes the default queue a new site needs."""
+
 from django.core.management.base import BaseCommand
 
 from kitsune_livechat.services.setup import ensure_default_queue

@@ -1,3 +1,5 @@
+"""``manage.py livechat_purge``: removes what the retention period no longer keeps."""
+
 from django.core.management.base import BaseCommand
 
 from kitsune_livechat.conf import livechat_settings
