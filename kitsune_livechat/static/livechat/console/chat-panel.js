@@ -24,6 +24,9 @@ import {
   root,
   socketUrl,
 } from "./context.js";
+import { Drafts } from "./drafts.js";
+import { peopleDialog } from "./people.js";
+import { Pickers } from "./pickers.js";
 import { findSolvedBy, loadFeedbackDue, submitFeedback } from "./feedback.js";
 import { myTrainees } from "./trainees.js";
 
@@ -154,6 +157,8 @@ export class ChatPanel {
         bind("attach-error", panel).textContent = error.detail;
       },
     });
+    this.pickers = new Pickers(panel, () => this.session?.locale || data.locale);
+    this.drafts = new Drafts(this.id, this.log, () => this.isMentor);
     this.composer = new Composer({
       form: bind("composer", panel),
       textarea,
@@ -475,11 +480,11 @@ export class ChatPanel {
 
   onMessage(message) {
     const el = this.log.add(message);
-    if (el && message.kind === "draft") this.decorateDraft(el, message.seq);
+    if (el && message.kind === "draft") this.drafts.decorate(el, message.seq);
     // History says which draft a message published or turned down: show each text once.
     if (el && message.draft_seq) {
-      if (message.kind === "text") this.markApproved(message.draft_seq);
-      else this.markRejected(message.draft_seq);
+      if (message.kind === "text") this.drafts.markApproved(message.draft_seq);
+      else this.drafts.markRejected(message.draft_seq);
     }
     const fromVisitor = message.role === "visitor";
     if (fromVisitor && this.socket?.resumed) {
@@ -527,13 +532,13 @@ export class ChatPanel {
         this.renderPeople();
       }
     } else if (frame.type === "draft.approved") {
-      this.markApproved(frame.draft_seq);
+      this.drafts.markApproved(frame.draft_seq);
     } else if (frame.type === "draft.rejected") {
-      this.markRejected(frame.draft_seq);
+      this.drafts.markRejected(frame.draft_seq);
     } else if (frame.type === "participants") {
       this.people = frame.participants || [];
       for (const [seq, el] of this.log.bySeq) {
-        if (el.dataset.kind === "draft") this.decorateDraft(el, seq);
+        if (el.dataset.kind === "draft") this.drafts.decorate(el, seq);
       }
       if (!this.people.some((person) => person.state === "knocking")) {
         dropToast(`knock-${this.id}`);
@@ -543,131 +548,6 @@ export class ChatPanel {
       if (frame.author !== data.me) this.log.setTyping(frame.author, frame.active);
     } else if (frame.type === "read") {
       if (frame.role === "visitor") this.log.markRead(frame.seq);
-    }
-  }
-
-  /** A trainee's draft: its mentor sends it as written, edits it first, or turns it down. */
-  decorateDraft(el, seq) {
-    if (
-      !this.isMentor ||
-      el.classList.contains("is-approved") ||
-      el.classList.contains("is-rejected")
-    )
-      return;
-    if ($(".lc-draft-actions", el)) return;
-    const button = (label, data, primary = false) =>
-      h(
-        "button",
-        {
-          type: "button",
-          class: `lc-btn lc-btn--small${primary ? " lc-btn--primary lc-msg__approve" : ""}`,
-          dataset: data,
-        },
-        label,
-      );
-    el.append(
-      h(
-        "div",
-        { class: "lc-draft-actions" },
-        button(gettext("Approve and send"), { approve: seq }, true),
-        button(gettext("Edit"), { draftEdit: seq }),
-        button(gettext("Reject"), { draftReject: seq }),
-      ),
-    );
-  }
-
-  /** The edit or reject form in place of the draft's buttons. */
-  openDraftForm(seq, mode) {
-    const el = this.log.bySeq.get(Number(seq));
-    if (!el) return;
-    $(".lc-draft-form", el)?.remove();
-    show($(".lc-draft-actions", el), false);
-    const id = `lc-draft-${this.id}-${seq}-${mode}`;
-    const field = h("textarea", { id, rows: 2, required: true, maxlength: 2000 });
-    field.value = mode === "edit" ? $(".lc-msg__body", el).textContent : "";
-    const form = h(
-      "form",
-      { class: "lc-draft-form" },
-      h(
-        "label",
-        { for: id, class: "lc-label" },
-        mode === "edit"
-          ? gettext("Edit before sending")
-          : gettext("Why not send it? Only your trainee and the helpers see this."),
-      ),
-      field,
-      h(
-        "div",
-        { class: "lc-actions" },
-        h(
-          "button",
-          {
-            type: "submit",
-            class: `lc-btn lc-btn--small lc-btn--${mode === "edit" ? "primary" : "danger"}`,
-          },
-          mode === "edit" ? gettext("Send edited") : gettext("Reject draft"),
-        ),
-        h(
-          "button",
-          { type: "button", class: "lc-btn lc-btn--small", dataset: { draftCancel: seq } },
-          gettext("Cancel"),
-        ),
-      ),
-    );
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      const text = field.value.trim();
-      if (!text) return field.focus();
-      if (mode === "edit") this.approve(seq, text);
-      else this.reject(seq, text);
-    });
-    el.append(form);
-    field.focus();
-  }
-
-  closeDraftForm(seq) {
-    const el = this.log.bySeq.get(Number(seq));
-    if (!el) return;
-    $(".lc-draft-form", el)?.remove();
-    show($(".lc-draft-actions", el), true);
-  }
-
-  /** Sent: the published message shows it, so the draft leaves the log. */
-  markApproved(draftSeq) {
-    const el = this.log.bySeq.get(Number(draftSeq));
-    if (!el) return;
-    el.classList.add("is-approved");
-    $(".lc-draft-actions", el)?.remove();
-    $(".lc-draft-form", el)?.remove();
-    $(".lc-msg__status", el).textContent = gettext("Approved and sent");
-    el.hidden = true;
-  }
-
-  /** Turned down: the draft stays, marked as not sent; the mentor's word follows it. */
-  markRejected(draftSeq) {
-    const el = this.log.bySeq.get(Number(draftSeq));
-    if (!el) return;
-    el.classList.add("is-rejected");
-    $(".lc-draft-actions", el)?.remove();
-    $(".lc-draft-form", el)?.remove();
-    $(".lc-msg__status", el).textContent = gettext("Not sent: your mentor turned it down");
-  }
-
-  async approve(seq, body = null) {
-    try {
-      await api.post(`sessions/${this.id}/drafts/${seq}/approve`, body === null ? {} : { body });
-      this.markApproved(seq);
-    } catch (error) {
-      failed(error);
-    }
-  }
-
-  async reject(seq, reason) {
-    try {
-      await api.post(`sessions/${this.id}/drafts/${seq}/reject`, { reason });
-      this.markRejected(seq);
-    } catch (error) {
-      failed(error);
     }
   }
 
@@ -786,84 +666,6 @@ export class ChatPanel {
 
   // --- composing ---
 
-  insert(text) {
-    const textarea = $("textarea[name=body]", this.panel);
-    const { selectionStart: start, selectionEnd: end, value } = textarea;
-    const before = value.slice(0, start);
-    const glue = before && !/\s$/.test(before) ? " " : "";
-    textarea.value = `${before}${glue}${text}${value.slice(end)}`;
-    const caret = before.length + glue.length + text.length;
-    textarea.setSelectionRange(caret, caret);
-    textarea.focus();
-  }
-
-  togglePicker(name, open = null) {
-    const picker = $(`[data-picker="${name}"]`, this.panel);
-    const button = $(`[data-action="${name}"]`, this.panel);
-    const opening = open ?? picker.hidden;
-    for (const other of $$("[data-picker]", this.panel)) show(other, false);
-    for (const other of $$('[data-action="canned"], [data-action="kb"]', this.panel))
-      other.setAttribute("aria-expanded", "false");
-    show(picker, opening);
-    button.setAttribute("aria-expanded", String(opening));
-    if (opening) {
-      const input = $("input", picker);
-      input.focus();
-      this.search(name, input.value);
-    }
-  }
-
-  async search(name, query) {
-    const list = bind(`${name}-list`, this.panel);
-    const locale = this.session?.locale || data.locale;
-    let items;
-    try {
-      items =
-        name === "canned"
-          ? await api.get("canned", { locale, q: query })
-          : query.trim()
-            ? await api.get("kb/search", { q: query, locale })
-            : [];
-    } catch (error) {
-      failed(error);
-      return;
-    }
-    if (name === "kb" && !query.trim()) {
-      fill(list, h("li", { class: "lc-hint" }, gettext("Type words from the article's title.")));
-      return;
-    }
-    if (!items.length) {
-      fill(list, h("li", { class: "lc-hint" }, gettext("Nothing found.")));
-      return;
-    }
-    fill(
-      list,
-      items.map((item) =>
-        h(
-          "li",
-          {},
-          h(
-            "button",
-            {
-              type: "button",
-              class: "lc-picker__item",
-              dataset: { insert: name === "canned" ? item.body : articleLink(item) },
-            },
-            h(
-              "span",
-              {},
-              h("strong", {}, item.title),
-              item.locale !== locale
-                ? h("span", { class: "lc-tag lc-tag--after" }, item.locale)
-                : null,
-            ),
-            h("small", {}, name === "canned" ? item.body : item.url),
-          ),
-        ),
-      ),
-    );
-  }
-
   // --- actions ---
 
   async end() {
@@ -873,95 +675,6 @@ export class ChatPanel {
       this.socket?.stop();
       this.socket = null;
       this.setSession(session);
-    } catch (error) {
-      failed(error);
-    }
-  }
-
-  /** Invite a helper, transfer the chat, or hand it to one's trainee: pick whom, confirm. */
-  async peopleDialog(kind) {
-    let options;
-    if (kind === "handover") {
-      options = myTrainees().map((trainee) =>
-        h("option", { value: `trainee:${trainee.id}` }, trainee.display_name),
-      );
-    } else {
-      let helpers;
-      try {
-        helpers = await api.get("agent/helpers");
-      } catch (error) {
-        failed(error);
-        return;
-      }
-      options = helpers
-        .filter((helper) => helper.username !== data.username)
-        .map((helper) =>
-          h(
-            "option",
-            { value: `helper:${helper.username}` },
-            fmt(gettext("%(name)s (%(free)s free of %(capacity)s)"), {
-              name: helper.display_name,
-              free: helper.free,
-              capacity: helper.capacity,
-            }),
-          ),
-        );
-      if (kind === "transfer") {
-        options.push(
-          h("option", { value: "queue:" }, gettext("Back to the queue (the next helper)")),
-        );
-      }
-    }
-    if (!options.length) {
-      toast(gettext("No other helper is online right now."), { error: true });
-      return;
-    }
-    const dialog = $('[data-dialog="people"]', root);
-    const select = $("select", dialog);
-    fill(select, options);
-    const words = {
-      invite: [
-        gettext("Invite a helper"),
-        gettext("They join the chat beside you; the visitor sees them."),
-        gettext("Invite"),
-      ],
-      transfer: [
-        gettext("Transfer the chat"),
-        gettext("The chat, its history and the question move to them. You leave the chat."),
-        gettext("Transfer"),
-      ],
-      handover: [
-        gettext("Hand the chat to your trainee"),
-        gettext("Your trainee answers the visitor; you stay in the chat as their mentor."),
-        gettext("Hand over"),
-      ],
-    }[kind];
-    bind("people-title", dialog).textContent = words[0];
-    bind("people-text", dialog).textContent = words[1];
-    bind("people-submit", dialog).textContent = words[2];
-    show(bind("people-note", dialog), kind === "transfer");
-    show(bind("people-supervised", dialog), kind === "handover");
-    $("[name=note]", dialog).value = "";
-    $("[name=supervised]", dialog).checked = true;
-    if (!(await confirmDialog(dialog))) return;
-    const [type, value] = select.value.split(":");
-    try {
-      if (kind === "invite") {
-        await api.post(`sessions/${this.id}/invite`, { user: value });
-        toast(gettext("Invitation sent."));
-      } else if (kind === "handover") {
-        await api.post(`sessions/${this.id}/handover`, {
-          trainee: Number(value),
-          supervised: $("[name=supervised]", dialog).checked,
-        });
-        toast(gettext("Handed over. You stay in the chat as the mentor."));
-        this.refreshPeople();
-      } else {
-        const body = type === "helper" ? { helper: value } : { queue: value || null };
-        body.note = $("[name=note]", dialog).value;
-        await api.post(`sessions/${this.id}/transfer`, body);
-        this.gone(gettext("You transferred this chat."), { final: true });
-      }
     } catch (error) {
       failed(error);
     }
@@ -1017,7 +730,7 @@ export class ChatPanel {
     this.tab.addEventListener("click", () => this.tabs.select(this.id, { focus: true }));
     const textarea = $("textarea[name=body]", panel);
     textarea.addEventListener("keydown", (event) => {
-      if (event.key === "Escape") this.togglePicker("canned", false);
+      if (event.key === "Escape") this.pickers.toggle("canned", false);
     });
     for (const radio of $$(".lc-mode input", panel)) {
       radio.addEventListener("change", () => {
@@ -1029,11 +742,14 @@ export class ChatPanel {
     for (const input of $$("[data-search]", panel)) {
       input.addEventListener("input", () => {
         window.clearTimeout(searchTimer);
-        searchTimer = window.setTimeout(() => this.search(input.dataset.search, input.value), 200);
+        searchTimer = window.setTimeout(
+          () => this.pickers.search(input.dataset.search, input.value),
+          200,
+        );
       });
       input.addEventListener("keydown", (event) => {
         if (event.key === "Escape") {
-          this.togglePicker(input.dataset.search, false);
+          this.pickers.toggle(input.dataset.search, false);
           textarea.focus();
         }
       });
@@ -1058,23 +774,23 @@ export class ChatPanel {
         "[data-action], [data-insert], [data-admit], [data-turn-away], [data-approve], [data-draft-edit], [data-draft-reject], [data-draft-cancel]",
       );
       if (!target) return;
-      if (target.dataset.approve) return this.approve(target.dataset.approve);
-      if (target.dataset.draftEdit) return this.openDraftForm(target.dataset.draftEdit, "edit");
+      if (target.dataset.approve) return this.drafts.approve(target.dataset.approve);
+      if (target.dataset.draftEdit) return this.drafts.openForm(target.dataset.draftEdit, "edit");
       if (target.dataset.draftReject)
-        return this.openDraftForm(target.dataset.draftReject, "reject");
-      if (target.dataset.draftCancel) return this.closeDraftForm(target.dataset.draftCancel);
+        return this.drafts.openForm(target.dataset.draftReject, "reject");
+      if (target.dataset.draftCancel) return this.drafts.closeForm(target.dataset.draftCancel);
       if (target.dataset.insert !== undefined) {
-        this.insert(target.dataset.insert);
+        this.pickers.insert(target.dataset.insert);
         for (const picker of $$("[data-picker]", panel)) show(picker, false);
         return;
       }
       if (target.dataset.admit) return this.act("admit", target.dataset.admit);
       if (target.dataset.turnAway) return this.act("turn-away", target.dataset.turnAway);
       const action = target.dataset.action;
-      if (action === "canned" || action === "kb") this.togglePicker(action);
+      if (action === "canned" || action === "kb") this.pickers.toggle(action);
       else if (action === "end") this.end();
       else if (action === "invite" || action === "transfer" || action === "handover") {
-        this.peopleDialog(action);
+        peopleDialog(this, action);
       } else if (action === "close") this.close();
       else this.act(action);
     });
@@ -1086,11 +802,6 @@ export class ChatPanel {
     this.tab.remove();
     this.panel.remove();
   }
-}
-
-/** "Title: https://…" as a helper sends an article to the visitor. */
-function articleLink(article) {
-  return `${article.title}: ${new URL(article.url, window.location.origin)}`;
 }
 
 function fillFacts(list, rows) {

@@ -3,7 +3,8 @@
 
 import { fill, gettext, h, show } from "../dom.js";
 import { failed } from "./alerts.js";
-import { api, bind, productName } from "./context.js";
+import { api, bind } from "./context.js";
+import { chatTags } from "./queue.js";
 
 let timer = null;
 
@@ -41,14 +42,7 @@ export async function loadLive() {
           "div",
           { class: "lc-qitem__top" },
           h("strong", {}, item.helper || gettext("Helper")),
-          h(
-            "span",
-            { class: "lc-tags" },
-            h("span", { class: "lc-tag lc-tag--locale" }, item.locale),
-            item.product
-              ? h("span", { class: "lc-tag lc-tag--product" }, productName(item.product))
-              : null,
-          ),
+          chatTags(item),
         ),
         item.problem ? h("p", { class: "lc-qitem__problem" }, item.problem) : null,
         h("div", { class: "lc-qitem__article" }, item.article?.title || ""),

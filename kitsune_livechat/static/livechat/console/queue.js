@@ -51,13 +51,8 @@ function renderQueue() {
             { class: "lc-qitem__wait", dataset: { waited: item.waited_seconds } },
             formatElapsed(item.waited_seconds),
           ),
-          h(
-            "span",
-            { class: "lc-tags" },
-            h("span", { class: "lc-tag lc-tag--locale" }, item.locale),
-            item.product
-              ? h("span", { class: "lc-tag lc-tag--product" }, productName(item.product))
-              : null,
+          chatTags(
+            item,
             item.preferred
               ? h("span", { class: "lc-tag lc-tag--focus" }, gettext("Asked for you"))
               : null,
@@ -106,6 +101,17 @@ function renderQueue() {
   $('[data-action="take-next"]', root).disabled = queue.length === 0;
   if (focused) $(`.lc-qitem[data-id="${focused}"] button`, list)?.focus();
   setWaiting("queue", queue.length);
+}
+
+/** A chat's language and product as tags (then ``extra`` ones), in the queue and elsewhere. */
+export function chatTags(item, ...extra) {
+  return h(
+    "span",
+    { class: "lc-tags" },
+    h("span", { class: "lc-tag lc-tag--locale" }, item.locale),
+    item.product ? h("span", { class: "lc-tag lc-tag--product" }, productName(item.product)) : null,
+    ...extra,
+  );
 }
 
 /** Waiting times count up between fetches. */
