@@ -102,23 +102,24 @@ export class Drafts {
 
   /** Sent: the published message shows it, so the draft leaves the log. */
   markApproved(draftSeq) {
-    const el = this.log.bySeq.get(Number(draftSeq));
-    if (!el) return;
-    el.classList.add("is-approved");
-    $(".lc-draft-actions", el)?.remove();
-    $(".lc-draft-form", el)?.remove();
-    $(".lc-msg__status", el).textContent = gettext("Approved and sent");
-    el.hidden = true;
+    const el = this.settle(draftSeq, "is-approved", gettext("Approved and sent"));
+    if (el) el.hidden = true;
   }
 
   /** Turned down: the draft stays, marked as not sent; the mentor's word follows it. */
   markRejected(draftSeq) {
+    this.settle(draftSeq, "is-rejected", gettext("Not sent: your mentor turned it down"));
+  }
+
+  /** The draft's review is over: no more buttons or form, and its status says how it ended. */
+  settle(draftSeq, state, status) {
     const el = this.log.bySeq.get(Number(draftSeq));
-    if (!el) return;
-    el.classList.add("is-rejected");
+    if (!el) return null;
+    el.classList.add(state);
     $(".lc-draft-actions", el)?.remove();
     $(".lc-draft-form", el)?.remove();
-    $(".lc-msg__status", el).textContent = gettext("Not sent: your mentor turned it down");
+    $(".lc-msg__status", el).textContent = status;
+    return el;
   }
 
   async approve(seq, body = null) {
