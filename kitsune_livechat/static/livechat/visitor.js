@@ -5,6 +5,7 @@
 import { Api, ApiError } from "./api.js";
 import { Attachments } from "./attachments.js";
 import { ChatLog } from "./chatlog.js";
+import { Composer } from "./composer.js";
 import {
   $,
   $$,
@@ -29,7 +30,6 @@ const data = root.dataset;
 const NULL_ID = "00000000-0000-0000-0000-000000000000";
 const TOKEN_KEY = "livechat.token";
 const CURRENT_KEY = "livechat.current";
-const TYPING_IDLE = 4000;
 
 const api = new Api({ root: data.api, token: store.get(TOKEN_KEY, "") });
 const bind = (name) => $(`[data-bind="${name}"]`, root);
@@ -597,43 +597,29 @@ function onFrame(frame) {
   }
 }
 
-const composer = $('[data-form="composer"]', root);
 const messageField = $("#lc-message");
-let typingSent = false;
-let typingTimer = null;
 
-function stopTyping() {
-  window.clearTimeout(typingTimer);
-  if (typingSent && socket) socket.send({ type: "typing", active: false });
-  typingSent = false;
-}
-
+/** The draft of each chat survives a reload; the box grows with what is typed. */
 function onComposerInput() {
   store.set(`livechat.composer.${session?.id}`, messageField.value);
   messageField.style.height = "auto";
   messageField.style.height = `${Math.min(messageField.scrollHeight, 160)}px`;
-  if (!socket) return;
-  if (!messageField.value.trim()) {
-    stopTyping();
-    return;
-  }
-  if (!typingSent) typingSent = socket.send({ type: "typing", active: true });
-  window.clearTimeout(typingTimer);
-  typingTimer = window.setTimeout(stopTyping, TYPING_IDLE);
 }
 
-function sendMessage(event) {
-  event?.preventDefault();
-  const body = messageField.value.trim();
-  if (!body || !socket) return;
-  const item = socket.sendMessage({ body });
-  log.addPending(item, { offline: !socket.isReady() });
-  messageField.value = "";
-  store.remove(`livechat.composer.${session.id}`);
-  stopTyping();
-  onComposerInput();
-  messageField.focus();
-}
+const composer = new Composer({
+  form: $('[data-form="composer"]', root),
+  textarea: messageField,
+  socket: () => socket,
+  onInput: onComposerInput,
+  onSend: (body) => {
+    const item = socket.sendMessage({ body });
+    log.addPending(item, { offline: !socket.isReady() });
+  },
+  afterSend: () => {
+    store.remove(`livechat.composer.${session.id}`);
+    composer.changed();
+  },
+});
 
 // --- Ending and after ------------------------------------------------------------------------
 
@@ -897,11 +883,6 @@ async function start() {
 form.addEventListener("submit", submitRequest);
 form.addEventListener("input", saveDraft);
 form.addEventListener("change", saveDraft);
-composer.addEventListener("submit", sendMessage);
-messageField.addEventListener("input", onComposerInput);
-messageField.addEventListener("keydown", (event) => {
-  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) sendMessage(event);
-});
 $('[data-form="rating"]', root).addEventListener("submit", submitRating);
 $('[data-form="done-email"]', root).addEventListener("submit", (event) => {
   event.preventDefault();
