@@ -24,9 +24,10 @@ from django.utils.translation import gettext_lazy as _
 
 from . import models
 from .exceptions import LivechatError
-from .services import karma, mentoring, moderation, queueing, transfer
-from .services.access import Caller
-from .services.focus import change_focus_state
+from .services.contributors import karma, mentoring
+from .services.line import lifecycle, moderation, transfer
+from .services.line.focus import change_focus_state
+from .services.shared.access import Caller
 
 # Rows a service owns, with the fields it owns ("__all__": every field). The admin shows them
 # read only; ``tests/test_admin.py`` fails if a registered admin leaves one of them editable.
@@ -260,7 +261,7 @@ class ChatSessionAdmin(ServiceOwnedAdmin):
 
     end_chats = service_action(
         _("End the chats"),
-        lambda caller, chat: queueing.end_chat(caller=caller, session_id=chat.pk),
+        lambda caller, chat: lifecycle.end_chat(caller=caller, session_id=chat.pk),
     )
     transfer_chats = form_action(_("Transfer the chats"), TransferForm, _transfer)
     ban_visitors = form_action(

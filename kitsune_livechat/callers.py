@@ -12,7 +12,7 @@ from urllib.parse import parse_qs
 
 from django.http import HttpRequest
 
-from .services.access import Caller, read_visitor_token
+from .services.shared.access import Caller, read_visitor_token
 
 TOKEN_HEADER = "X-Livechat-Token"
 

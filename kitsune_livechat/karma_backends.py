@@ -1,7 +1,7 @@
 """Karma backends: where each new award goes besides the ledger.
 
-The ledger (``KarmaAward`` rows written by ``services.karma.award``) is always kept: totals,
-leaderboards and the anti-gaming rules read it. A backend is a class with
+The ledger (``KarmaAward`` rows written by ``services.contributors.karma.award``) is always kept:
+totals, leaderboards and the anti-gaming rules read it. A backend is a class with
 ``award(self, karma: KarmaAward) -> None``, listed by dotted path in
 ``LIVECHAT_KARMA_BACKENDS``; it runs in its own savepoint and a failure is only logged.
 The two shipped here feed what Kitsune already shows on profiles: titles and badges. They reach
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from .conf import livechat_settings
 from .models import KarmaAward
-from .services import karma as karma_service
+from .services.contributors import karma as karma_service
 
 
 class KitsuneTitlesBackend:

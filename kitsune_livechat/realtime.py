@@ -3,7 +3,7 @@
 The channel layer carries notifications only (at-most-once); PostgreSQL is the source of truth,
 so a client that misses an event catches up by replaying from the database. Nothing else in the
 app calls ``group_send`` or assembles a protocol frame, and every frame is built from the data
-the caller passes in: this module imports no service and reads nothing (``services.notify``
+the caller passes in: this module imports no service and reads nothing (``services.shared.notify``
 reads what the status and queue events carry). A publish never holds up its caller for long:
 while the layer is down publishing is given up quickly, and sockets catch up from the database
 when they resync.
@@ -391,7 +391,7 @@ def mentoring_changed(user_id: int, *, event: str, trainee: dict[str, Any]) -> N
 
 
 def floor_frame(snapshot: dict[str, Any]) -> dict[str, Any]:
-    """``floor {...}``: the floor view's snapshot as ``services.floor`` reads it."""
+    """``floor {...}``: the floor view's snapshot as ``services.insights.floor`` reads it."""
     return {"type": "floor", **snapshot}
 
 

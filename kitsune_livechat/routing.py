@@ -5,8 +5,10 @@ session auth: ``AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websoc
 
 from django.urls import path, re_path
 
-from .consumers import AgentConsumer, NoSuchSocket, SessionConsumer
-from .consumers_floor import FloorConsumer
+from .consumers.base import NoSuchSocket
+from .consumers.chat import SessionConsumer
+from .consumers.console import AgentConsumer
+from .consumers.floor import FloorConsumer
 
 websocket_urlpatterns = [
     # Any id is routed; the access gate answers 4404 for one that names no chat of the caller's.

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from kitsune_livechat import models as lc
-from kitsune_livechat.services.feedback import extract_terms
+from kitsune_livechat.services.conversation.feedback import extract_terms
 
 # --- Host (Kitsune-shaped) models -------------------------------------------------------------
 

@@ -121,9 +121,9 @@ def test_a_helper_back_from_a_silence_gets_waiting_chats():
     queue = DefaultQueueFactory()
     row = AgentStatusFactory(last_seen=timezone.now() - timedelta(minutes=10))
     chat = ChatSessionFactory(queue=queue)
-    from kitsune_livechat.services import routing
+    from kitsune_livechat.services.line import assignment
 
-    routing.heartbeat(user=row.user)
+    assignment.heartbeat(user=row.user)
 
     chat.refresh_from_db()
     assert chat.helper == row.user
@@ -179,11 +179,11 @@ def test_listing_the_queue_costs_the_same_however_long_it_is(
 
 
 def test_the_count_covers_chats_beyond_the_listed_page(queue):
-    from kitsune_livechat.services import queueing
+    from kitsune_livechat.services.line import lifecycle
 
     helper = online_helper()
     waiting_chats(queue, 4)
-    result = queueing.helper_queue(user=helper, limit=3)
+    result = lifecycle.helper_queue(user=helper, limit=3)
     assert (len(result["chats"]), result["count"]) == (3, 4)
 
 

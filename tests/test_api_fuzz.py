@@ -17,7 +17,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from kitsune_livechat.services.access import make_visitor_token, new_anonymous_key
+from kitsune_livechat.services.shared.access import make_visitor_token, new_anonymous_key
 from tests.conftest import CSRF
 from tests.factories import (
     ActiveChatFactory,

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from kitsune_livechat.models import ChatSession, Message, Trainee
-from kitsune_livechat.services.access import make_visitor_token, new_anonymous_key
+from kitsune_livechat.services.shared.access import make_visitor_token, new_anonymous_key
 from tests.factories import (
     ActiveChatFactory,
     ChatSessionFactory,

@@ -9,8 +9,8 @@ from django.utils import timezone
 from questions.models import Question
 
 from kitsune_livechat.models import Ban, ChatSession, Focus, Message, Participant
-from kitsune_livechat.services import followup
-from kitsune_livechat.services.access import make_visitor_token
+from kitsune_livechat.services.line import followup
+from kitsune_livechat.services.shared.access import make_visitor_token
 from tests.factories import (
     ActiveChatFactory,
     ChatSessionFactory,

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from kitsune_livechat import realtime
 from kitsune_livechat.models import ChatSession, Message
-from kitsune_livechat.services import attachments, retention
-from kitsune_livechat.services.access import make_visitor_token
+from kitsune_livechat.services.conversation import attachments, retention
+from kitsune_livechat.services.shared.access import make_visitor_token
 from tests.conftest import API, ApiClient
 from tests.factories import ActiveChatFactory, SupervisorFactory, UserFactory
 from tests.sockets import join_chat

@@ -14,7 +14,7 @@ from django.db import connection
 
 from kitsune_livechat.exceptions import Conflict, NotFound
 from kitsune_livechat.models import ChatSession, Message
-from kitsune_livechat.services import routing
+from kitsune_livechat.services.line import assignment
 from tests.factories import (
     AgentStatusFactory,
     ChatSessionFactory,
@@ -45,13 +45,13 @@ def claim_until_full(helper, mode, chat_ids, start, claims, outcomes, failures):
         while True:
             try:
                 if mode == "next":
-                    session = routing.claim_chat(user=helper)
+                    session = assignment.claim_chat(user=helper)
                 else:
                     chat_id = next(picks, None)
                     if chat_id is None:
                         outcomes.append("out_of_picks")
                         return
-                    session = routing.claim_chat(user=helper, session_id=chat_id)
+                    session = assignment.claim_chat(user=helper, session_id=chat_id)
             except Conflict as error:
                 outcomes.append(error.code)
                 if error.code == "at_capacity":

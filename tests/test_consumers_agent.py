@@ -9,8 +9,9 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from kitsune_livechat.models import AgentStatus, Trainee
-from kitsune_livechat.services import participants, queueing, routing, sweep
-from kitsune_livechat.services.access import Caller
+from kitsune_livechat.services.conversation import participants
+from kitsune_livechat.services.line import assignment, lifecycle, sweep
+from kitsune_livechat.services.shared.access import Caller
 from tests.factories import (
     ActiveChatFactory,
     AgentStatusFactory,
@@ -45,7 +46,7 @@ async def online_helper():
 
 def request_chat(visitor):
     article = DocumentFactory()
-    result = queueing.request_chat(
+    result = lifecycle.request_chat(
         caller=Caller(user=visitor), article_id=article.pk, problem="Firefox freezes on start"
     )
     return result.session
@@ -94,7 +95,7 @@ async def test_new_chat_rings_every_console_and_taking_it_updates_them():
         assert frame["counts"] == {"waiting": 1, "in_queue": 1}
         assert "email" not in str(frame) and visitor.email not in str(frame)
 
-    await db(routing.claim_chat)(user=first, session_id=chat.pk)
+    await db(assignment.claim_chat)(user=first, session_id=chat.pk)
 
     taken = await other.receive()
     assert (taken["change"], taken["notify"], taken["counts"]["waiting"]) == ("taken", False, 0)
@@ -199,7 +200,7 @@ async def test_presence_follows_across_consoles():
     tab_one, _ = await console(helper)
     tab_two, _ = await console(helper)
 
-    await db(routing.set_agent_status)(user=helper, status="away", capacity=2)
+    await db(assignment.set_agent_status)(user=helper, status="away", capacity=2)
 
     for tab in (tab_one, tab_two):
         assert await tab.receive() == {"type": "presence", "status": "away", "capacity": 2}

@@ -14,8 +14,10 @@ from django.urls import reverse
 
 from kitsune_livechat import realtime
 from kitsune_livechat.models import Message, Participant, Trainee
-from kitsune_livechat.services import messaging, notify, participants, queueing, routing, transfer
-from kitsune_livechat.services.access import Caller, make_visitor_token, new_anonymous_key
+from kitsune_livechat.services.conversation import messaging, participants
+from kitsune_livechat.services.line import assignment, lifecycle, transfer
+from kitsune_livechat.services.shared import notify
+from kitsune_livechat.services.shared.access import Caller, make_visitor_token, new_anonymous_key
 from tests.factories import (
     ActiveChatFactory,
     AgentStatusFactory,
@@ -264,7 +266,7 @@ async def test_bad_frames_get_errors_and_the_socket_stays_usable(chat):
 
 async def test_message_to_an_ended_chat_is_refused(chat):
     visitor, _ = await join_chat(chat.pk, user=chat.visitor)
-    await db(queueing.end_chat)(caller=Caller(user=chat.helper), session_id=chat.pk)
+    await db(lifecycle.end_chat)(caller=Caller(user=chat.helper), session_id=chat.pk)
     frames = await visitor.receive_until("status")
     assert frames[-1]["status"] == "ended"
 
@@ -504,7 +506,7 @@ async def test_waiting_visitor_gets_one_position_update_per_burst():
     assert (greeting[-1]["status"], greeting[-1]["position"]) == ("waiting", 2)
     assert greeting[-1]["wait_seconds"] >= 0
 
-    await db(queueing.end_chat)(caller=Caller(user=first.visitor), session_id=first.pk)
+    await db(lifecycle.end_chat)(caller=Caller(user=first.visitor), session_id=first.pk)
 
     def burst():
         for _n in range(5):
@@ -525,7 +527,7 @@ async def test_assigned_visitor_gets_no_stale_position():
     visitor, _ = await join_chat(chat.pk, user=chat.visitor)
 
     await db(notify.line_moved)(chat.queue_id)
-    await db(routing.claim_chat)(user=helper, session_id=chat.pk)
+    await db(assignment.claim_chat)(user=helper, session_id=chat.pk)
 
     frames = await visitor.receive_until("status")
     while frames[-1].get("change") != "assigned":

@@ -86,13 +86,13 @@ def test_docs_cite_no_outside_design_file():
 
 
 def test_protocol_document_names_every_client_frame_and_close_code():
-    from kitsune_livechat import consumers, consumers_floor
+    from kitsune_livechat.consumers import base, chat, console, floor
 
     protocol = (ROOT / "docs" / "websocket-protocol.md").read_text()
-    sockets = (consumers.SessionConsumer, consumers.AgentConsumer, consumers_floor.FloorConsumer)
+    sockets = (chat.SessionConsumer, console.AgentConsumer, floor.FloorConsumer)
     frames = {frame for socket in sockets for frame in socket.frames}
     assert [frame for frame in sorted(frames) if f"`{frame}`" not in protocol] == []
-    codes = [value for name, value in vars(consumers).items() if name.startswith("CLOSE_")]
+    codes = [value for name, value in vars(base).items() if name.startswith("CLOSE_")]
     assert codes and [code for code in codes if f"| {code} |" not in protocol] == []
 
 

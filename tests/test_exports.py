@@ -12,7 +12,8 @@ from django.test import Client
 from django.urls import reverse
 
 from kitsune_livechat.models import ArticleFeedback, ChatSession, Focus
-from kitsune_livechat.services import exports
+from kitsune_livechat.pages import downloads
+from kitsune_livechat.services.insights import exports
 from tests.factories import (
     ArticleFeedbackFactory,
     DefaultQueueFactory,
@@ -299,7 +300,7 @@ def test_a_100000_row_export_streams_in_constant_memory(editor_client):
 
 
 def exports_filters(params):
-    from kitsune_livechat.services.stats import Filters
+    from kitsune_livechat.services.insights.stats import Filters
 
     return Filters.from_params(params)
 
@@ -313,12 +314,12 @@ async def test_under_asgi_the_export_streams_as_it_is_read(monkeypatch):
 
     from tests.sockets import session_cookie
 
-    rows = exports.LINES_PER_CHUNK * 5
+    rows = downloads.LINES_PER_CHUNK * 5
     await database_sync_to_async(make_feedback)(rows)
     editor = await database_sync_to_async(UserFactory)(username="editor", perms=["view_insights"])
     cookie = await session_cookie(editor)
     blocks_read = 0
-    real_stream = exports.stream_csv
+    real_stream = downloads.stream_csv
 
     def counted(header, rows_):
         nonlocal blocks_read
@@ -326,7 +327,7 @@ async def test_under_asgi_the_export_streams_as_it_is_read(monkeypatch):
             blocks_read += 1
             yield block
 
-    monkeypatch.setattr(exports, "stream_csv", counted)
+    monkeypatch.setattr(downloads, "stream_csv", counted)
     sent: list[tuple[int, bytes]] = []
     scope = {
         "type": "http",

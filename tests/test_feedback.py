@@ -14,8 +14,8 @@ from kitsune_livechat.models import (
     Participant,
     Rating,
 )
-from kitsune_livechat.services.access import make_visitor_token
-from kitsune_livechat.services.feedback import extract_terms
+from kitsune_livechat.services.conversation.feedback import extract_terms
+from kitsune_livechat.services.shared.access import make_visitor_token
 from kitsune_livechat.signals import article_feedback_submitted
 from tests.factories import (
     ActiveChatFactory,
@@ -378,24 +378,24 @@ def test_no_vote_without_an_answer_to_did_the_article_help(chat, api_client):
 
 def test_request_answer_end_rate_and_file_feedback(api_client, default_queue):
     """A visitor asks from an article, a helper takes and ends the chat, both close the loop."""
-    from kitsune_livechat.services import queueing, routing
-    from kitsune_livechat.services.access import Caller
+    from kitsune_livechat.services.line import assignment, lifecycle
+    from kitsune_livechat.services.shared.access import Caller
 
     article = DocumentFactory(title="Firefox won't start")
     visitor, helper = UserFactory(), HelperFactory()
     AgentStatusFactory(user=helper)
-    result = queueing.request_chat(
+    result = lifecycle.request_chat(
         caller=Caller(user=visitor), article_id=article.pk, problem="It crashes at start."
     )
     session_id = result.session.pk
     ChatSession.objects.filter(pk=session_id).update(created=timezone.now() - timedelta(minutes=15))
     chat = ChatSession.objects.get(pk=session_id)
     if chat.status == ChatSession.Status.WAITING:
-        routing.claim_chat(user=helper, session_id=session_id)
+        assignment.claim_chat(user=helper, session_id=session_id)
     ChatSession.objects.filter(pk=session_id).update(
         assigned_at=timezone.now() - timedelta(minutes=10)
     )
-    queueing.end_chat(caller=Caller(user=helper), session_id=session_id)
+    lifecycle.end_chat(caller=Caller(user=helper), session_id=session_id)
 
     rated = api_client(visitor).post(
         f"sessions/{session_id}/rating", {"score": 5, "article_helped": False}

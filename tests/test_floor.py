@@ -13,8 +13,9 @@ from django.utils import timezone
 from kitsune_livechat import realtime
 from kitsune_livechat.exceptions import Forbidden
 from kitsune_livechat.models import AgentStatus, ChatSession, Message
-from kitsune_livechat.services import floor, notify
-from kitsune_livechat.services.access import Caller
+from kitsune_livechat.services.insights import floor
+from kitsune_livechat.services.shared import notify
+from kitsune_livechat.services.shared.access import Caller
 from tests.factories import (
     ActiveChatFactory,
     AgentStatusFactory,

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from kitsune_livechat.exceptions import InvalidInput
 from kitsune_livechat.models import ChatSession, Focus
-from kitsune_livechat.services.focus import match_focus, public_focus, validate_answers
+from kitsune_livechat.services.line.focus import match_focus, public_focus, validate_answers
 from tests.factories import (
     ChatSessionFactory,
     DocumentFactory,

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kitsune_livechat.models import Focus
-from kitsune_livechat.services.focus import match_focus, public_focus
+from kitsune_livechat.services.line.focus import match_focus, public_focus
 from tests.factories import (
     ActiveChatFactory,
     DocumentFactory,

@@ -8,7 +8,7 @@ from django.urls import reverse
 from questions.models import Question
 
 from kitsune_livechat.models import CannedResponse, ChatSession
-from kitsune_livechat.services.links import absolute_links
+from kitsune_livechat.services.shared.site_links import absolute_links
 from tests.factories import EndedChatFactory, HelperFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from kitsune_livechat.models import ChatSession, Message
-from kitsune_livechat.services.messaging import store_message
+from kitsune_livechat.services.conversation.messaging import store_message
 from tests.factories import ActiveChatFactory
 
 pytestmark = pytest.mark.django_db

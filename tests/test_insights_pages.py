@@ -7,7 +7,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from kitsune_livechat.models import ArticleFeedback, Focus
-from kitsune_livechat.services.charts import bar_chart, line_chart, nice_max
+from kitsune_livechat.pages.charts import bar_chart, line_chart, nice_max
 from tests.factories import (
     ArticleFeedbackFactory,
     DocumentFactory,

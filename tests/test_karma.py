@@ -12,7 +12,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from kitsune_livechat.models import ArticleFeedback, ChatSession, KarmaAward, Message, Rating
-from kitsune_livechat.services import karma
+from kitsune_livechat.services.contributors import karma
 from tests.factories import (
     ActiveChatFactory,
     HelperFactory,

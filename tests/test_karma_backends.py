@@ -13,7 +13,7 @@ from karma.models import Title
 from kbadge.models import Award, Badge
 
 from kitsune_livechat.models import ChatSession, KarmaAward, Message
-from kitsune_livechat.services import karma
+from kitsune_livechat.services.contributors import karma
 from tests.factories import ActiveChatFactory, HelperFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db

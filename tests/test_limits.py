@@ -12,8 +12,8 @@ from django.conf import settings
 from django.test import override_settings
 
 from kitsune_livechat.models import ChatSession, Message
-from kitsune_livechat.services import limits
-from kitsune_livechat.services.access import Caller
+from kitsune_livechat.services.shared import limits
+from kitsune_livechat.services.shared.access import Caller
 from tests.factories import ActiveChatFactory, AgentStatusFactory, DefaultQueueFactory
 from tests.queueing_support import chat_form
 from tests.sockets import chat_path, join_chat, open_socket
@@ -69,7 +69,7 @@ def test_another_process_spends_from_the_same_budget(api_client):
         "import django; django.setup()\n"
         "from django.test import override_settings\n"
         "from kitsune_livechat.services import limits\n"
-        "from kitsune_livechat.services.access import Caller\n"
+        "from kitsune_livechat.services.shared.access import Caller\n"
         f"class User: is_authenticated = True; pk = {chat.visitor.pk}\n"
         "with override_settings(LIVECHAT_RATE_LIMIT_MESSAGES=2, LIVECHAT_RATE_LIMIT_SECONDS=600):\n"
         "    limits.spend_message(Caller(user=User()))\n"

@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from kitsune_livechat.models import ChatSession, KarmaAward, Message, Participant, Trainee
 from kitsune_livechat.routing import websocket_urlpatterns
-from kitsune_livechat.services import mentoring, participants
-from kitsune_livechat.services.access import Caller
+from kitsune_livechat.services.contributors import mentoring
+from kitsune_livechat.services.conversation import participants
+from kitsune_livechat.services.shared.access import Caller
 from tests import sockets
 from tests.conftest import ApiClient
 from tests.factories import (

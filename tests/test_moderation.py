@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from kitsune_livechat import realtime
 from kitsune_livechat.models import AbuseReport, Ban, ChatSession, Message
-from kitsune_livechat.services.access import make_visitor_token, new_anonymous_key
+from kitsune_livechat.services.shared.access import make_visitor_token, new_anonymous_key
 from tests.factories import (
     ActiveChatFactory,
     AgentStatusFactory,

@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 
 from kitsune_livechat.models import AgentStatus, ChatSession, Focus, Queue
-from kitsune_livechat.services import availability as lines
-from kitsune_livechat.services import placement
-from kitsune_livechat.services.availability import within_hours
+from kitsune_livechat.services.line import availability as lines
+from kitsune_livechat.services.line import placement
+from kitsune_livechat.services.line.availability import within_hours
 from tests.factories import (
     ActiveChatFactory,
     AgentStatusFactory,

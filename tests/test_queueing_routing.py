@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from kitsune_livechat.models import AgentStatus, ChatSession
-from kitsune_livechat.services import routing
+from kitsune_livechat.services.line import assignment
 from tests.factories import (
     ActiveChatFactory,
     AgentStatusFactory,
@@ -58,7 +58,7 @@ def test_ties_go_to_the_helper_idle_longest(queue):
     ChatSessionFactory(queue=queue)
     first = ChatSessionFactory(queue=queue)
 
-    assigned = routing.auto_assign()
+    assigned = assignment.auto_assign()
 
     assert [s.helper for s in assigned] == [longest, recent]
     first.refresh_from_db()
@@ -71,7 +71,7 @@ def test_the_preferred_helper_gets_the_chat_when_they_have_a_seat(queue):
     online_helper(capacity=3)
     chat = ChatSessionFactory(queue=queue, preferred_helper=preferred)
 
-    routing.auto_assign()
+    assignment.auto_assign()
 
     chat.refresh_from_db()
     assert chat.helper == preferred
@@ -83,7 +83,7 @@ def test_a_preferred_helper_without_a_seat_is_passed_over(queue):
     other = online_helper()
     chat = ChatSessionFactory(queue=queue, preferred_helper=preferred)
 
-    routing.auto_assign()
+    assignment.auto_assign()
 
     chat.refresh_from_db()
     assert chat.helper == other
@@ -93,7 +93,7 @@ def test_nobody_gets_more_chats_than_their_capacity(queue):
     helpers = [online_helper(capacity=2), online_helper(capacity=1)]
     chats = ChatSessionFactory.create_batch(5, queue=queue)
 
-    assigned = routing.auto_assign()
+    assigned = assignment.auto_assign()
 
     assert len(assigned) == 3
     for helper, capacity in zip(helpers, (2, 1), strict=True):
@@ -109,7 +109,7 @@ def test_away_offline_silent_and_unauthorised_helpers_get_nothing(queue):
     AgentStatusFactory(user=HelperFactory(perms=[]))
     chat = ChatSessionFactory(queue=queue)
 
-    assert routing.auto_assign() == []
+    assert assignment.auto_assign() == []
     chat.refresh_from_db()
     assert chat.status == Status.WAITING
 
@@ -122,7 +122,7 @@ def test_helpers_get_only_their_queues_and_locales(queue):
     general_only = AgentStatusFactory()
     general_only.queues.add(queue)
 
-    routing.auto_assign()
+    assignment.auto_assign()
 
     de_chat.refresh_from_db()
     en_chat.refresh_from_db()
@@ -134,7 +134,7 @@ def test_queues_routed_by_hand_are_left_alone():
     manual = QueueFactory(slug="manual", auto_assign=False)
     online_helper()
     chat = ChatSessionFactory(queue=manual)
-    assert routing.auto_assign() == []
+    assert assignment.auto_assign() == []
     chat.refresh_from_db()
     assert chat.status == Status.WAITING
 
@@ -164,7 +164,7 @@ def test_raising_capacity_while_online_brings_more_chats(api_client, queue):
 def test_a_helper_is_never_given_their_own_chat(queue):
     helper = online_helper()
     own = ChatSessionFactory(queue=queue, visitor=helper)
-    assert routing.auto_assign() == []
+    assert assignment.auto_assign() == []
     own.refresh_from_db()
     assert own.status == Status.WAITING
 
@@ -175,4 +175,4 @@ def test_planning_costs_the_same_however_long_the_line(queue, django_assert_num_
     ActiveChatFactory(queue=queue, helper=helper)
     ChatSessionFactory.create_batch(30, queue=queue)
     with django_assert_num_queries(3):
-        assert routing.auto_assign() == []
+        assert assignment.auto_assign() == []

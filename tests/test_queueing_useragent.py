@@ -2,7 +2,7 @@
 
 import pytest
 
-from kitsune_livechat.services.useragent import BrowserInfo, parse_browser
+from kitsune_livechat.services.line.useragent import BrowserInfo, parse_browser
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from kitsune_livechat.models import ChatSession, Message
-from kitsune_livechat.services.retention import REDACTED
+from kitsune_livechat.services.conversation.retention import REDACTED
 from tests.factories import ActiveChatFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ from django.test import override_settings
 
 from kitsune_livechat.exceptions import InvalidInput
 from kitsune_livechat.models import ArticleFeedback, ChatSession, Focus
-from kitsune_livechat.services import stats
-from kitsune_livechat.services.stats import Filters
+from kitsune_livechat.services.insights import stats
+from kitsune_livechat.services.insights.stats import Filters
 from tests.factories import (
     ArticleFeedbackFactory,
     ChatSessionFactory,

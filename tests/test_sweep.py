@@ -12,7 +12,7 @@ from django.utils import timezone
 from questions.models import Question
 
 from kitsune_livechat.models import AgentStatus, ChatSession, Message, Queue
-from kitsune_livechat.services.sweep import sweep
+from kitsune_livechat.services.line.sweep import sweep
 from tests.factories import (
     AgentStatusFactory,
     ChatSessionFactory,

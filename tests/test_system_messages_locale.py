@@ -8,7 +8,7 @@ from django.utils import timezone, translation
 
 from kitsune_livechat.host import get_host_adapter
 from kitsune_livechat.models import AgentStatus, ChatSession, Message
-from kitsune_livechat.services.sweep import sweep
+from kitsune_livechat.services.line.sweep import sweep
 from tests.conftest import ApiClient
 from tests.factories import (
     ActiveChatFactory,

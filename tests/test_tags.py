@@ -6,8 +6,8 @@ from channels.db import database_sync_to_async as db
 
 from kitsune_livechat import realtime
 from kitsune_livechat.models import ChatTag, Participant
-from kitsune_livechat.services import tags
-from kitsune_livechat.services.access import Caller
+from kitsune_livechat.services.conversation import tags
+from kitsune_livechat.services.shared.access import Caller
 from tests.factories import (
     ActiveChatFactory,
     ChatSessionFactory,

@@ -5,7 +5,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from kitsune_livechat.models import ChatSession, Message
-from kitsune_livechat.services.access import make_visitor_token
+from kitsune_livechat.services.shared.access import make_visitor_token
 from tests.factories import EndedChatFactory, MessageFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from kitsune_livechat.models import Message, Trainee
-from kitsune_livechat.services.access import make_visitor_token
+from kitsune_livechat.services.shared.access import make_visitor_token
 from tests.factories import (
     ActiveChatFactory,
     ChatSessionFactory,

@@ -9,7 +9,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from kitsune_livechat.models import ChatSession
-from kitsune_livechat.services.access import make_visitor_token, new_anonymous_key
+from kitsune_livechat.services.shared.access import make_visitor_token, new_anonymous_key
 from tests.factories import ActiveChatFactory, EndedChatFactory
 from tests.sockets import chat_path, join_chat, open_socket
 
@@ -68,9 +68,9 @@ async def test_a_bad_token_or_someone_elses_chat_is_refused_with_4403():
 
 
 async def test_no_auth_frame_closes_the_socket(monkeypatch):
-    from kitsune_livechat import consumers
+    from kitsune_livechat.consumers import chat
 
-    monkeypatch.setattr(consumers, "AUTH_TIMEOUT", 0.1)
+    monkeypatch.setattr(chat, "AUTH_TIMEOUT", 0.1)
     chat, _token = await anonymous_chat()
     socket, _ = await open_socket(chat_path(chat.pk))
 

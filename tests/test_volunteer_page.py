@@ -9,8 +9,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from kitsune_livechat.models import Trainee
-from kitsune_livechat.services import feedback, mentoring, participants, queueing
-from kitsune_livechat.services.access import Caller
+from kitsune_livechat.services.contributors import mentoring
+from kitsune_livechat.services.conversation import feedback, participants
+from kitsune_livechat.services.line import lifecycle
+from kitsune_livechat.services.shared.access import Caller
 from tests.factories import ActiveChatFactory, HelperFactory, SupervisorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -71,12 +73,12 @@ def walk_the_path(newbie, mentor) -> None:
     observed = ActiveChatFactory(helper=mentor, assigned_at=ago)
     participants.knock(caller=as_newbie, session_id=observed.pk)
     participants.admit(caller=as_mentor, session_id=observed.pk, username="newbie")
-    queueing.end_chat(caller=as_mentor, session_id=observed.pk)
+    lifecycle.end_chat(caller=as_mentor, session_id=observed.pk)
 
     supervised = ActiveChatFactory(helper=mentor, assigned_at=ago)
     trainee = Trainee.objects.get(user=newbie)
     mentoring.hand_over(caller=as_mentor, session_id=supervised.pk, trainee_id=trainee.pk)
-    queueing.end_chat(caller=as_newbie, session_id=supervised.pk)
+    lifecycle.end_chat(caller=as_newbie, session_id=supervised.pk)
     feedback.rate_chat(caller=Caller(user=supervised.visitor), session_id=supervised.pk, score=5)
 
 

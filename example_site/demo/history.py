@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from kitsune_livechat.host import get_host_adapter
 from kitsune_livechat.models import ArticleFeedback, ChatSession, Message, Queue
-from kitsune_livechat.services import feedback, karma
-from kitsune_livechat.services.access import Caller
-from kitsune_livechat.services.messaging import store_message
+from kitsune_livechat.services.contributors import karma
+from kitsune_livechat.services.conversation import feedback
+from kitsune_livechat.services.conversation.messaging import store_message
+from kitsune_livechat.services.shared.access import Caller
 from wiki.models import Document
 
 KEY_PREFIX = "demo-"

@@ -1,13 +1,13 @@
 """Contributor routes: presence and capacity, heartbeat, the queue, claiming, own chats and
-whom to transfer to (docs/http-api.md). Thin doors over ``services.routing``
-(the queue listing: ``queueing.helper_queue``)."""
+whom to transfer to (docs/http-api.md). Thin doors over ``services.line.assignment``
+(the queue listing: ``lifecycle.helper_queue``)."""
 
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from ..services import queueing, routing
-from ..services.access import ChatRole, SessionAccess
-from ..services.presenters import session_json
+from ..services.conversation.presenters import session_json
+from ..services.line import assignment, lifecycle
+from ..services.shared.access import ChatRole, SessionAccess
 from .auth import caller_of, chat_auth
 from .sessions import ArticleRef, BrowserOut, SessionOut, VisitorOut
 
@@ -70,39 +70,39 @@ def _user(request: HttpRequest):
 
 @router.get("agent/status", auth=chat_auth, response=AgentOut, summary="My status")
 def my_status(request: HttpRequest):
-    return routing.agent_json(routing.my_status(user=_user(request)))
+    return assignment.agent_json(assignment.my_status(user=_user(request)))
 
 
 @router.put("agent/status", auth=chat_auth, response=AgentOut, summary="Set my status")
 def set_status(request: HttpRequest, payload: StatusIn):
     """online / away / offline, with optional capacity, queues (slugs; empty list: all) and
     locales (empty list: all)."""
-    row = routing.set_agent_status(
+    row = assignment.set_agent_status(
         user=_user(request),
         status=payload.status,
         capacity=payload.capacity,
         queues=payload.queues,
         locales=payload.locales,
     )
-    return routing.agent_json(row)
+    return assignment.agent_json(row)
 
 
 @router.post("agent/heartbeat", auth=chat_auth, response=AgentOut, summary="Heartbeat")
 def heartbeat(request: HttpRequest):
     """Keeps an online helper online; send it at least every LIVECHAT_HEARTBEAT_TIMEOUT / 2."""
-    return routing.agent_json(routing.heartbeat(user=_user(request)))
+    return assignment.agent_json(assignment.heartbeat(user=_user(request)))
 
 
 @router.get("agent/queue", auth=chat_auth, response=QueueOut, summary="Waiting chats")
 def waiting(request: HttpRequest):
     """The waiting chats the caller may take (their queues and locales), oldest first."""
-    return queueing.helper_queue(user=_user(request))
+    return lifecycle.helper_queue(user=_user(request))
 
 
 @router.post("agent/claim", auth=chat_auth, response=SessionOut, summary="Take a chat")
 def claim(request: HttpRequest, payload: ClaimIn):
     """``session``: take this one; none: take the next (oldest) chat the caller may take."""
-    session = routing.claim_chat(user=_user(request), session_id=payload.session)
+    session = assignment.claim_chat(user=_user(request), session_id=payload.session)
     return session_json(SessionAccess(session, ChatRole.HELPER))
 
 
@@ -111,11 +111,11 @@ def my_chats(request: HttpRequest):
     """The chats the caller holds now, oldest first."""
     return [
         session_json(SessionAccess(session, ChatRole.HELPER))
-        for session in routing.chats_of(user=_user(request))
+        for session in assignment.chats_of(user=_user(request))
     ]
 
 
 @router.get("agent/helpers", auth=chat_auth, response=list[HelperOut], summary="Helpers online")
 def helpers(request: HttpRequest):
     """Other helpers online, most free seats first: whom a chat can be transferred to."""
-    return routing.online_helpers_for_transfer(user=_user(request))
+    return assignment.online_helpers_for_transfer(user=_user(request))

@@ -1,5 +1,6 @@
 """Files in chats: upload one as a message, fetch one back. Thin doors over
-``services.attachments``; the upload is announced on the chat's sockets like any message."""
+``services.conversation.attachments``; the upload is announced on the chat's sockets like any
+message."""
 
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest
@@ -7,7 +8,8 @@ from django.utils.http import content_disposition_header
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
-from ..services import attachments, limits, messaging
+from ..services.conversation import attachments, messaging
+from ..services.shared import limits
 from .auth import caller_of, chat_auth
 from .messages import MessageOut
 

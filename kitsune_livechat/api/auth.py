@@ -6,7 +6,7 @@ from ninja.security import APIKeyHeader
 from ninja.utils import check_csrf
 
 from ..callers import TOKEN_HEADER, caller_from_request
-from ..services.access import Caller
+from ..services.shared.access import Caller
 
 
 class ChatAuth(APIKeyHeader):

@@ -1,5 +1,6 @@
 """Helping material: canned responses and KB articles for the contributor console, and
-articles that may solve a waiting visitor's problem. Thin doors over ``services.assist``.
+articles that may solve a waiting visitor's problem. Thin doors over
+``services.conversation.assist``.
 """
 
 from datetime import datetime
@@ -8,8 +9,8 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from ..services import assist
-from ..services.links import site_url
+from ..services.conversation import assist
+from ..services.shared.site_links import site_url
 from .auth import caller_of, chat_auth
 
 router = Router(tags=["console"])

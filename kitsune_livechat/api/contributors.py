@@ -1,7 +1,8 @@
 """Contributor routes: karma totals, the leaderboard, and the mentoring path.
 
-Thin doors: parse input, call one service in ``services.karma`` or ``services.mentoring``,
-shape the answer. Observing a chat (knock, admit) lives with the other participant routes.
+Thin doors: parse input, call one service in ``services.contributors.karma`` or
+``services.contributors.mentoring``, shape the answer. Observing a chat (knock, admit) lives with
+the other participant routes.
 """
 
 from typing import Literal
@@ -16,9 +17,9 @@ from ninja.errors import AuthenticationError
 from ..exceptions import NotFound
 from ..host import get_host_adapter
 from ..models import Trainee
-from ..services import karma, mentoring
-from ..services.cleaning import check_structure
-from ..services.messaging import message_json
+from ..services.contributors import karma, mentoring
+from ..services.conversation.messaging import message_json
+from ..services.shared.cleaning import check_structure
 from .auth import caller_of, chat_auth
 
 router = Router(tags=["contributors"])

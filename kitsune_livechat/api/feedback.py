@@ -1,6 +1,6 @@
 """After the chat: the visitor's rating, the helper's article feedback, and focus campaigns.
 
-Thin doors over ``services.feedback`` and ``services.focus``.
+Thin doors over ``services.conversation.feedback`` and ``services.line.focus``.
 """
 
 from datetime import datetime
@@ -15,8 +15,8 @@ from ninja.responses import Status
 from ..exceptions import NotFound
 from ..host import get_host_adapter
 from ..models import ArticleFeedback, Focus, Rating
-from ..services import feedback as feedback_service
-from ..services import focus as focus_service
+from ..services.conversation import feedback as feedback_service
+from ..services.line import focus as focus_service
 from .auth import caller_of, chat_auth
 
 router = Router(tags=["feedback"])

@@ -1,10 +1,10 @@
 """Past chats: beside a chat, searched, and a returning visitor's own. Thin doors over
-``services.history``, where the rules of who sees what live."""
+``services.conversation.history``, where the rules of who sees what live."""
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from ..services import history
+from ..services.conversation import history
 from .auth import caller_of, chat_auth
 
 router = Router(tags=["history"])

@@ -14,8 +14,8 @@ from ..conf import livechat_settings
 from ..exceptions import NotFound
 from ..host import get_host_adapter
 from ..models import Focus
-from ..services import breakdown as breakdown_service
-from ..services import stats
+from ..services.insights import breakdown as breakdown_service
+from ..services.insights import stats
 from .auth import caller_of, chat_auth
 
 router = Router(tags=["insights"])

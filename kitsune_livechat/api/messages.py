@@ -1,8 +1,8 @@
 """Message and participant routes: the HTTP side of what the chat socket does (docs/http-api.md).
 
-Thin doors: parse input, call one service in ``services.messaging`` or
-``services.participants``, shape the answer. Clients without sockets send and poll here; a
-retried send with the same ``client_msg_id`` answers 200 with the stored message.
+Thin doors: parse input, call one service in ``services.conversation.messaging`` or
+``services.conversation.participants``, shape the answer. Clients without sockets send and poll
+here; a retried send with the same ``client_msg_id`` answers 200 with the stored message.
 """
 
 from uuid import UUID
@@ -11,7 +11,8 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
 from ..models import Message
-from ..services import limits, messaging, participants, roster
+from ..services.conversation import messaging, participants, roster
+from ..services.shared import limits
 from .auth import caller_of, chat_auth
 
 router = Router(tags=["messages"])

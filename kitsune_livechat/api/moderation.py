@@ -1,6 +1,6 @@
 """Moderation: bans from the console, their list and lifting, and reports about a helper.
 
-Thin doors over ``services.moderation``.
+Thin doors over ``services.line.moderation``.
 """
 
 from datetime import datetime
@@ -9,7 +9,7 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from ..services import moderation
+from ..services.line import moderation
 from .auth import caller_of, chat_auth
 
 router = Router(tags=["moderation"])

@@ -13,7 +13,7 @@ from ninja.openapi.docs import Swagger
 from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
 
-from ..links import api_root
+from ..endpoints import api_root
 from .auth import TOKEN_HEADER, ChatAuth
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from ninja.parser import Parser
 
 from ..exceptions import InvalidInput
-from ..services.cleaning import check_structure
+from ..services.shared.cleaning import check_structure
 
 
 class CheckedParser(Parser):

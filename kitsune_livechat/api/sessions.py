@@ -1,5 +1,5 @@
 """Visitor-side routes: availability, requesting a chat, reading, ending, transferring and
-handing it off (docs/http-api.md). Thin doors over ``services.placement``, ``queueing`` and
+handing it off (docs/http-api.md). Thin doors over ``services.line.placement``, ``lifecycle`` and
 ``transfer``.
 
 A waiting visitor leaves the queue with ``POST sessions/{id}/end`` (the chat becomes
@@ -12,11 +12,11 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
-from ..services import moderation, placement, queueing
-from ..services.access import ChatRole, SessionAccess
-from ..services.links import site_url
-from ..services.presenters import session_json
-from ..services.transfer import transfer_chat
+from ..services.conversation.presenters import session_json
+from ..services.line import lifecycle, moderation, placement
+from ..services.line.transfer import transfer_chat
+from ..services.shared.access import ChatRole, SessionAccess
+from ..services.shared.site_links import site_url
 from .auth import caller_of, chat_auth, new_visitor_auth
 
 router = Router(tags=["sessions"])
@@ -202,7 +202,7 @@ def request_chat(request: HttpRequest, payload: SessionIn):
     """201 with the new waiting chat (and ``token`` for a new anonymous visitor); 200 with the
     visitor's open chat when they already have one. A closed or full queue answers 409
     (``queue_closed``/``queue_full``) with the fallbacks, unless ``fallback`` takes one."""
-    result = queueing.request_chat(
+    result = lifecycle.request_chat(
         caller=caller_of(request),
         article_id=payload.article,
         problem=payload.problem,
@@ -232,14 +232,14 @@ def request_chat(request: HttpRequest, payload: SessionIn):
 
 @router.get("sessions/{session_id}", auth=chat_auth, response=SessionOut, summary="A chat")
 def get_session(request: HttpRequest, session_id: UUID):
-    access = queueing.get_session(caller=caller_of(request), session_id=session_id)
+    access = lifecycle.get_session(caller=caller_of(request), session_id=session_id)
     return session_json(access)
 
 
 @router.post("sessions/{session_id}/end", auth=chat_auth, response=SessionOut, summary="End")
 def end_chat(request: HttpRequest, session_id: UUID, payload: EndIn):
     """End the chat; a visitor still waiting leaves the queue (abandoned)."""
-    access = queueing.end_chat(
+    access = lifecycle.end_chat(
         caller=caller_of(request), session_id=session_id, reason=payload.reason
     )
     return session_json(access)
@@ -248,7 +248,7 @@ def end_chat(request: HttpRequest, session_id: UUID, payload: EndIn):
 @router.post("sessions/{session_id}/solved", auth=chat_auth, response=SessionOut, summary="Solved")
 def solved(request: HttpRequest, session_id: UUID, payload: SolvedIn):
     """A suggested article solved it: the visitor leaves the queue, the article is recorded."""
-    access = queueing.mark_solved(
+    access = lifecycle.mark_solved(
         caller=caller_of(request), session_id=session_id, article_id=payload.article
     )
     return session_json(access)
@@ -275,7 +275,7 @@ def transfer(request: HttpRequest, session_id: UUID, payload: TransferIn):
 )
 def handoff(request: HttpRequest, session_id: UUID, payload: HandoffIn):
     """``to: forum`` makes a forum question of the chat; ``to: email`` records ``email``."""
-    access = queueing.hand_off(
+    access = lifecycle.hand_off(
         caller=caller_of(request),
         session_id=session_id,
         to=payload.to,
@@ -294,6 +294,6 @@ def handoff(request: HttpRequest, session_id: UUID, payload: HandoffIn):
 )
 def handoff_preview(request: HttpRequest, session_id: str, query: Query[ForumPreviewQuery]):
     """The visitor: the forum question ``handoff`` would publish (title and body), unchanged."""
-    return queueing.preview_forum_question(
+    return lifecycle.preview_forum_question(
         caller=caller_of(request), session_id=session_id, title=query.title, base=site_url(request)
     )

@@ -1,6 +1,6 @@
 """Tags on chats: read, add and remove them, and the console's autocomplete.
 
-Thin doors over ``services.tags``.
+Thin doors over ``services.conversation.tags``.
 """
 
 from uuid import UUID
@@ -8,7 +8,7 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
-from ..services import tags
+from ..services.conversation import tags
 from .auth import caller_of, chat_auth
 
 router = Router(tags=["tags"])

@@ -1,10 +1,10 @@
-"""The transcript by email: a thin door over ``services.transcripts``."""
+"""The transcript by email: a thin door over ``services.conversation.transcripts``."""
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from ..services import transcripts
-from ..services.links import site_url
+from ..services.conversation import transcripts
+from ..services.shared.site_links import site_url
 from .auth import caller_of, chat_auth
 
 router = Router(tags=["sessions"])

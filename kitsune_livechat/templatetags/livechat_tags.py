@@ -13,9 +13,9 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from ..links import api_root
+from ..endpoints import api_root
 from ..locales import current_locale, site_locale
-from ..services.karma import profile_summary
+from ..services.contributors.karma import profile_summary
 
 register = template.Library()
 

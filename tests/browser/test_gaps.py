@@ -95,7 +95,7 @@ def test_visitor_gets_the_transcript_by_email(site, new_context):
 ANONYMOUS_ENDED_CHAT = """
 from django.utils import timezone
 from kitsune_livechat.models import ChatSession, Message, Queue
-from kitsune_livechat.services.access import make_visitor_token
+from kitsune_livechat.services.shared.access import make_visitor_token
 session = ChatSession.objects.create(
     queue=Queue.objects.get(slug="general"), anonymous_key="anon-transcript", locale="de",
     problem=PROBLEM, status="ended", ended_at=timezone.now(), last_seq=1)

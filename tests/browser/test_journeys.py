@@ -289,7 +289,7 @@ def test_a_missed_chat_can_still_get_an_email_reply(site, new_context):
         "from datetime import timedelta\n"
         "from django.utils import timezone\n"
         "from kitsune_livechat.models import ChatSession\n"
-        "from kitsune_livechat.services.sweep import mark_missed\n"
+        "from kitsune_livechat.services.line.sweep import mark_missed\n"
         "ChatSession.objects.filter(problem__startswith='Printing').update(\n"
         "    created=timezone.now() - timedelta(hours=1))\n"
         "result = mark_missed()"

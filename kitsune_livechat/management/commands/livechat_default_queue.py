@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from kitsune_livechat.services.setup import ensure_default_queue
+from kitsune_livechat.services.line.setup import ensure_default_queue
 
 
 class Command(BaseCommand):

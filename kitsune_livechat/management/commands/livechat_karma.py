@@ -5,7 +5,7 @@ Run it from cron or Celery beat (``livechat_sweep`` runs it too), e.g. hourly.
 
 from django.core.management.base import BaseCommand
 
-from kitsune_livechat.services import karma
+from kitsune_livechat.services.contributors import karma
 
 
 class Command(BaseCommand):

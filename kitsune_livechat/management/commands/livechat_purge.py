@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from kitsune_livechat.conf import livechat_settings
-from kitsune_livechat.services.retention import purge_expired
+from kitsune_livechat.services.conversation.retention import purge_expired
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 """Apply live chat timeouts: missed chats, silent helpers, long waits, pending routing.
 
-Run it every minute from cron (or call ``kitsune_livechat.services.sweep.sweep`` from a Celery
+Run it every minute from cron (or call ``kitsune_livechat.services.line.sweep.sweep`` from a Celery
 beat task). Running it from two places at once is safe: each chat is missed, and each helper
 set offline, exactly once. ``--every N`` keeps it running, sweeping every N seconds.
 """
@@ -9,8 +9,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kitsune_livechat.services import karma
-from kitsune_livechat.services.sweep import sweep
+from kitsune_livechat.services.contributors import karma
+from kitsune_livechat.services.line.sweep import sweep
 
 
 class Command(BaseCommand):

@@ -1,0 +1,383 @@
+"""``/ws/livechat/session/<id>/``: the chat socket of a visitor, helper or observer.
+
+Access is re-checked through the access gate on every client frame and on every event that
+can change who belongs in the chat, so someone removed from a chat stops receiving at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from urllib.parse import parse_qs
+
+from django.utils.translation import gettext as _
+
+from .. import realtime
+from ..callers import caller_from_scope, visitor_caller
+from ..conf import livechat_settings
+from ..exceptions import InvalidInput, NotFound
+from ..models import ChatSession, Message
+from ..services.conversation import messaging, participants
+from ..services.shared import limits, notify
+from ..services.shared.access import (
+    SessionAccess,
+    current_access,
+    get_session_for,
+    session_exists,
+)
+from .base import (
+    AUTH_TIMEOUT,
+    CLOSE_NO_SUCH_CHAT,
+    CLOSE_NOT_ALLOWED,
+    FRAME_BUDGET_FACTOR,
+    AccessLost,
+    LivechatConsumer,
+    LoggedOut,
+    db,
+    logger,
+    retried,
+    spend,
+)
+
+
+class SessionConsumer(LivechatConsumer):
+    """``/ws/livechat/session/<uuid>/``: the visitor, the chat's helpers and its observers.
+
+    Visitor sockets join the chat's group only; staff sockets also join its staff group, so
+    whispers, notes and drafts never reach a visitor's socket. A waiting visitor's socket also
+    listens to its queue's line and pushes position updates, coalesced.
+    """
+
+    frames = {
+        "message.send": "on_send",
+        "typing": "on_typing",
+        "read": "on_read",
+        "resume": "on_resume",
+        "ping": "on_ping",
+        "auth": "on_auth",
+    }
+
+    async def connect(self):
+        self.session_id = self.scope["url_route"]["kwargs"]["session_id"]
+        self.caller = caller_from_scope(self.scope)
+        self.access: SessionAccess | None = None
+        self.status = ""
+        self.position_task: asyncio.Task | None = None
+        # Every message with a seq up to here was sent on this socket, or is not for it.
+        self.last_seq = 0
+        self.synced_at = time.monotonic()
+        self.resync_task: asyncio.Task | None = None
+        self.auth_timer: asyncio.Task | None = None
+        if self.caller is None and not livechat_settings.ALLOW_ANONYMOUS:
+            await self.refuse(CLOSE_NOT_ALLOWED)
+            return
+        if self.caller is None:
+            # An anonymous visitor's token comes in the first frame (``auth``), which keeps it
+            # out of URLs and so out of access logs; ``?token=`` still works for old clients.
+            await self.accept()
+            self.auth_timer = asyncio.ensure_future(self.close_unless_authenticated())
+            return
+        await self.start()
+
+    async def close_unless_authenticated(self) -> None:
+        await asyncio.sleep(AUTH_TIMEOUT)
+        if self.caller is None:
+            await self.refuse(CLOSE_NOT_ALLOWED)
+
+    async def on_auth(self, content: dict) -> None:
+        """``auth {token}``: the first frame of a socket opened without a login or token."""
+        if self.caller is not None:
+            raise InvalidInput(_("This socket is already signed in."), code="already_authenticated")
+        visitor = visitor_caller(content.get("token"))
+        if self.auth_timer is not None:
+            self.auth_timer.cancel()
+        if visitor is None:
+            await self.refuse(CLOSE_NOT_ALLOWED)
+            return
+        self.caller = visitor
+        await self.start()
+
+    async def start(self) -> None:
+        """Admit the caller: the access gate, a socket seat, the groups, then the replay."""
+        try:
+            access = await retried(get_session_for)(self.caller, self.session_id)
+        except NotFound:
+            exists = await retried(session_exists)(self.session_id)
+            await self.refuse(CLOSE_NOT_ALLOWED if exists else CLOSE_NO_SUCH_CHAT)
+            return
+        if not await self.take_seat(self.caller):
+            return
+        # Groups first, then the replay: nothing sent meanwhile can fall in between.
+        await self.adopt(access)
+        if not self.accepted:
+            await self.accept()
+        try:
+            after_seq = int((self.query().get("after_seq") or ["0"])[0])
+        except ValueError:
+            after_seq = 0
+        await self.replay(after_seq)
+        if access.is_staff:
+            people = await retried(participants.people_for)(
+                caller=self.caller, session_id=self.session_id
+            )
+            await self.send_json(realtime.participants_frame(people))
+        await self.send_json(await retried(notify.current_status)(access.session))
+        if livechat_settings.RESYNC_SECONDS:
+            self.resync_task = asyncio.ensure_future(self.resync_when_idle())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Frames, layer events and the idle resync take turns, so seqs leave in order.
+        self.turn = asyncio.Lock()
+
+    async def dispatch(self, message):
+        async with self.turn:
+            await super().dispatch(message)
+
+    def query(self) -> dict[str, list[str]]:
+        return parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+
+    async def adopt(self, access: SessionAccess) -> None:
+        """Join the groups this caller belongs in now, and leave the others."""
+        self.access = access
+        self.status = access.session.status
+        wanted = [realtime.session_group(access.session.pk)]
+        if self.caller.is_authenticated:
+            wanted.append(realtime.user_group(self.caller.user_id))
+        if access.is_staff:
+            wanted.append(realtime.session_staff_group(access.session.pk))
+        elif self.status == ChatSession.Status.WAITING:
+            wanted.append(realtime.line_group(access.session.queue_id))
+        await self.leave(*[group for group in self.joined if group not in wanted])
+        await self.join(*wanted)
+
+    async def recheck(self) -> None:
+        """The access gate again; AccessLost when the caller is no longer in the chat."""
+        try:
+            access = await retried(get_session_for)(self.caller, self.session_id)
+        except NotFound:
+            raise AccessLost() from None
+        await self.adopt(access)
+
+    async def refresh(self) -> None:
+        """The caller re-read from the database and the access gate again, in one trip:
+        LoggedOut or AccessLost when they may no longer be here."""
+        caller, access = await retried(current_access)(
+            self.caller, self.session_key, self.session_id
+        )
+        if caller is None:
+            raise LoggedOut()
+        self.caller = caller
+        if access is None:
+            raise AccessLost()
+        await self.adopt(access)
+
+    async def resync(self) -> None:
+        """Re-read the caller, re-check access and send whatever the chat holds that this
+        socket has not carried.
+
+        Live events travel at most once over the channel layer; this read of the database is
+        what makes a socket whole again after the layer lost some (a Redis restart, a full
+        buffer), without waiting for the next message to show the gap.
+        """
+        await self.refresh()
+        self.synced_at = time.monotonic()
+        if self.access.session.last_seq > self.last_seq:
+            await self.replay(announce=False)
+
+    async def resync_when_idle(self) -> None:
+        """Every ``LIVECHAT_RESYNC_SECONDS`` without a resync (a client ``ping`` does one),
+        resync: a client that never pings still catches up after a layer outage."""
+        interval = livechat_settings.RESYNC_SECONDS
+        while not self.closed:
+            await asyncio.sleep(max(0.0, self.synced_at + interval - time.monotonic()))
+            if self.closed or time.monotonic() - self.synced_at < interval:
+                continue
+            async with self.turn:
+                if self.closed:
+                    return
+                try:
+                    await self.closing_when_gone(self.resync())
+                except Exception:
+                    logger.exception("Could not resync a chat socket")
+                    self.synced_at = time.monotonic()
+
+    async def disconnect(self, code):
+        tasks = ("position_task", "resync_task", "auth_timer")
+        for task in (getattr(self, name, None) for name in tasks):
+            if task is not None:
+                task.cancel()
+        await super().disconnect(code)
+
+    # --- Client frames ------------------------------------------------------------------------
+
+    async def on_send(self, content: dict) -> None:
+        await spend(limits.spend_message, self.caller)
+        # A send with an id is stored once however often it is tried: safe to retry.
+        store = retried if content.get("client_msg_id") else db
+        try:
+            message, _created = await store(messaging.send_message)(
+                caller=self.caller,
+                session_id=self.session_id,
+                body=content.get("body"),
+                client_msg_id=content.get("client_msg_id"),
+                kind=content.get("kind") or Message.Kind.TEXT,
+            )
+        except NotFound:
+            raise AccessLost() from None
+        if message.seq <= self.last_seq:
+            # A retry of a message this socket already carried: confirmed, never repeated.
+            await self.send_json(realtime.ack_frame(message))
+            return
+        # The sender hears of its message from the stored row, in order, whether or not the
+        # channel layer carries the echo (which then arrives as a duplicate and is dropped).
+        await self.deliver_live(realtime.message_frame(messaging.message_json(message)))
+
+    async def on_typing(self, content: dict) -> None:
+        await spend(limits.spend_frame, self.caller, FRAME_BUDGET_FACTOR)
+        active = content.get("active", True)
+        if not isinstance(active, bool):
+            raise InvalidInput(_("active must be true or false."), code="invalid_active")
+        try:
+            await db(messaging.set_typing)(
+                caller=self.caller,
+                session_id=self.session_id,
+                active=active,
+                kind=content.get("kind") or Message.Kind.TEXT,
+                origin=self.channel_name,
+            )
+        except NotFound:
+            raise AccessLost() from None
+
+    async def on_read(self, content: dict) -> None:
+        await spend(limits.spend_frame, self.caller, FRAME_BUDGET_FACTOR)
+        try:
+            await db(messaging.mark_read)(
+                caller=self.caller,
+                session_id=self.session_id,
+                seq=content.get("seq"),
+                origin=self.channel_name,
+            )
+        except NotFound:
+            raise AccessLost() from None
+
+    async def on_ping(self, content: dict) -> None:
+        """The client's heartbeat: re-check access and send what this socket missed, then
+        ``pong {last_seq}`` (the client's own ``last_seq``, if it sends one, changes nothing:
+        the server knows what it sent on this socket)."""
+        await spend(limits.spend_frame, self.caller, FRAME_BUDGET_FACTOR)
+        if "last_seq" in content:
+            messaging.clean_seq(content["last_seq"], name="last_seq")
+        await self.resync()
+        await self.send_json(realtime.pong_frame(self.last_seq))
+
+    async def on_resume(self, content: dict) -> None:
+        await spend(limits.spend_frame, self.caller, FRAME_BUDGET_FACTOR)
+        after_seq = messaging.clean_seq(content.get("after_seq", 0), name="after_seq")
+        # Never replay to someone no longer entitled, even if the event saying so was lost.
+        await self.refresh()
+        await self.replay(after_seq)
+
+    async def replay(self, after_seq: int = 0, *, announce: bool = True) -> None:
+        """Send every message after ``after_seq`` the caller may see and this socket has not
+        carried yet, then ``resumed`` (when ``announce``).
+
+        The socket is already in its groups, so a message stored during the replay also
+        arrives live; it is dropped then, having been covered here. A message this socket
+        already carried is never sent again, whatever ``after_seq`` a ``resume`` asks for.
+        """
+        self.last_seq = max(self.last_seq, after_seq)
+        covered = None
+        while True:
+            try:
+                access, batch = await retried(messaging.history)(
+                    caller=self.caller,
+                    session_id=self.session_id,
+                    after_seq=self.last_seq,
+                    limit=messaging.PAGE_SIZE,
+                )
+            except NotFound:
+                raise AccessLost() from None
+            if covered is None:
+                # Every seq up to the chat's counter as read here is committed, so the pages
+                # read after it hold all of them this caller may see.
+                covered = access.session.last_seq
+            for message in batch:
+                await self.deliver(realtime.message_frame(messaging.message_json(message)))
+            if len(batch) < messaging.PAGE_SIZE:
+                break
+        self.last_seq = max(self.last_seq, covered)
+        if announce:
+            await self.send_json(realtime.resumed_frame(self.last_seq))
+
+    async def deliver(self, frame: dict) -> None:
+        """Send a ``message`` frame unless this socket already carried its seq."""
+        if frame["seq"] <= self.last_seq:
+            return
+        self.last_seq = frame["seq"]
+        await self.send_json(frame)
+
+    async def deliver_live(self, frame: dict) -> None:
+        """A message from the channel layer: in order, once.
+
+        A seq beyond the next one may mean the layer lost some (an outage, a restart): the
+        gap is read from the database first. Whispers the visitor may not see leave gaps too;
+        the read then finds nothing to add, and moves this socket past them.
+        """
+        if frame["seq"] <= self.last_seq:
+            return
+        if frame["seq"] > self.last_seq + 1:
+            await self.replay(announce=False)
+        await self.deliver(frame)
+
+    # --- Channel layer events -----------------------------------------------------------------
+
+    async def livechat_event(self, event: dict) -> None:
+        """Forward a frame, after re-checking access when it may change who is in the chat."""
+        if self.closed or event.get("origin") == self.channel_name:
+            return
+        if event.get("recheck") and not await self.closing_when_gone(self.recheck()):
+            return
+        frame = event["event"]
+        if (
+            frame.get("type") in ("message", "typing")
+            and frame.get("kind") in Message.STAFF_ONLY_KINDS
+            and not self.access.is_staff
+        ):
+            return  # never reached here by design (staff group); kept as a second lock
+        if frame.get("type") == "status":
+            self.status = frame.get("status", self.status)
+        if frame.get("type") == "message":
+            await self.closing_when_gone(self.deliver_live(frame))
+            return
+        await self.send_json(frame)
+
+    async def livechat_signal(self, event: dict) -> None:
+        """``recheck``: the user's access may have changed (logout, deactivation, permissions);
+        ``line_moved``: recompute this waiting visitor's position, once per burst."""
+        if self.closed:
+            return
+        if event.get("signal") == "recheck":
+            await self.closing_when_gone(self.refresh())
+            return
+        if event.get("signal") != "line_moved":
+            return
+        if self.status != ChatSession.Status.WAITING:
+            return
+        if self.position_task is None or self.position_task.done():
+            self.position_task = asyncio.ensure_future(self.push_position())
+
+    async def push_position(self) -> None:
+        await asyncio.sleep(livechat_settings.POSITION_PUSH_DELAY)
+        try:
+            frame = await db(messaging.status_for)(
+                caller=self.caller, session_id=self.session_id, change="position"
+            )
+        except NotFound:
+            return
+        except Exception:
+            logger.exception("Could not compute a waiting visitor's position")
+            return
+        # A status event handled meanwhile (assigned, ended) is newer than this reading.
+        if not self.closed and self.status == ChatSession.Status.WAITING:
+            await self.send_json(frame)

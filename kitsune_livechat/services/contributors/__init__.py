@@ -1,0 +1,1 @@
+"""Contributors: karma for chat work, the mentoring path, and what a console hears."""

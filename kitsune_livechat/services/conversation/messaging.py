@@ -1,0 +1,454 @@
+"""Chat messages: sending, history, typing and read marks.
+
+Every message gets the next per-session ``seq`` in the transaction that stores it, a repeated
+``client_msg_id`` returns the stored message, and the broadcast happens only after commit.
+Replaying ``seq > after_seq`` from the database is therefore always complete. Whispers and notes
+go to the staff group only and are filtered out of the visitor's history, so no visitor ever
+receives one, live, on replay or over HTTP.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.html import urlize
+from django.utils.translation import gettext as _
+
+from ... import realtime
+from ...conf import livechat_settings
+from ...endpoints import api_url
+from ...exceptions import Conflict, Forbidden, InvalidInput
+from ...host import get_host_adapter
+from ...models import ChatSession, Message, Participant
+from ..shared import notify
+from ..shared.access import Caller, ChatRole, SessionAccess, get_session_for
+from ..shared.roles import message_kind_for
+from . import roster
+from .visitor_view import visible_messages
+
+MAX_CLIENT_MSG_ID = 64
+# What each caller may send; system lines and drafts come from services only.
+CLIENT_KINDS = (Message.Kind.TEXT, Message.Kind.WHISPER, Message.Kind.NOTE)
+STAFF_KINDS = (Message.Kind.TEXT, Message.Kind.WHISPER, Message.Kind.NOTE)
+TRAINEE_KINDS = (Message.Kind.WHISPER, Message.Kind.NOTE)
+# Replays and HTTP pages never return more than this many messages at once.
+PAGE_SIZE = 500
+
+
+# --- Shapes -----------------------------------------------------------------------------------
+
+
+def render_body(body: str) -> str:
+    """Message text as safe HTML: everything escaped, web links made clickable (nofollow).
+
+    Bodies are stored as the plain text that was typed; this is the one place they become
+    markup, with Django's ``urlize`` (which links only http(s), www. and e-mail addresses, so a
+    ``javascript:`` URL stays text).
+    """
+    return urlize(body, nofollow=True, autoescape=True).replace("\n", "<br>")
+
+
+def message_json(message: Message) -> dict:
+    """The protocol's message object (docs/http-api.md): a display name, never an email or id.
+
+    ``html`` is ``body`` rendered by ``render_body``, for clients that show links.
+    """
+    return {
+        "seq": message.seq,
+        "author": message.author_name,
+        "role": message.role,
+        "kind": message.kind,
+        "body": message.body,
+        "html": render_body(message.body),
+        "client_msg_id": message.client_msg_id,
+        "created": message.created.isoformat(),
+        "attachment": attachment_json(message),
+        # Read only when loaded with it (``messages_for``): never a query, even in a consumer.
+        "draft_seq": (
+            message.draft.seq if message.draft_id and Message.draft.is_cached(message) else None
+        ),
+    }
+
+
+def attachment_json(message: Message) -> dict | None:
+    """The file sent as ``message``, or None; ``url`` goes through the access gate."""
+    if not message.file:
+        return None
+    return {
+        "name": message.file_name,
+        "content_type": message.file_type,
+        "size": message.file_size,
+        "image": message.file_type.startswith("image/"),
+        "url": api_url("attachment", session_id=message.session_id, seq=message.seq),
+    }
+
+
+def publish_message(message: Message) -> None:
+    """Staff-only kinds go to the staff group only, so no visitor connection ever gets them."""
+    realtime.message_published(
+        message.session_id,
+        message_json(message),
+        staff_only=message.kind in Message.STAFF_ONLY_KINDS,
+    )
+
+
+# --- Storing ----------------------------------------------------------------------------------
+
+
+def store_message(
+    *,
+    session_id,
+    body: str,
+    role: str,
+    kind: str = Message.Kind.TEXT,
+    author=None,
+    author_name: str = "",
+    client_msg_id: str | None = None,
+    first_response: bool = False,
+    attachment: dict | None = None,
+) -> tuple[Message, bool]:
+    """Store one message with the next seq; returns (message, created).
+
+    The seq counter lives on the session row and is bumped with an UPDATE, which takes the row
+    lock until commit, so concurrent senders get consecutive seqs. A retried ``client_msg_id``
+    gets the stored message instead of a copy, even when two retries race. ``first_response``
+    stamps the chat's first helper answer in the same UPDATE. On PostgreSQL the bump and the
+    insert are one statement, so a message costs one round trip; elsewhere three.
+    ``attachment`` holds the file fields of a message that is a file
+    (``services.conversation.attachments``).
+    """
+    message = Message(
+        session_id=session_id,
+        client_msg_id=client_msg_id or None,
+        author=author,
+        author_name=author_name,
+        role=role,
+        kind=kind,
+        body=body,
+        created=timezone.now(),
+        **(attachment or {}),
+    )
+    if connection.vendor == "postgresql":
+        created = _insert_with_next_seq(message, first_response=first_response)
+    else:
+        created = _insert_then_number(message, first_response=first_response)
+    if not created:
+        if not client_msg_id:
+            raise ChatSession.DoesNotExist(f"No chat {session_id}")
+        # The same client_msg_id was stored before (or won a race against us).
+        return Message.objects.get(session_id=session_id, client_msg_id=client_msg_id), False
+    publish_message(message)
+    return message, True
+
+
+def _insert_with_next_seq(message: Message, *, first_response: bool) -> bool:
+    """PostgreSQL: bump the session's seq and insert the message in one statement.
+
+    The UPDATE skips a ``client_msg_id`` already stored (so a retry leaves no gap), and the
+    insert does nothing on a conflict that a concurrent retry wins; either way no row comes back.
+    Every column of the model is written from the instance, cast to its database type.
+    """
+    quote = connection.ops.quote_name
+    fields = [f for f in Message._meta.concrete_fields if not f.primary_key and f.attname != "seq"]
+    values = [f.get_db_prep_save(f.pre_save(message, True), connection) for f in fields]
+    first = ""
+    params: list[Any] = []
+    if first_response:
+        first = f", {quote('first_response_at')} = COALESCE({quote('first_response_at')}, %s)"
+        params.append(message.created)
+    sql = f"""
+        WITH bumped AS (
+            UPDATE {quote(ChatSession._meta.db_table)}
+            SET {quote("last_seq")} = {quote("last_seq")} + 1{first}
+            WHERE {quote("id")} = %s AND NOT EXISTS (
+                SELECT 1 FROM {quote(Message._meta.db_table)}
+                WHERE {quote("session_id")} = %s AND {quote("client_msg_id")} = %s
+            )
+            RETURNING {quote("last_seq")}
+        )
+        INSERT INTO {quote(Message._meta.db_table)}
+            ({", ".join(quote(f.column) for f in fields)}, {quote("seq")})
+        SELECT {", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields)},
+            {quote("last_seq")}
+        FROM bumped
+        ON CONFLICT DO NOTHING
+        RETURNING {quote("id")}, {quote("seq")}
+    """
+    params += [message.session_id, message.session_id, message.client_msg_id, *values]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    message.pk, message.seq = row
+    message._state.adding = False
+    return True
+
+
+def _insert_then_number(message: Message, *, first_response: bool) -> bool:
+    """Other databases: bump, read the seq, insert, in a savepoint that a duplicate
+    ``client_msg_id`` rolls back (seq included)."""
+    bump = {"last_seq": F("last_seq") + 1}
+    if first_response:
+        bump["first_response_at"] = Coalesce(F("first_response_at"), Value(message.created))
+    try:
+        with transaction.atomic():
+            ChatSession.objects.filter(pk=message.session_id).update(**bump)
+            message.seq = ChatSession.objects.values_list("last_seq", flat=True).get(
+                pk=message.session_id
+            )
+            message.save(force_insert=True)
+    except IntegrityError:
+        if not message.client_msg_id:
+            raise
+        return False
+    return True
+
+
+def post_system_message(session: ChatSession, text: str | Promise, /, **params: Any) -> Message:
+    """A line everyone in the chat sees: assignments, transfers, joins, endings.
+
+    ``text`` is a lazy translation (``gettext_lazy``) rendered in the chat's language, not in
+    that of whoever triggered the line (a helper's browser, a socket, the sweep), since the line
+    is stored once and read by the visitor. ``params`` fill its placeholders. Nothing typed by
+    staff for staff belongs here: such notes are stored as ``note`` messages.
+    """
+    with translation.override(session.locale or settings.LANGUAGE_CODE):
+        body = str(text) % params if params else str(text)
+    message, _created = store_message(
+        session_id=session.pk, body=body, role=Message.Role.SYSTEM, kind=Message.Kind.SYSTEM
+    )
+    return message
+
+
+# --- Sending ----------------------------------------------------------------------------------
+
+
+def clean_body(body) -> str:
+    """The text to store, or InvalidInput: not empty, not longer than the setting allows."""
+    if not isinstance(body, str):
+        raise InvalidInput(_("The message must be text."), code="invalid_body")
+    body = body.strip()
+    if not body:
+        raise InvalidInput(_("The message is empty."), code="empty_message")
+    limit = livechat_settings.MAX_MESSAGE_LENGTH
+    if len(body) > limit:
+        raise InvalidInput(
+            _("The message is too long (at most %(limit)d characters).") % {"limit": limit},
+            code="message_too_long",
+        )
+    return body
+
+
+def _clean_client_msg_id(client_msg_id) -> str | None:
+    if client_msg_id in (None, ""):
+        return None
+    if not isinstance(client_msg_id, str) or len(client_msg_id) > MAX_CLIENT_MSG_ID:
+        raise InvalidInput(
+            _("client_msg_id must be text of at most %(limit)d characters.")
+            % {"limit": MAX_CLIENT_MSG_ID},
+            code="invalid_client_msg_id",
+        )
+    return client_msg_id
+
+
+def _clean_kind(kind) -> str:
+    if kind in (None, ""):
+        return Message.Kind.TEXT
+    if kind not in CLIENT_KINDS:
+        raise InvalidInput(_("Unknown message kind."), code="invalid_kind")
+    return kind
+
+
+def allowed_kinds(access: SessionAccess) -> tuple[str, ...]:
+    """The visitor writes text; staff also whisper and note; trainees only whisper and note."""
+    if access.role == ChatRole.VISITOR:
+        return (Message.Kind.TEXT,)
+    participant = access.participant
+    if participant is not None and participant.role == Participant.Role.TRAINEE:
+        return TRAINEE_KINDS
+    return STAFF_KINDS
+
+
+def _require_kind(access: SessionAccess, kind: str) -> None:
+    if kind not in allowed_kinds(access):
+        raise Forbidden(_("You cannot send this kind of message."), code="kind_not_allowed")
+
+
+def _is_hidden_observer(access: SessionAccess) -> bool:
+    """A monitor or trainee the visitor does not know is there."""
+    if access.role != ChatRole.OBSERVER:
+        return False
+    return access.participant is None or not access.participant.visible
+
+
+def author_name(access: SessionAccess, caller: Caller) -> str:
+    """The display name stored with a message: never an email, never an account id."""
+    if access.role == ChatRole.VISITOR:
+        return (
+            access.session.visitor_name
+            or get_host_adapter().display_name(caller.user)
+            or _("Visitor")
+        )
+    return get_host_adapter().display_name(caller.user)
+
+
+def _same_sender(message: Message, access: SessionAccess, caller: Caller) -> bool:
+    if access.role == ChatRole.VISITOR:
+        return message.role == Message.Role.VISITOR
+    return message.author_id is not None and message.author_id == caller.user_id
+
+
+def send_message(
+    *,
+    caller: Caller,
+    session_id,
+    body,
+    client_msg_id=None,
+    kind=Message.Kind.TEXT,
+) -> tuple[Message, bool]:
+    """Send a message as the caller; returns (message, created).
+
+    Access, the kind allowed for the caller's role and the chat being open are checked in the
+    transaction that stores the message, under the session's row lock, so a helper transferred
+    away a moment ago cannot slip one in. A monitor who writes to the visitor becomes visible.
+    A repeated ``client_msg_id`` answers with the stored message, and only to its sender.
+    """
+    body = clean_body(body)
+    kind = _clean_kind(kind)
+    client_msg_id = _clean_client_msg_id(client_msg_id)
+    with transaction.atomic():
+        access = get_session_for(caller, session_id, for_update=True)
+        _require_kind(access, kind)
+        session = access.session
+        if session.supervised:
+            # A trainee's text in a supervised chat waits as a draft for the mentor.
+            kind = message_kind_for(session, caller.user, kind)
+        if not session.is_open:
+            existing = _existing(session, client_msg_id)
+            if existing is None:
+                raise Conflict(_("This chat is over."), code="chat_closed")
+            message, created = existing, False
+        else:
+            message, created = store_message(
+                session_id=session.pk,
+                body=body,
+                role=Message.Role(access.role.value),
+                kind=kind,
+                author=caller.account,
+                author_name=author_name(access, caller),
+                client_msg_id=client_msg_id,
+                first_response=access.role == ChatRole.HELPER and kind == Message.Kind.TEXT,
+            )
+        if not created:
+            if not _same_sender(message, access, caller):
+                raise Conflict(
+                    _("This client_msg_id is already used in this chat."),
+                    code="client_msg_id_taken",
+                )
+            return message, False
+        if kind == Message.Kind.TEXT and _is_hidden_observer(access):
+            if access.participant is None:
+                roster.speak_as_supervisor(session, caller.user)
+            else:
+                roster.make_visible(session, access.participant)
+    return message, True
+
+
+def _existing(session: ChatSession, client_msg_id: str | None) -> Message | None:
+    if not client_msg_id:
+        return None
+    return Message.objects.filter(session=session, client_msg_id=client_msg_id).first()
+
+
+# --- History ----------------------------------------------------------------------------------
+
+
+def messages_for(
+    access: SessionAccess, *, after_seq: int = 0, limit: int | None = PAGE_SIZE
+) -> list[Message]:
+    """The caller's view of the chat after ``after_seq``, in seq order.
+
+    The visitor's view leaves out whispers, notes and drafts; staff see everything. One indexed
+    range query on (session, seq), whatever the chat's length.
+    """
+    messages = Message.objects.filter(session_id=access.session.pk, seq__gt=max(after_seq, 0))
+    messages = visible_messages(messages, staff=access.is_staff)
+    messages = messages.select_related("draft").order_by("seq")
+    if limit is not None:
+        messages = messages[:limit]
+    return list(messages)
+
+
+def history(
+    *, caller: Caller, session_id, after_seq: int = 0, limit: int | None = PAGE_SIZE
+) -> tuple[SessionAccess, list[Message]]:
+    """Messages the caller may see after ``after_seq``, with their access (for ``last_seq``)."""
+    access = get_session_for(caller, session_id)
+    return access, messages_for(access, after_seq=after_seq, limit=limit)
+
+
+def clean_seq(value, *, name: str = "seq") -> int:
+    """A non-negative integer from a client frame or query, or InvalidInput."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidInput(
+            _("%(name)s must be a non-negative integer.") % {"name": name}, code="invalid_seq"
+        )
+    return value
+
+
+def status_for(*, caller: Caller, session_id, change: str = "") -> dict:
+    """The chat's ``status`` frame as the caller may see it now (position and wait included
+    while it waits)."""
+    access = get_session_for(caller, session_id)
+    return notify.current_status(access.session, change=change)
+
+
+# --- Typing and read marks --------------------------------------------------------------------
+
+
+def _ephemeral_group(access: SessionAccess, kind: str) -> str:
+    """Staff-only typing and hidden observers' signals stay in the staff group."""
+    if kind in Message.STAFF_ONLY_KINDS or _is_hidden_observer(access):
+        return realtime.session_staff_group(access.session.pk)
+    return realtime.session_group(access.session.pk)
+
+
+def set_typing(
+    *, caller: Caller, session_id, active: bool, kind=Message.Kind.TEXT, origin: str = ""
+) -> None:
+    """Tell the others in the chat that the caller is (or stopped) typing; nothing is stored.
+
+    Typing a whisper or note shows to staff only; an invisible monitor's typing never shows to
+    the visitor.
+    """
+    kind = _clean_kind(kind)
+    access = get_session_for(caller, session_id)
+    _require_kind(access, kind)
+    if not access.session.is_open:
+        raise Conflict(_("This chat is over."), code="chat_closed")
+    frame = realtime.typing_frame(
+        active=bool(active), kind=kind, author=author_name(access, caller), role=access.role.value
+    )
+    realtime.publish(_ephemeral_group(access, kind), frame, origin=origin)
+
+
+def mark_read(*, caller: Caller, session_id, seq, origin: str = "") -> int:
+    """The caller has read the chat up to ``seq``: the others see a read mark.
+
+    Read marks are live only (nothing is stored): a reconnecting client shows its own
+    history, and the other side sends a fresh mark as soon as it reads again.
+    """
+    seq = clean_seq(seq)
+    access = get_session_for(caller, session_id)
+    if seq > access.session.last_seq:
+        raise InvalidInput(_("There is no message with that seq yet."), code="invalid_seq")
+    frame = realtime.read_frame(seq=seq, author=author_name(access, caller), role=access.role.value)
+    realtime.publish(_ephemeral_group(access, Message.Kind.TEXT), frame, origin=origin)
+    return seq
