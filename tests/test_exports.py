@@ -300,7 +300,7 @@ def test_a_100000_row_export_streams_in_constant_memory(editor_client):
 
 
 def exports_filters(params):
-    from kitsune_livechat.services.insights.stats import Filters
+    from kitsune_livechat.services.insights.filters import Filters
 
     return Filters.from_params(params)
 

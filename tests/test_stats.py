@@ -9,8 +9,15 @@ from django.test import override_settings
 
 from kitsune_livechat.exceptions import InvalidInput
 from kitsune_livechat.models import ArticleFeedback, ChatSession, Focus
-from kitsune_livechat.services.insights import stats
-from kitsune_livechat.services.insights.stats import Filters
+from kitsune_livechat.services.insights import expressions, focus_answers, stats
+from kitsune_livechat.services.insights.articles import (
+    article_insight,
+    article_ranking,
+    themes,
+    trend,
+    wrong_right_pairs,
+)
+from kitsune_livechat.services.insights.filters import Filters
 from tests.factories import (
     ArticleFeedbackFactory,
     ChatSessionFactory,
@@ -182,9 +189,9 @@ def test_percentiles_match_the_definition_on_uneven_data():
     for n, wait in enumerate(waits):
         at = DAY1 + timedelta(minutes=n)
         answered(queue, helper, at, wait=wait, first_response=1, duration=1)
-    values = stats.percentiles(
+    values = expressions.percentiles(
         ChatSession.objects.all(),
-        stats.wait_seconds(),
+        expressions.wait_seconds(),
         points=(Fraction(1, 2), Fraction(9, 10), Fraction(1, 4), Fraction(1, 1)),
     )[()]
     assert values[Fraction(1, 2)] == 4.0
@@ -202,8 +209,10 @@ def test_percentiles_ignore_unanswered_chats_and_split_groups():
     ChatSessionFactory(queue=queue, created=DAY1, status=Status.ABANDONED)
     from django.db.models.functions import TruncDate
 
-    values = stats.percentiles(
-        ChatSession.objects.all(), stats.wait_seconds(), group_by={"day": TruncDate("created")}
+    values = expressions.percentiles(
+        ChatSession.objects.all(),
+        expressions.wait_seconds(),
+        group_by={"day": TruncDate("created")},
     )
     assert values == {
         (date(2024, 3, 4),): {Fraction(1, 2): 3.0, Fraction(9, 10): 3.8},
@@ -212,7 +221,7 @@ def test_percentiles_ignore_unanswered_chats_and_split_groups():
 
 
 def test_percentiles_of_nothing_are_absent():
-    assert stats.percentiles(ChatSession.objects.all(), stats.wait_seconds()) == {}
+    assert expressions.percentiles(ChatSession.objects.all(), expressions.wait_seconds()) == {}
     assert stats.totals(RANGE)["wait_p50"] is None
 
 
@@ -222,11 +231,11 @@ def test_postgres_percentile_cont_agrees_with_the_portable_path(history):
     from django.db.models import F
 
     group = {"queue_slug": F("queue__slug")}
-    by_aggregate = stats.percentiles(
-        ChatSession.objects.all(), stats.wait_seconds(), group_by=group, method="aggregate"
+    by_aggregate = expressions.percentiles(
+        ChatSession.objects.all(), expressions.wait_seconds(), group_by=group, method="aggregate"
     )
-    by_window = stats.percentiles(
-        ChatSession.objects.all(), stats.wait_seconds(), group_by=group, method="window"
+    by_window = expressions.percentiles(
+        ChatSession.objects.all(), expressions.wait_seconds(), group_by=group, method="window"
     )
     assert by_aggregate.keys() == by_window.keys() == {("general",), ("de",)}
     for key, values in by_aggregate.items():
@@ -298,7 +307,7 @@ def articles():
 
 @override_settings(LIVECHAT_INSIGHTS_MIN_SAMPLE=3)
 def test_article_ranking_is_volume_times_failure_rate_with_a_minimum_sample(articles):
-    ranking = stats.article_ranking(RANGE)
+    ranking = article_ranking(RANGE)
     # B: 10 chats, 4 judged, 2 failures → 0.5 × 10 = 5.0
     # A: 7 chats, 6 judged (not-related excluded), 5 failures → 5/6 × 7 = 5.83
     # D: 3 chats, 3 solved → 0. C: 2 judged < 3, left out.
@@ -315,18 +324,16 @@ def test_article_ranking_is_volume_times_failure_rate_with_a_minimum_sample(arti
 
 @override_settings(LIVECHAT_INSIGHTS_MIN_SAMPLE=3)
 def test_article_ranking_filters(articles):
-    assert [r["title"] for r in stats.article_ranking(Filters(product="thunderbird"))] == [
-        "Bookmarks"
-    ]
-    assert [r["title"] for r in stats.article_ranking(Filters(locale="de"))] == ["Profiles"]
+    assert [r["title"] for r in article_ranking(Filters(product="thunderbird"))] == ["Bookmarks"]
+    assert [r["title"] for r in article_ranking(Filters(locale="de"))] == ["Profiles"]
     day1 = Filters(start=date(2024, 3, 4), end=date(2024, 3, 4))
     # On day 1 alone Sync has 6 chats, 5 judged, 4 failures: 4.8, below Bookmarks' 5.0.
-    assert [(r["title"], r["score"]) for r in stats.article_ranking(day1)][:2] == [
+    assert [(r["title"], r["score"]) for r in article_ranking(day1)][:2] == [
         ("Bookmarks", 5.0),
         ("Sync", 4.8),
     ]
     # A smaller minimum sample lets Crash in: 2 chats, both failures, 2.0.
-    everything = stats.article_ranking(RANGE, min_sample=1)
+    everything = article_ranking(RANGE, min_sample=1)
     assert [(r["title"], r["score"]) for r in everything] == [
         ("Sync", 5.83),
         ("Bookmarks", 5.0),
@@ -337,7 +344,7 @@ def test_article_ranking_filters(articles):
 
 def test_article_insight_outcomes_pairs_themes_and_trend(articles):
     a = articles["a"]
-    insight = stats.article_insight(RANGE, a.pk)
+    insight = article_insight(RANGE, a.pk)
     assert insight["figures"]["chats"] == 7
     assert insight["figures"]["failure_rate"] == 0.8333
     outcomes = {o["outcome"]: o["count"] for o in insight["outcomes"]}
@@ -372,7 +379,7 @@ def test_article_insight_outcomes_pairs_themes_and_trend(articles):
 
 
 def test_wrong_right_pairs_across_articles(articles):
-    pairs = stats.wrong_right_pairs(RANGE.feedback())
+    pairs = wrong_right_pairs(RANGE.feedback())
     assert [(p["wrong"]["title"], p["right"]["title"], p["count"]) for p in pairs] == [
         ("Bookmarks", "Reset password", 2),
         ("Sync", "Reset password", 1),
@@ -382,11 +389,11 @@ def test_wrong_right_pairs_across_articles(articles):
 
 def test_themes_count_in_one_query_per_list(articles, django_assert_num_queries):
     with django_assert_num_queries(2):
-        stats.themes(RANGE.feedback())
+        themes(RANGE.feedback())
 
 
 def test_weekly_trend_for_long_ranges(articles):
-    weeks = stats.trend(Filters(start=date(2024, 1, 3), end=date(2024, 6, 30)))
+    weeks = trend(Filters(start=date(2024, 1, 3), end=date(2024, 6, 30)))
     # Every week of the range, from the Monday before the start, so the axis is even.
     assert len(weeks) == 26
     assert (weeks[0]["period"], weeks[0]["start"], weeks[-1]["start"]) == (
@@ -430,7 +437,7 @@ def test_focus_answer_counts_per_answer_and_per_outcome():
             ArticleFeedbackFactory(session=chat, outcome=outcome)
     EndedChatFactory(answers={"version": "120"})  # another focus's chat: not counted
 
-    result = stats.focus_answers(focus)
+    result = focus_answers.focus_answers(focus)
     assert result["chats"] == 5
     by_key = {q["key"]: q for q in result["questions"]}
 

@@ -14,16 +14,18 @@ from ..conf import livechat_settings
 from ..exceptions import NotFound
 from ..host import get_host_adapter
 from ..models import Focus
+from ..services.insights import articles, focus_answers, stats
 from ..services.insights import breakdown as breakdown_service
-from ..services.insights import stats
+from ..services.insights.filters import Filters
+from ..services.shared import roles
 from .auth import caller_of, chat_auth
 
 router = Router(tags=["insights"])
 
 
-def _filters(request: HttpRequest, **options) -> stats.Filters:
-    stats.require_insights(caller_of(request))
-    return stats.Filters.from_params(request.GET, **options)
+def _filters(request: HttpRequest, **options) -> Filters:
+    roles.require_insights(caller_of(request))
+    return Filters.from_params(request.GET, **options)
 
 
 @router.get("insights/stats", auth=chat_auth, response=dict[str, Any])
@@ -39,8 +41,8 @@ def article_ranking(request: HttpRequest):
     return {
         "filters": filters.as_params(),
         "min_sample": livechat_settings.INSIGHTS_MIN_SAMPLE,
-        "articles": stats.article_ranking(filters),
-        "solved_instead": stats.wrong_right_pairs(filters.feedback()),
+        "articles": articles.article_ranking(filters),
+        "solved_instead": articles.wrong_right_pairs(filters.feedback()),
     }
 
 
@@ -56,7 +58,7 @@ def article_insight(request: HttpRequest, article_id: int):
     return {
         "article": {"id": info.id, "title": info.title, "url": info.url, "locale": info.locale},
         "filters": filters.as_params(),
-        **stats.article_insight(filters, article.pk),
+        **articles.article_insight(filters, article.pk),
     }
 
 
@@ -68,14 +70,14 @@ def focus_insight(request: HttpRequest, focus_id: int):
     focus = Focus.objects.filter(pk=focus_id).first()
     if focus is None:
         raise NotFound(_("No such focus."), code="unknown_focus")
-    return {"filters": filters.as_params(), **stats.focus_answers(focus, filters)}
+    return {"filters": filters.as_params(), **focus_answers.focus_answers(focus, filters)}
 
 
 @router.get("insights/breakdown", auth=chat_auth, response=list[dict[str, Any]])
 def breakdown(request: HttpRequest, by: str = "tag"):
     """Outcomes and ratings per ``by`` (tag, focus or helper): insight readers and supervisors
     over every chat, helpers over their own. Each row's ``params`` filter ``insights/chats``."""
-    filters = stats.Filters.from_params(request.GET)
+    filters = Filters.from_params(request.GET)
     return breakdown_service.breakdown(caller=caller_of(request), filters=filters, by=by)
 
 
@@ -83,5 +85,5 @@ def breakdown(request: HttpRequest, by: str = "tag"):
 def chats(request: HttpRequest):
     """The chats behind a figure (the same filters, plus ``tag``, ``focus``, ``helper``),
     newest first, with their tags, outcome and rating."""
-    filters = stats.Filters.from_params(request.GET)
+    filters = Filters.from_params(request.GET)
     return breakdown_service.chats(caller=caller_of(request), filters=filters)

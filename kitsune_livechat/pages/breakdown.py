@@ -23,7 +23,8 @@ from ..host import get_host_adapter
 from ..models import ArticleFeedback, Queue
 from ..services.conversation.tags import all_tag_names
 from ..services.insights import breakdown as service
-from ..services.insights import exports, stats
+from ..services.insights import exports
+from ..services.insights.filters import Filters
 from ..services.shared.access import Caller
 from ..services.shared.roles import reads_insights
 from .charts import bar_chart
@@ -51,7 +52,7 @@ def _guarded(view):
     return wrapped
 
 
-def _context(filters: stats.Filters, **context) -> dict:
+def _context(filters: Filters, **context) -> dict:
     return {
         "filters": filters,
         "query": urlencode(filters.as_params()),
@@ -67,7 +68,7 @@ def _context(filters: stats.Filters, **context) -> dict:
 def breakdown_page(request: HttpRequest, caller: Caller) -> HttpResponse:
     """One bar per tag, campaign or helper; each bar links to its chats."""
     by = request.GET.get("by") or "tag"
-    filters = stats.Filters.from_params(request.GET)
+    filters = Filters.from_params(request.GET)
     rows = service.breakdown(caller=caller, filters=filters, by=by)
     chats_url = reverse("livechat:insights_chats")
     for row in rows:
@@ -101,7 +102,7 @@ def breakdown_page(request: HttpRequest, caller: Caller) -> HttpResponse:
 @_guarded
 def chats_page(request: HttpRequest, caller: Caller) -> HttpResponse:
     """The chats behind a figure, with their tags, outcome and rating."""
-    filters = stats.Filters.from_params(request.GET)
+    filters = Filters.from_params(request.GET)
     if request.GET.get("format") == "csv":
         service.scope_of(caller)
         if not reads_insights(caller.account):

@@ -1,9 +1,9 @@
 """Insight pages for KB editors and chat operators, and their CSV exports.
 
-Thin doors over ``services.insights.stats`` (figures), ``pages.charts`` (SVG with table views) and
-``services.insights.exports`` (streamed CSV). Every page needs ``livechat.view_insights``; the
-filters (``from``, ``to``, ``product``, ``locale``, ``queue``) are plain query parameters, so every
-view is a bookmarkable, JavaScript-free page.
+Thin doors over ``services.insights`` (figures and export rows), drawn by ``pages.charts`` (SVG
+with table views) and streamed by ``pages.downloads`` (CSV). Every page needs
+``livechat.view_insights``; the filters (``from``, ``to``, ``product``, ``locale``, ``queue``) are
+plain query parameters, so every view is a bookmarkable, JavaScript-free page.
 """
 
 from __future__ import annotations
@@ -22,7 +22,15 @@ from ..host import get_host_adapter
 from ..locales import site_languages
 from ..models import ArticleFeedback, Focus, Queue
 from ..services.conversation.tags import all_tag_names
-from ..services.insights import exports, stats
+from ..services.insights import exports, focus_answers, stats
+from ..services.insights.articles import (
+    article_insight,
+    article_ranking,
+    themes,
+    trend,
+    wrong_right_pairs,
+)
+from ..services.insights.filters import NO_OUTCOME, Filters
 from ..services.line.focus import focus_overview, public_focus
 from ..services.shared.roles import reads_insights
 from .charts import bar_chart, line_chart
@@ -48,7 +56,7 @@ def insights_required(view):
     return wrapped
 
 
-def _page(request: HttpRequest, template: str, filters: stats.Filters, **context) -> HttpResponse:
+def _page(request: HttpRequest, template: str, filters: Filters, **context) -> HttpResponse:
     query = urlencode(filters.as_params())
     adapter = get_host_adapter()
     context.update(
@@ -69,9 +77,9 @@ def _day_label(day) -> str:
 @insights_required
 def ranking(request: HttpRequest) -> HttpResponse:
     """The articles that fail users most, with what solved their readers instead."""
-    filters = stats.Filters.from_params(request.GET)
-    articles = stats.article_ranking(filters)
-    pairs = stats.wrong_right_pairs(filters.feedback())
+    filters = Filters.from_params(request.GET)
+    articles = article_ranking(filters)
+    pairs = wrong_right_pairs(filters.feedback())
     chart = bar_chart(
         title=_("Failure score of the top articles"),
         description=_("Chats started from the article times the share that the article failed."),
@@ -79,13 +87,13 @@ def ranking(request: HttpRequest) -> HttpResponse:
         label_header=_("Article"),
         value_label=_("Score"),
     )
-    trend = stats.trend(filters)
+    series = trend(filters)
     trend_chart = line_chart(
         title=_("Chats from articles and failures over time"),
-        x_labels=[_day_label(row["start"]) for row in trend],
+        x_labels=[_day_label(row["start"]) for row in series],
         series=[
-            (_("Chats"), [row["chats"] for row in trend]),
-            (_("Failures"), [row["failures"] for row in trend]),
+            (_("Chats"), [row["chats"] for row in series]),
+            (_("Failures"), [row["failures"] for row in series]),
         ],
         x_header=_("Period starting"),
     )
@@ -97,7 +105,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
         pairs=pairs,
         chart=chart,
         trend_chart=trend_chart,
-        themes=stats.themes(filters.feedback()),
+        themes=themes(filters.feedback()),
         min_sample=livechat_settings.INSIGHTS_MIN_SAMPLE,
     )
 
@@ -110,8 +118,8 @@ def article(request: HttpRequest, article_id: int) -> HttpResponse:
     if found is None:
         raise Http404(_("No such article."))
     info = adapter.article_info(found)
-    filters = stats.Filters.from_params(request.GET)
-    insight = stats.article_insight(filters, found.pk)
+    filters = Filters.from_params(request.GET)
+    insight = article_insight(filters, found.pk)
     labels = dict(ArticleFeedback.Outcome.choices)
     for item in (*insight["missing"], *insight["suggestions"]):
         item["outcome_label"] = labels.get(item["outcome"], item["outcome"])
@@ -159,7 +167,7 @@ def article(request: HttpRequest, article_id: int) -> HttpResponse:
 @insights_required
 def stats_page(request: HttpRequest) -> HttpResponse:
     """Queue and helper figures per day."""
-    filters = stats.Filters.from_params(request.GET)
+    filters = Filters.from_params(request.GET)
     figures = stats.stats(filters)
     days = figures["days"]
     volume_chart = line_chart(
@@ -203,7 +211,7 @@ def stats_page(request: HttpRequest) -> HttpResponse:
 @insights_required
 def focuses(request: HttpRequest) -> HttpResponse:
     """Every focus campaign and how many chats it collected."""
-    filters = stats.Filters()
+    filters = Filters()
     rows = focus_overview()
     return _page(request, "livechat/insights/focuses.html", filters, focuses=rows)
 
@@ -212,10 +220,10 @@ def focuses(request: HttpRequest) -> HttpResponse:
 def focus(request: HttpRequest, focus_id: int) -> HttpResponse:
     """A focus's pre-chat answers, counted per answer and per feedback outcome."""
     found = get_object_or_404(Focus, pk=focus_id)
-    filters = stats.Filters.from_params(request.GET, default_days=None)
-    result = stats.focus_answers(found, filters)
+    filters = Filters.from_params(request.GET, default_days=None)
+    result = focus_answers.focus_answers(found, filters)
     outcome_labels = dict(ArticleFeedback.Outcome.choices)
-    outcome_labels[stats.NO_OUTCOME] = _("No feedback")
+    outcome_labels[NO_OUTCOME] = _("No feedback")
     for question in result["questions"]:
         for answer in question["answers"]:
             answer["outcome_counts"] = [answer["outcomes"][key] for key in result["outcomes"]]
@@ -241,14 +249,14 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
     """CSV downloads: ``feedback``, ``stats``, ``chats`` (one row per chat) or ``focus`` (with
     ``?focus=<id>``)."""
     if kind == "feedback":
-        return csv_response(exports.feedback_export(stats.Filters.from_params(request.GET)))
+        return csv_response(exports.feedback_export(Filters.from_params(request.GET)))
     if kind == "stats":
-        return csv_response(exports.stats_export(stats.Filters.from_params(request.GET)))
+        return csv_response(exports.stats_export(Filters.from_params(request.GET)))
     if kind == "chats":
-        return csv_response(exports.chats_export(stats.Filters.from_params(request.GET)))
+        return csv_response(exports.chats_export(Filters.from_params(request.GET)))
     if kind == "focus":
         found = get_object_or_404(Focus, pk=_int(request.GET.get("focus")))
-        filters = stats.Filters.from_params(request.GET, default_days=None)
+        filters = Filters.from_params(request.GET, default_days=None)
         return csv_response(exports.focus_answers_export(found, filters))
     raise Http404(_("No such export."))
 

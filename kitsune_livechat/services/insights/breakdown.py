@@ -18,7 +18,7 @@ from ...models import ArticleFeedback, ChatSession, ChatTag, Focus
 from ..shared.access import Caller
 from ..shared.people import users_for_display
 from ..shared.roles import is_helper, is_supervisor, reads_insights
-from .stats import Filters
+from .filters import Filters
 
 Outcome = ArticleFeedback.Outcome
 DIMENSIONS = ("tag", "focus", "helper")

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...models import ChatSession, ChatTag, Focus
-from .stats import Filters, duration_seconds, first_response_seconds, queue_days, wait_seconds
+from .expressions import duration_seconds, first_response_seconds, wait_seconds
+from .filters import Filters
+from .stats import queue_days
 
 CHUNK_SIZE = 2000
 

@@ -9,6 +9,11 @@ door and service asks here, so the rules cannot drift apart between copies.
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from ...exceptions import Forbidden, NotAuthenticated
 from ...models import Message, Trainee
 
 # Trainees on the path: they observe and take supervised chats; their text is a draft.
@@ -92,3 +97,13 @@ def message_kind_for(session, user, kind: str) -> str:
     ):
         return Message.Kind.DRAFT
     return kind
+
+
+def require_insights(caller: Any) -> None:
+    """Insight pages, stats and exports are for people with ``livechat.view_insights``."""
+    if not caller.is_authenticated:
+        raise NotAuthenticated()
+    if not reads_insights(caller.account):
+        raise Forbidden(
+            _("You need the permission to view live chat insights."), code="no_insights"
+        )
