@@ -5,6 +5,7 @@ held together by a function-level import fails here rather than at a distance.
 """
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -203,3 +204,16 @@ def test_every_module_says_what_it_owns():
         if path.stat().st_size and not ast.get_docstring(ast.parse(path.read_text()))
     ]
     assert missing == []
+
+
+QUERYING = re.compile(r"\.objects\b|_default_manager|get_object_or_404|\.raw\(|connection\.cursor")
+
+
+@pytest.mark.parametrize(
+    "module",
+    sorted(m for m in MODULES if m.split(".")[1:2] in (["api"], ["pages"], ["consumers"])),
+)
+def test_doors_leave_queries_to_the_services(module):
+    """Doors parse, call a service and shape the answer; reading rows is a service's job."""
+    source = MODULES[module].read_text()
+    assert [line for line in source.splitlines() if QUERYING.search(line)] == []

@@ -8,7 +8,6 @@ the other participant routes.
 from typing import Literal
 from uuid import UUID
 
-from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
@@ -16,10 +15,10 @@ from ninja.errors import AuthenticationError
 
 from ..exceptions import NotFound
 from ..host import get_host_adapter
-from ..models import Trainee
 from ..services.contributors import karma, mentoring
 from ..services.conversation.messaging import message_json
 from ..services.shared.cleaning import check_structure
+from ..services.shared.people import active_user_named
 from .auth import caller_of, chat_auth
 
 router = Router(tags=["contributors"])
@@ -164,11 +163,7 @@ def leaderboard(
 def user_karma(request: HttpRequest, username: str):
     """A contributor's public karma, as their profile panel shows it."""
     check_structure(username)  # path text skips the body and query parser's check
-    User = get_user_model()
-    user = User._default_manager.filter(**{User.USERNAME_FIELD: username}, is_active=True).first()
-    if user is None:
-        raise NotFound(_("No such person."), code="no_such_user")
-    return _summary(user)
+    return _summary(active_user_named(username))
 
 
 # --- Mentoring --------------------------------------------------------------------------------
@@ -189,7 +184,7 @@ def apply(request: HttpRequest, data: ApplyIn):
 def my_training(request: HttpRequest):
     """The caller's own place on the mentoring path, with the guide."""
     caller = caller_of(request)
-    trainee = Trainee.objects.filter(user_id=caller.user_id).first() if caller.user_id else None
+    trainee = mentoring.own_trainee(caller.user_id)
     if trainee is None:
         raise NotFound(_("You have not applied as a trainee."), code="not_a_trainee")
     return {**mentoring.trainee_json(trainee), "guide": mentoring.trainee_guide()}

@@ -13,7 +13,6 @@ from ninja import Router
 from ..conf import livechat_settings
 from ..exceptions import NotFound
 from ..host import get_host_adapter
-from ..models import Focus
 from ..services.insights import articles, focus_answers, stats
 from ..services.insights import breakdown as breakdown_service
 from ..services.insights.filters import Filters
@@ -67,9 +66,7 @@ def focus_insight(request: HttpRequest, focus_id: int):
     """A focus's answers, counted per answer and per feedback outcome (all its chats unless
     dates are given)."""
     filters = _filters(request, default_days=None)
-    focus = Focus.objects.filter(pk=focus_id).first()
-    if focus is None:
-        raise NotFound(_("No such focus."), code="unknown_focus")
+    focus = focus_answers.focus_by_id(focus_id)
     return {"filters": filters.as_params(), **focus_answers.focus_answers(focus, filters)}
 
 

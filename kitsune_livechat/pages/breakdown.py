@@ -20,11 +20,11 @@ from django.utils.translation import gettext_lazy
 from ..callers import page_caller
 from ..exceptions import Forbidden, InvalidInput
 from ..host import get_host_adapter
-from ..models import ArticleFeedback, Queue
+from ..models import ArticleFeedback
 from ..services.conversation.tags import all_tag_names
 from ..services.insights import breakdown as service
 from ..services.insights import exports
-from ..services.insights.filters import Filters
+from ..services.insights.filters import Filters, queue_choices
 from ..services.shared.access import Caller
 from ..services.shared.roles import reads_insights
 from .charts import bar_chart
@@ -58,7 +58,7 @@ def _context(filters: Filters, **context) -> dict:
         "query": urlencode(filters.as_params()),
         "products": get_host_adapter().products(),
         "locales": settings.LANGUAGES,
-        "queues": Queue.objects.order_by("name").values_list("slug", "name"),
+        "queues": queue_choices(),
         "tags": all_tag_names(),
         **context,
     }

@@ -86,7 +86,7 @@ def _volunteer_context(request: HttpRequest) -> dict:
         ]
         context["waiting"] = [row for row in rows if row["trainee"].mentor_id is None]
         context["mine"] = [row for row in rows if row["trainee"].mentor_id == user.pk]
-    own = Trainee.objects.filter(user=user).select_related("user", "mentor").first()
+    own = mentoring.own_trainee(user.pk)
     if own is not None:
         context["own"] = _trainee_row(own, adapter)
         context["in_training"] = own.stage in IN_TRAINING

@@ -26,7 +26,7 @@ from ..callers import page_caller
 from ..exceptions import LivechatError
 from ..host import get_host_adapter
 from ..locales import current_locale
-from ..models import Queue
+from ..services.insights.filters import queue_choices
 from ..services.line import focus as focus_service
 from ..services.shared.roles import is_operator
 from .chat import _page_urls, supported_locale
@@ -94,9 +94,7 @@ class FocusForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["products"].choices = get_host_adapter().products()
         self.fields["locales"].choices = settings.LANGUAGES
-        self.fields["queue"].choices = [("", _("The usual routing"))] + list(
-            Queue.objects.order_by("name").values_list("slug", "name")
-        )
+        self.fields["queue"].choices = [("", _("The usual routing")), *queue_choices()]
 
     def service_fields(self) -> dict[str, Any]:
         data = self.cleaned_data

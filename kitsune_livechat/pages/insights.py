@@ -12,15 +12,15 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from ..conf import livechat_settings
-from ..exceptions import InvalidInput
+from ..exceptions import InvalidInput, NotFound
 from ..host import get_host_adapter
 from ..locales import site_languages
-from ..models import ArticleFeedback, Focus, Queue
+from ..models import ArticleFeedback, Focus
 from ..services.conversation.tags import all_tag_names
 from ..services.insights import exports, focus_answers, stats
 from ..services.insights.articles import (
@@ -30,7 +30,7 @@ from ..services.insights.articles import (
     trend,
     wrong_right_pairs,
 )
-from ..services.insights.filters import NO_OUTCOME, Filters
+from ..services.insights.filters import NO_OUTCOME, Filters, queue_choices
 from ..services.line.focus import focus_overview, public_focus
 from ..services.shared.roles import reads_insights
 from .charts import bar_chart, line_chart
@@ -64,7 +64,7 @@ def _page(request: HttpRequest, template: str, filters: Filters, **context) -> H
         query=query,
         products=adapter.products(),
         locales=site_languages(),
-        queues=Queue.objects.order_by("name").values_list("slug", "name"),
+        queues=queue_choices(),
         tags=all_tag_names(),
     )
     return render(request, template, context)
@@ -219,7 +219,7 @@ def focuses(request: HttpRequest) -> HttpResponse:
 @insights_required
 def focus(request: HttpRequest, focus_id: int) -> HttpResponse:
     """A focus's pre-chat answers, counted per answer and per feedback outcome."""
-    found = get_object_or_404(Focus, pk=focus_id)
+    found = _focus(focus_id)
     filters = Filters.from_params(request.GET, default_days=None)
     result = focus_answers.focus_answers(found, filters)
     outcome_labels = dict(ArticleFeedback.Outcome.choices)
@@ -255,10 +255,17 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
     if kind == "chats":
         return csv_response(exports.chats_export(Filters.from_params(request.GET)))
     if kind == "focus":
-        found = get_object_or_404(Focus, pk=_int(request.GET.get("focus")))
+        found = _focus(_int(request.GET.get("focus")))
         filters = Filters.from_params(request.GET, default_days=None)
         return csv_response(exports.focus_answers_export(found, filters))
     raise Http404(_("No such export."))
+
+
+def _focus(focus_id: int) -> Focus:
+    try:
+        return focus_answers.focus_by_id(focus_id)
+    except NotFound:
+        raise Http404(_("No such focus.")) from None
 
 
 def _int(value) -> int:

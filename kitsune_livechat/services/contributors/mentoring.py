@@ -143,6 +143,13 @@ def training(user) -> Trainee | None:
     )
 
 
+def own_trainee(user_id: int | None) -> Trainee | None:
+    """A person's own place on the mentoring path, if they applied."""
+    if user_id is None:
+        return None
+    return Trainee.objects.filter(user_id=user_id).select_related("user", "mentor").first()
+
+
 def trainees_for(caller: Caller) -> list[Trainee]:
     """What a mentor's console lists: their own trainees and applicants waiting for a mentor."""
     mentor = _require_mentor(caller)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from ...exceptions import InvalidInput
 from ...locales import site_locale
-from ...models import ArticleFeedback, ChatSession, ChatTag
+from ...models import ArticleFeedback, ChatSession, ChatTag, Queue
 from ..shared.cleaning import check_structure
 
 Status = ChatSession.Status
@@ -156,3 +156,8 @@ def _parse_date(value: Any, name: str) -> date | None:
 
 def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def queue_choices() -> list[tuple[str, str]]:
+    """Every queue as (slug, name), for the filter and form menus that name one."""
+    return list(Queue.objects.order_by("name").values_list("slug", "name"))

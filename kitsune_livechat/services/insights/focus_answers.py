@@ -10,6 +10,7 @@ from django.db.models import (
 from django.db.models.fields.json import KT
 from django.utils.translation import gettext as _
 
+from ...exceptions import NotFound
 from ...models import ArticleFeedback, ChatSession, Focus
 from .filters import NO_OUTCOME, Filters
 
@@ -36,6 +37,14 @@ def _answer_label(question: dict, value: Any) -> str:
     if question.get("type") == "yesno":
         return _("Yes") if value is True else _("No") if value is False else str(value)
     return str(value)
+
+
+def focus_by_id(focus_id: Any) -> Focus:
+    """The focus campaign an insight question names, or NotFound."""
+    focus = Focus.objects.filter(pk=focus_id).first() if isinstance(focus_id, int) else None
+    if focus is None:
+        raise NotFound(_("No such focus."), code="unknown_focus")
+    return focus
 
 
 def focus_answers(focus: Focus, filters: Filters | None = None, *, text_limit: int = 20) -> dict:

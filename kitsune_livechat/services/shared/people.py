@@ -8,7 +8,9 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
+from django.utils.translation import gettext as _
 
+from ...exceptions import NotFound
 from ...host import get_host_adapter
 
 
@@ -29,3 +31,12 @@ def display_names(ids: Iterable[int]) -> dict[int, str]:
     """The host's display name of each user, by id, in one query."""
     adapter = get_host_adapter()
     return {pk: adapter.display_name(user) for pk, user in users_for_display(ids).items()}
+
+
+def active_user_named(username: str) -> Any:
+    """The active account with this username, or NotFound: public pages name people by it."""
+    User = get_user_model()
+    user = User._default_manager.filter(**{User.USERNAME_FIELD: username}, is_active=True).first()
+    if user is None:
+        raise NotFound(_("No such person."), code="no_such_user")
+    return user
