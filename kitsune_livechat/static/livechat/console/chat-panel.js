@@ -157,7 +157,8 @@ export class ChatPanel {
     const visible = {
       helper: this.mode === "helper" && !ended && isOwner,
       mentor: this.mode === "helper" && !ended && isOwner && myTrainees().length > 0,
-      supervisor: this.mode === "observer" && data.role === "supervisor" && !ended && !isParticipant,
+      supervisor:
+        this.mode === "observer" && data.role === "supervisor" && !ended && !isParticipant,
       knock: knocking,
       participant: !ended && isParticipant,
       owner: !ended && (isOwner || (data.role === "supervisor" && this.mode !== "knock")),
