@@ -28,6 +28,7 @@ export class ChatPanel {
     this.mode = mode; // helper | observer | knock
     this.session = null;
     this.unanswered = false;
+    this.goneFinal = false;
   }
 
   keep() {
@@ -65,9 +66,7 @@ export class ChatPanel {
       locale: () => this.session?.locale || data.locale,
       socket: () => this.conversation.socket,
       log: this.conversation.log,
-      onText: () => {
-        this.conversation.fresh = false;
-      },
+      onText: () => this.conversation.markAnswered(),
     });
     this.feedback = new EndFeedback(this.id, panel, {
       mode,
@@ -113,7 +112,7 @@ export class ChatPanel {
 
   /** Given to this helper (assigned, handed over or transferred): new to them until they write. */
   markGiven() {
-    this.conversation.fresh = true;
+    this.conversation.markGiven();
     this.updateUnanswered();
     this.refreshPeople();
   }

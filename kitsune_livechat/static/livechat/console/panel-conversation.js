@@ -42,6 +42,16 @@ export class PanelConversation {
     });
   }
 
+  /** Given to this helper (assigned, handed over, transferred): new to them until they write. */
+  markGiven() {
+    this.fresh = true;
+  }
+
+  /** The helper wrote to the visitor. */
+  markAnswered() {
+    this.fresh = false;
+  }
+
   /** Messages from the visitor not seen yet (the tab's badge). */
   get unseen() {
     return this.marks.unseen;
