@@ -63,9 +63,7 @@ function onChatFrame(frame) {
     const chat = openChat(id, { mode: frame.change === "joined" ? "observer" : "helper" });
     // New to this helper (given, handed over or transferred) until they write.
     if (frame.change !== "joined") {
-      chat.fresh = true;
-      chat.updateUnanswered();
-      chat.refreshPeople();
+      chat.markGiven();
       alertUser(gettext("A chat was given to you"), frame.session.problem || "", () =>
         selectChat(id, { focus: true }),
       );

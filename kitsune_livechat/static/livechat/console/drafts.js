@@ -1,6 +1,6 @@
-// A trainee's drafts as their mentor sees them in a chat's log: send as written, edit first,
-// or turn down with a reason; a published or turned-down draft is marked as such.
-// Owns nothing beyond the log's elements of the one chat it serves.
+// Supervision in a chat's log: a trainee's drafts as their mentor sees them (send as written,
+// edit first, or turn down with a reason), and a published or turned-down draft marked as
+// such, live or from history. Owns nothing beyond the log's elements of the one chat it serves.
 
 import { $, gettext, h, show } from "../dom.js";
 import { failed } from "./alerts.js";
@@ -12,6 +12,43 @@ export class Drafts {
     this.id = id;
     this.log = log;
     this.isMentor = isMentor;
+  }
+
+  /** A message shown in the log as ``el``: a draft gets its buttons, and history says which
+   * draft a message published or turned down (each text is shown once). */
+  onMessage(el, message) {
+    if (!el) return;
+    if (message.kind === "draft") this.decorate(el, message.seq);
+    if (message.draft_seq) {
+      if (message.kind === "text") this.markApproved(message.draft_seq);
+      else this.markRejected(message.draft_seq);
+    }
+  }
+
+  /** A draft's review ended elsewhere (the socket's frames); false for any other frame. */
+  onFrame(frame) {
+    if (frame.type === "draft.approved") this.markApproved(frame.draft_seq);
+    else if (frame.type === "draft.rejected") this.markRejected(frame.draft_seq);
+    else return false;
+    return true;
+  }
+
+  /** Who mentors the chat may have changed: every draft in the log is offered again. */
+  decorateAll() {
+    for (const [seq, el] of this.log.bySeq) {
+      if (el.dataset.kind === "draft") this.decorate(el, seq);
+    }
+  }
+
+  /** A click on one of the drafts' buttons; false when ``target`` is none of them. */
+  onClick(target) {
+    const { approve, draftEdit, draftReject, draftCancel } = target.dataset;
+    if (approve) this.approve(approve);
+    else if (draftEdit) this.openForm(draftEdit, "edit");
+    else if (draftReject) this.openForm(draftReject, "reject");
+    else if (draftCancel) this.closeForm(draftCancel);
+    else return false;
+    return true;
   }
 
   /** A trainee's draft: its mentor sends it as written, edits it first, or turns it down. */

@@ -1,5 +1,6 @@
-// Article feedback after a chat: the form in each ended chat's panel (outcome, the article
-// that solved it, what was missing) and the list of chats whose feedback is still owed.
+// Article feedback after a chat: sending an ended chat's form (outcome, the article that
+// solved it, what was missing), finding that article, and the list of chats whose feedback is
+// still owed. Each panel's form is shown and kept by end-feedback.js.
 
 import { $, fill, fmt, formData, gettext, h, show } from "../dom.js";
 import { failed } from "./alerts.js";

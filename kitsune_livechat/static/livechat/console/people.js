@@ -1,5 +1,7 @@
 // Who else is in a chat: inviting a helper, transferring the chat (to a helper or back to the
-// queue) and handing it to one's trainee, each chosen and confirmed in one dialog.
+// queue) and handing it to one's trainee, each chosen and confirmed in one dialog; and coming
+// and going: joining as a monitor, knocking, leaving, letting a knocking trainee in or not.
+// ``chat`` is the chat's panel (chat-panel.js); nothing here keeps state.
 
 import { $, confirmDialog, fill, fmt, gettext, h, show } from "../dom.js";
 import { failed, toast } from "./alerts.js";
@@ -89,6 +91,33 @@ export async function peopleDialog(chat, kind) {
       body.note = $("[name=note]", dialog).value;
       await api.post(`sessions/${chat.id}/transfer`, body);
       chat.gone(gettext("You transferred this chat."), { final: true });
+    }
+  } catch (error) {
+    failed(error);
+  }
+}
+
+/** Join as a monitor, knock, leave, or let a knocking ``user`` in or turn them away. */
+export async function participate(chat, action, user = null) {
+  try {
+    if (action === "join") {
+      await api.post(`sessions/${chat.id}/join`, {});
+      toast(
+        gettext("You joined as a monitor. The visitor does not see you until you write to them."),
+      );
+    } else if (action === "knock") {
+      await api.post(`sessions/${chat.id}/knock`, {});
+      bind("knock-text", chat.panel).textContent = gettext(
+        "You knocked. Waiting for the helper to let you in…",
+      );
+      $('[data-action="knock"]', chat.panel).disabled = true;
+    } else if (action === "leave") {
+      await api.post(`sessions/${chat.id}/leave`, {});
+      chat.closeNow();
+    } else if (action === "admit") {
+      await api.post(`sessions/${chat.id}/admit`, { user });
+    } else if (action === "turn-away") {
+      await api.post(`sessions/${chat.id}/turn-away`, { user });
     }
   } catch (error) {
     failed(error);

@@ -122,7 +122,7 @@ export function wireTabKeys() {
     if (next) {
       event.preventDefault();
       selectChat(next);
-      chats.get(next).tab.focus();
+      chats.get(next).focusTab();
     }
   });
 }
