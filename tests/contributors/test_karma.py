@@ -39,8 +39,8 @@ class BrokenBackend:
         raise RuntimeError("backend down")
 
 
-RECORDING = "tests.test_karma.RecordingBackend"
-BROKEN = "tests.test_karma.BrokenBackend"
+RECORDING = "tests.contributors.test_karma.RecordingBackend"
+BROKEN = "tests.contributors.test_karma.BrokenBackend"
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from kitsune_livechat.models import ChatSession
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.django_db

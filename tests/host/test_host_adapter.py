@@ -314,6 +314,6 @@ def test_get_host_adapter_caches_one_instance_per_setting():
     adapter = get_host_adapter()
     assert isinstance(adapter, KitsuneHostAdapter)
     assert get_host_adapter() is adapter
-    with override_settings(LIVECHAT_HOST_ADAPTER="tests.test_host.OtherAdapter"):
+    with override_settings(LIVECHAT_HOST_ADAPTER="tests.host.test_host_adapter.OtherAdapter"):
         assert type(get_host_adapter()) is OtherAdapter
     assert get_host_adapter() is adapter

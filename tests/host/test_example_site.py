@@ -26,7 +26,7 @@ from tests.factories import DocumentFactory, ProductFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLE_SITE = Path(__file__).resolve().parent.parent / "example_site"
+EXAMPLE_SITE = Path(__file__).resolve().parents[2] / "example_site"
 
 
 @pytest.fixture

@@ -161,7 +161,7 @@ def test_default_backends_are_titles_and_badges(settings):
 
 
 @override_settings(
-    LIVECHAT_KARMA_BACKENDS=["tests.test_karma_backends.ExplodingBackend", TITLES],
+    LIVECHAT_KARMA_BACKENDS=["tests.contributors.test_karma_backends.ExplodingBackend", TITLES],
     LIVECHAT_KARMA_MIN_CHAT_SECONDS=0,
 )
 def test_a_broken_backend_does_not_break_ending_a_chat(caplog, api_client):
@@ -191,7 +191,9 @@ def test_backends_of_installed_host_apps_pass_the_checks():
     assert not [m for m in run_checks() if m.id == "livechat.E007"]
 
 
-@override_settings(LIVECHAT_KARMA_BACKENDS=["tests.test_karma_backends.NeedsMissingApp"])
+@override_settings(
+    LIVECHAT_KARMA_BACKENDS=["tests.contributors.test_karma_backends.NeedsMissingApp"]
+)
 def test_a_backend_whose_host_app_is_missing_is_reported():
     messages = [m for m in run_checks() if m.id == "livechat.E007"]
     assert len(messages) == 1

@@ -18,7 +18,7 @@ from tests.factories import ActiveChatFactory, AgentStatusFactory, DefaultQueueF
 from tests.queueing_support import chat_form
 from tests.sockets import chat_path, join_chat, open_socket
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @override_settings(LIVECHAT_RATE_LIMIT_MESSAGES=3, LIVECHAT_RATE_LIMIT_SECONDS=60)

@@ -97,7 +97,7 @@ def test_without_a_team_address_only_the_visitor_is_told(
 
 
 @override_settings(
-    EMAIL_BACKEND="tests.test_followup.BrokenMailServer",
+    EMAIL_BACKEND="tests.line.test_followup.BrokenMailServer",
     LIVECHAT_FOLLOWUP_EMAIL="team@support.example.org",
 )
 def test_a_broken_mail_server_keeps_the_address(
