@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import UserFactory
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 CODE_TREES = ("kitsune_livechat", "example_site", "tests", "bench")
@@ -128,8 +130,6 @@ def documented_paths(text: str) -> set[str]:
 
 @pytest.mark.django_db
 def test_api_document_names_every_route(api_client):
-    from tests.factories import UserFactory
-
     schema = api_client(UserFactory()).get("openapi.json").json()
     documented = documented_paths((ROOT / "docs" / "http-api.md").read_text())
     missing = []

@@ -5,18 +5,14 @@ from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.routing import URLRouter
-from channels.testing import WebsocketCommunicator
-from django.contrib.auth.models import AnonymousUser, Group
+from django.contrib.auth.models import Group
 from django.test import override_settings
 from django.utils import timezone
 
 from kitsune_livechat.models import ChatSession, KarmaAward, Message, Participant, Trainee
-from kitsune_livechat.routing import websocket_urlpatterns
 from kitsune_livechat.services.contributors import mentoring
 from kitsune_livechat.services.conversation import participants
 from kitsune_livechat.services.shared.access import Caller
-from tests import sockets
 from tests.conftest import ApiClient
 from tests.factories import (
     ActiveChatFactory,
@@ -24,6 +20,7 @@ from tests.factories import (
     SupervisorFactory,
     UserFactory,
 )
+from tests.sockets import chat_path, connected, join_chat, open_socket
 
 PATH = {
     "LIVECHAT_GRADUATION_OBSERVED_CHATS": 1,
@@ -258,47 +255,6 @@ def test_a_poorly_rated_supervised_chat_does_not_count(paired, mentor, newbie):
 # --- The whole path, through the API and the sockets ------------------------------------------
 
 
-class Socket(WebsocketCommunicator):
-    """A WebSocket client for the routing table, with ``scope["user"]`` set as
-    ``AuthMiddlewareStack`` sets it from the session cookie."""
-
-    def __init__(self, path: str, user):
-        super().__init__(URLRouter(websocket_urlpatterns), path)
-        self.scope["user"] = user if user is not None else AnonymousUser()
-
-
-def socket(path: str, user) -> Socket:
-    return Socket(path, user)
-
-
-async def open_socket(path: str, user) -> Socket:
-    communicator = socket(path, user)
-    connected, _code = await communicator.connect()
-    assert connected
-    return communicator
-
-
-async def frames(communicator, *, timeout=0.5) -> list[dict]:
-    """Every frame that arrives until the socket stays quiet for ``timeout`` seconds."""
-    received = []
-    while not await communicator.receive_nothing(timeout=timeout):
-        received.append(await communicator.receive_json_from())
-    return received
-
-
-async def wait_for(communicator, predicate, *, timeout=3) -> dict:
-    """The first frame matching ``predicate`` (others are skipped); fails after ``timeout``."""
-    waited = 0.0
-    while waited < timeout:
-        if await communicator.receive_nothing(timeout=0.05):
-            waited += 0.05
-            continue
-        frame = await communicator.receive_json_from()
-        if predicate(frame):
-            return frame
-    raise AssertionError("no such frame arrived")
-
-
 def call(method, user, path, data=None):
     """An API call from async code (the test client is synchronous)."""
 
@@ -308,10 +264,6 @@ def call(method, user, path, data=None):
         return response.status_code, response.json()
 
     return sync_to_async(run)()
-
-
-def session_path(session) -> str:
-    return f"/ws/livechat/session/{session.pk}/"
 
 
 def texts(received) -> list[str]:
@@ -328,29 +280,27 @@ async def test_trainee_observes_chats_supervised_and_graduates():
     status, body = await call("post", newbie, "trainees", {"motivation": "Happy to help"})
     assert status == 201
     trainee_id = body["id"]
-    console = await open_socket("/ws/livechat/agent/", newbie)
-    await frames(console, timeout=0.2)
+    console = await connected("/ws/livechat/agent/", user=newbie)
+    await console.drain(0.2)
     status, body = await call("post", mentor, f"trainees/{trainee_id}/pair")
     assert (status, body["stage"]) == (200, "training")
-    paired = await wait_for(console, lambda f: f["type"] == "mentoring")
+    paired = await console.wait_for(lambda f: f["type"] == "mentoring")
     assert paired["event"] == "paired"
 
     # 1. Observe: knock on the mentor's chat, get admitted, read along, invisible.
     observed = await sync_to_async(live_chat)(mentor)
     visitor = await sync_to_async(lambda: observed.visitor)()
-    visitor_socket = await open_socket(session_path(observed), visitor)
+    visitor_socket = await connected(chat_path(observed.pk), user=visitor)
     status, body = await call("post", newbie, f"sessions/{observed.pk}/knock")
     assert (status, body["state"]) == (202, "knocking")
     # Knocking gives no access: the chat does not exist for them until they are admitted.
-    refused = socket(session_path(observed), newbie)
-    await refused.connect()
-    closed = await refused.receive_output(timeout=1)
-    assert closed["type"] == "websocket.close" and closed["code"] in (4403, 4404)
+    refused, _accepted = await open_socket(chat_path(observed.pk), user=newbie)
+    assert await refused.closed_with(timeout=1) in (4403, 4404)
     status, body = await call("post", mentor, f"sessions/{observed.pk}/admit", {"user": "newbie"})
     assert (status, body["state"], body["visible"]) == (200, "active", False)
-    await frames(visitor_socket, timeout=0.3)
-    watching = await open_socket(session_path(observed), newbie)
-    await frames(watching, timeout=0.3)
+    await visitor_socket.drain(0.3)
+    watching = await connected(chat_path(observed.pk), user=newbie)
+    await watching.drain(0.3)
 
     status, _ = await call(
         "post",
@@ -363,8 +313,8 @@ async def test_trainee_observes_chats_supervised_and_graduates():
         "post", mentor, f"sessions/{observed.pk}/messages", {"body": "Which version is it?"}
     )
     assert status == 201
-    seen_by_trainee = await frames(watching)
-    seen_by_visitor = await frames(visitor_socket)
+    seen_by_trainee = await watching.drain()
+    seen_by_visitor = await visitor_socket.drain()
     assert "Watch how I ask for the version first." in [
         f["body"] for f in seen_by_trainee if f.get("kind") == "whisper"
     ]
@@ -375,40 +325,38 @@ async def test_trainee_observes_chats_supervised_and_graduates():
     assert [p["display_name"] for p in people[1]] == ["mentor"]  # the trainee stays invisible
 
     # Observers only read: a trainee's text to the visitor is refused on the socket.
-    await watching.send_json_to({"type": "message.send", "body": "Hi!", "client_msg_id": "o1"})
-    error = await wait_for(watching, lambda f: f["type"] == "error")
+    await watching.send("message.send", body="Hi!", client_msg_id="o1")
+    error = await watching.wait_for(lambda f: f["type"] == "error")
     assert error["code"] == "kind_not_allowed"
 
     status, body = await call("post", mentor, f"sessions/{observed.pk}/end", {})
     assert status == 200
-    await watching.disconnect()
-    await visitor_socket.disconnect()
+    await watching.close()
+    await visitor_socket.close()
 
     # 2. A supervised chat: the mentor hands it over and stays in it.
     supervised = await sync_to_async(live_chat)(mentor)
     visitor = await sync_to_async(lambda: supervised.visitor)()
-    visitor_socket = await open_socket(session_path(supervised), visitor)
-    mentor_socket = await open_socket(session_path(supervised), mentor)
-    await frames(visitor_socket, timeout=0.2)
-    await frames(mentor_socket, timeout=0.2)
-    await frames(console, timeout=0.2)
+    visitor_socket = await connected(chat_path(supervised.pk), user=visitor)
+    mentor_socket = await connected(chat_path(supervised.pk), user=mentor)
+    await visitor_socket.drain(0.2)
+    await mentor_socket.drain(0.2)
+    await console.drain(0.2)
     status, body = await call(
         "post", mentor, f"sessions/{supervised.pk}/handover", {"trainee": trainee_id}
     )
     assert (status, body["helper"], body["supervised"]) == (200, "newbie", True)
-    assigned = await wait_for(console, lambda f: f["type"] == "chat")
+    assigned = await console.wait_for(lambda f: f["type"] == "chat")
     assert (assigned["change"], assigned["session"]["id"]) == ("assigned", str(supervised.pk))
-    told = await wait_for(visitor_socket, lambda f: f["type"] == "status")
+    told = await visitor_socket.wait_for(lambda f: f["type"] == "status")
     assert [h["display_name"] for h in told["helpers"]] == ["newbie", "mentor"]
 
-    trainee_socket = await open_socket(session_path(supervised), newbie)
-    await frames(trainee_socket, timeout=0.3)
-    await trainee_socket.send_json_to(
-        {"type": "message.send", "body": "Restart in safe mode", "client_msg_id": "d1"}
-    )
-    draft = await wait_for(mentor_socket, lambda f: f.get("kind") == "draft")
+    trainee_socket = await connected(chat_path(supervised.pk), user=newbie)
+    await trainee_socket.drain(0.3)
+    await trainee_socket.send("message.send", body="Restart in safe mode", client_msg_id="d1")
+    draft = await mentor_socket.wait_for(lambda f: f.get("kind") == "draft")
     assert draft["body"] == "Restart in safe mode"
-    assert (await wait_for(trainee_socket, lambda f: f.get("kind") == "draft"))["seq"] == draft[
+    assert (await trainee_socket.wait_for(lambda f: f.get("kind") == "draft"))["seq"] == draft[
         "seq"
     ]
     status, _ = await call(
@@ -417,9 +365,9 @@ async def test_trainee_observes_chats_supervised_and_graduates():
         f"sessions/{supervised.pk}/messages",
         {"body": "Good, add the steps.", "kind": "whisper"},
     )
-    whisper = await wait_for(trainee_socket, lambda f: f.get("kind") == "whisper")
+    whisper = await trainee_socket.wait_for(lambda f: f.get("kind") == "whisper")
     assert whisper["author"] == "mentor"
-    assert texts(await frames(visitor_socket)) == []  # no draft, no whisper for the visitor
+    assert texts(await visitor_socket.drain()) == []  # no draft, no whisper for the visitor
 
     status, body = await call(
         "post",
@@ -428,36 +376,36 @@ async def test_trainee_observes_chats_supervised_and_graduates():
         {"body": "Restart Firefox in safe mode: Help > Troubleshoot Mode."},
     )
     assert status == 201
-    shown = await wait_for(visitor_socket, lambda f: f.get("type") == "message")
+    shown = await visitor_socket.wait_for(lambda f: f.get("type") == "message")
     assert (shown["kind"], shown["author"], shown["body"]) == (
         "text",
         "newbie",
         "Restart Firefox in safe mode: Help > Troubleshoot Mode.",
     )
-    approved = await wait_for(mentor_socket, lambda f: f["type"] == "draft.approved")
+    approved = await mentor_socket.wait_for(lambda f: f["type"] == "draft.approved")
     assert (approved["draft_seq"], approved["edited"]) == (draft["seq"], True)
 
     # The trainee ends the chat, the visitor rates it well: proposed for graduation.
     status, _ = await call("post", newbie, f"sessions/{supervised.pk}/end", {})
     assert status == 200
-    mentor_console = await open_socket("/ws/livechat/agent/", mentor)
-    await frames(mentor_console, timeout=0.2)
+    mentor_console = await connected("/ws/livechat/agent/", user=mentor)
+    await mentor_console.drain(0.2)
     status, _ = await call("post", visitor, f"sessions/{supervised.pk}/rating", {"score": 5})
     assert status == 201
-    proposal = await wait_for(mentor_console, lambda f: f["type"] == "mentoring")
+    proposal = await mentor_console.wait_for(lambda f: f["type"] == "mentoring")
     assert (proposal["event"], proposal["trainee"]["stage"]) == ("proposed", "proposed")
     assert proposal["trainee"]["progress"]["ready"] is True
 
     # 3. The mentor confirms: the trainee joins the helpers group and may answer chats.
     status, body = await call("post", mentor, f"trainees/{trainee_id}/graduate")
     assert (status, body["stage"]) == (200, "graduated")
-    graduated = await wait_for(console, lambda f: f.get("event") == "graduated")
+    graduated = await console.wait_for(lambda f: f.get("event") == "graduated")
     assert graduated["trainee"]["stage"] == "graduated"
     status, body = await call("post", mentor, f"trainees/{trainee_id}/graduate")
     assert (status, body["stage"]) == (200, "graduated")
 
-    for communicator in (console, mentor_console, visitor_socket, mentor_socket, trainee_socket):
-        await communicator.disconnect()
+    for socket in (console, mentor_console, visitor_socket, mentor_socket, trainee_socket):
+        await socket.close()
 
     def outcome():
         user = type(newbie).objects.get(pk=newbie.pk)
@@ -509,16 +457,16 @@ async def test_visitor_is_told_when_the_site_discloses_observing_trainees():
     await call("post", mentor, f"trainees/{trainee_id}/pair")
     chat = await sync_to_async(live_chat)(mentor)
     visitor = await sync_to_async(lambda: chat.visitor)()
-    visitor_socket = await open_socket(session_path(chat), visitor)
-    await frames(visitor_socket, timeout=0.2)
+    visitor_socket = await connected(chat_path(chat.pk), user=visitor)
+    await visitor_socket.drain(0.2)
     await call("post", newbie, f"sessions/{chat.pk}/knock")
     await call("post", mentor, f"sessions/{chat.pk}/admit", {"user": "newbie"})
-    received = await frames(visitor_socket)
+    received = await visitor_socket.drain()
     system = [f["body"] for f in received if f.get("kind") == "system"]
     assert any("in training" in line for line in system)
     people = (await call("get", visitor, f"sessions/{chat.pk}/participants"))[1]
     assert [p["display_name"] for p in people] == ["mentor", "newbie"]
-    await visitor_socket.disconnect()
+    await visitor_socket.close()
 
 
 @pytest.mark.django_db
@@ -639,14 +587,14 @@ async def test_an_admitted_trainee_who_loses_their_mentor_stops_reading_along():
     await db(participants.admit)(
         caller=Caller(user=mentor), session_id=chat.pk, username=newbie.username
     )
-    watching, _ = await sockets.join_chat(chat.pk, user=newbie)
+    watching, _ = await join_chat(chat.pk, user=newbie)
 
     await db(Trainee.objects.filter(pk=trainee.pk).update)(mentor=None)
     await watching.send("typing", active=True, kind="whisper")
 
     assert await watching.closed_with() == 4403
     await watching.close()
-    refused, accepted = await sockets.open_socket(sockets.chat_path(chat.pk), user=newbie)
+    refused, accepted = await open_socket(chat_path(chat.pk), user=newbie)
     assert accepted and await refused.closed_with() == 4403
     await refused.close()
     status, _body = await call("get", newbie, f"sessions/{chat.pk}/messages")

@@ -5,7 +5,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from kitsune_livechat.models import CannedResponse, Trainee
-from tests.factories import DocumentFactory, HelperFactory, UserFactory
+from tests.factories import (
+    ActiveChatFactory,
+    ChatSessionFactory,
+    DocumentFactory,
+    HelperFactory,
+    SupervisorFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -110,8 +117,6 @@ def test_canned_costs_the_same_queries_however_many(
 
 
 def test_waiting_visitor_gets_matching_articles_but_not_their_own(api_client):
-    from tests.factories import ChatSessionFactory
-
     own = DocumentFactory(title="Firefox crashes on startup", slug="crash-startup")
     other = DocumentFactory(title="Firefox crashes with new tabs", slug="crash-tabs")
     DocumentFactory(title="Change your home page", slug="home-page")
@@ -130,7 +135,6 @@ def test_waiting_visitor_gets_matching_articles_but_not_their_own(api_client):
 
 def test_chats_in_progress_for_supervisors_and_trainees(api_client, django_assert_num_queries):
     from kitsune_livechat.models import Participant
-    from tests.factories import ActiveChatFactory, ChatSessionFactory, SupervisorFactory
 
     first = ActiveChatFactory(problem="Sync stopped working")
     second = ActiveChatFactory()

@@ -376,7 +376,8 @@ def test_no_vote_without_an_answer_to_did_the_article_help(chat, api_client):
 # --- The whole way through --------------------------------------------------------------------
 
 
-def test_request_answer_end_rate_and_file_feedback(api_client, default_queue):
+@pytest.mark.queue(auto_assign=True)
+def test_request_answer_end_rate_and_file_feedback(api_client, queue):
     """A visitor asks from an article, a helper takes and ends the chat, both close the loop."""
     from kitsune_livechat.services.line import assignment, lifecycle
     from kitsune_livechat.services.shared.access import Caller

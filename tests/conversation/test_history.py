@@ -15,8 +15,9 @@ from tests.factories import (
     RatingFactory,
     SupervisorFactory,
     UserFactory,
+    chat_form,
+    online_helper,
 )
-from tests.queueing_support import chat_form, online_helper
 
 pytestmark = pytest.mark.django_db
 

@@ -22,24 +22,6 @@ def chat():
     return ActiveChatFactory()
 
 
-@pytest.fixture
-def published(monkeypatch):
-    """Every (group, event) the services publish, in order (sent after commit for real)."""
-    sent = []
-    monkeypatch.setattr(realtime, "_send_on_commit", lambda group, msg: sent.append((group, msg)))
-    return sent
-
-
-def frames_to(published, group, frame_type=None):
-    return [
-        message["event"]
-        for sent_group, message in published
-        if sent_group == group
-        and message["type"] == realtime.HANDLER
-        and (frame_type is None or message["event"]["type"] == frame_type)
-    ]
-
-
 def sees_chat(client, chat):
     return client.get(f"sessions/{chat.pk}/messages").status_code == 200
 
@@ -58,25 +40,29 @@ def trainee_user():
 # --- Invitations ------------------------------------------------------------------------------
 
 
-def test_invited_helper_joins_after_accepting(chat, api_client, published):
+def test_invited_helper_joins_after_accepting(
+    chat, api_client, published, django_capture_on_commit_callbacks
+):
     colleague = HelperFactory()
     guest = api_client(colleague)
 
-    response = api_client(chat.helper).post(
-        f"sessions/{chat.pk}/invite", {"user": colleague.username}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client(chat.helper).post(
+            f"sessions/{chat.pk}/invite", {"user": colleague.username}
+        )
 
     assert response.status_code == 201
     assert response.json()["state"] == "invited"
     assert not sees_chat(guest, chat)
-    [invitation] = frames_to(published, realtime.agent_group(colleague.pk), "invitation")
+    [invitation] = published.of_type(realtime.agent_group(colleague.pk), "invitation")
     assert invitation["change"] == "invited"
     assert invitation["by"] == chat.helper.username
     assert invitation["session"]["id"] == str(chat.pk)
     listed = guest.get("invitations").json()
     assert [item["session"]["id"] for item in listed] == [str(chat.pk)]
 
-    accepted = guest.post(f"invitations/{chat.pk}/accept")
+    with django_capture_on_commit_callbacks(execute=True):
+        accepted = guest.post(f"invitations/{chat.pk}/accept")
 
     assert accepted.status_code == 200
     assert accepted.json()["state"] == "active"
@@ -84,7 +70,7 @@ def test_invited_helper_joins_after_accepting(chat, api_client, published):
     assert colleague.username in names_seen_by(api_client(chat.visitor), chat)
     joined = Message.objects.filter(session=chat, kind="system").last()
     assert joined.body == f"{colleague.username} joined the chat."
-    answer = frames_to(published, realtime.agent_group(chat.helper.pk), "invitation")
+    answer = published.of_type(realtime.agent_group(chat.helper.pk), "invitation")
     assert [frame["change"] for frame in answer] == ["accepted"]
     assert guest.get("invitations").json() == []
     # The invited helper may write to the visitor and whisper to the helper.
@@ -93,15 +79,18 @@ def test_invited_helper_joins_after_accepting(chat, api_client, published):
     assert sent.json()["role"] == "helper"
 
 
-def test_declined_invitation_gives_no_access(chat, api_client, published):
+def test_declined_invitation_gives_no_access(
+    chat, api_client, published, django_capture_on_commit_callbacks
+):
     colleague = HelperFactory()
     api_client(chat.helper).post(f"sessions/{chat.pk}/invite", {"user": colleague.username})
 
-    response = api_client(colleague).post(f"invitations/{chat.pk}/decline")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client(colleague).post(f"invitations/{chat.pk}/decline")
 
     assert response.json()["state"] == "declined"
     assert not sees_chat(api_client(colleague), chat)
-    answer = frames_to(published, realtime.agent_group(chat.helper.pk), "invitation")
+    answer = published.of_type(realtime.agent_group(chat.helper.pk), "invitation")
     assert [frame["change"] for frame in answer] == ["declined"]
     again = api_client(colleague).post(f"invitations/{chat.pk}/accept")
     assert again.status_code == 404
@@ -159,12 +148,15 @@ def test_invitation_to_a_chat_that_ended_meanwhile_cannot_be_accepted(chat, api_
 # --- Monitors ---------------------------------------------------------------------------------
 
 
-def test_monitor_is_invisible_until_they_speak(chat, api_client, published):
+def test_monitor_is_invisible_until_they_speak(
+    chat, api_client, published, django_capture_on_commit_callbacks
+):
     supervisor = SupervisorFactory()
     monitor = api_client(supervisor)
     visitor = api_client(chat.visitor)
 
-    joined = monitor.post(f"sessions/{chat.pk}/join")
+    with django_capture_on_commit_callbacks(execute=True):
+        joined = monitor.post(f"sessions/{chat.pk}/join")
 
     assert joined.status_code == 200
     assert joined.json()["role"] == "monitor"
@@ -172,16 +164,18 @@ def test_monitor_is_invisible_until_they_speak(chat, api_client, published):
     assert supervisor.username not in names_seen_by(visitor, chat)
     assert supervisor.username in names_seen_by(api_client(chat.helper), chat)
     # Nothing told the visitor's sockets that someone joined.
-    assert frames_to(published, realtime.session_group(chat.pk)) == []
+    assert published.to(realtime.session_group(chat.pk)) == []
 
-    monitor.post(f"sessions/{chat.pk}/messages", {"body": "a whisper", "kind": "whisper"})
+    with django_capture_on_commit_callbacks(execute=True):
+        monitor.post(f"sessions/{chat.pk}/messages", {"body": "a whisper", "kind": "whisper"})
     assert supervisor.username not in names_seen_by(visitor, chat)
 
-    sent = monitor.post(f"sessions/{chat.pk}/messages", {"body": "Hello, I am here too"})
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = monitor.post(f"sessions/{chat.pk}/messages", {"body": "Hello, I am here too"})
 
     assert sent.json()["role"] == "observer"
     assert supervisor.username in names_seen_by(visitor, chat)
-    [status] = frames_to(published, realtime.session_group(chat.pk), "status")
+    [status] = published.of_type(realtime.session_group(chat.pk), "status")
     assert status["change"] == "participants"
     assert supervisor.username in [person["display_name"] for person in status["helpers"]]
 
@@ -205,26 +199,32 @@ def test_only_supervisors_join_as_monitors(chat, api_client):
 # --- Trainees knocking ------------------------------------------------------------------------
 
 
-def test_trainee_knocks_and_is_admitted_to_observe(chat, api_client, published):
+def test_trainee_knocks_and_is_admitted_to_observe(
+    chat, api_client, published, django_capture_on_commit_callbacks
+):
     trainee = trainee_user()
     learner = api_client(trainee)
 
-    knocked = learner.post(f"sessions/{chat.pk}/knock")
+    with django_capture_on_commit_callbacks(execute=True):
+        knocked = learner.post(f"sessions/{chat.pk}/knock")
 
     assert knocked.status_code == 202
     assert knocked.json()["state"] == "knocking"
     assert not sees_chat(learner, chat)
-    [knock] = frames_to(published, realtime.agent_group(chat.helper.pk), "knock")
+    [knock] = published.of_type(realtime.agent_group(chat.helper.pk), "knock")
     assert (knock["change"], knock["by"]) == ("knocking", trainee.username)
     staff_list = api_client(chat.helper).get(f"sessions/{chat.pk}/participants").json()
     assert {"username": trainee.username, "state": "knocking"}.items() <= staff_list[1].items()
 
-    admitted = api_client(chat.helper).post(f"sessions/{chat.pk}/admit", {"user": trainee.username})
+    with django_capture_on_commit_callbacks(execute=True):
+        admitted = api_client(chat.helper).post(
+            f"sessions/{chat.pk}/admit", {"user": trainee.username}
+        )
 
     assert admitted.json()["state"] == "active"
     assert sees_chat(learner, chat)
     assert trainee.username not in names_seen_by(api_client(chat.visitor), chat)
-    [answer] = frames_to(published, realtime.agent_group(trainee.pk), "knock")
+    [answer] = published.of_type(realtime.agent_group(trainee.pk), "knock")
     assert answer["change"] == "admitted"
     # An observing trainee whispers to staff but never writes to the visitor.
     text = learner.post(f"sessions/{chat.pk}/messages", {"body": "hi"})
@@ -244,17 +244,20 @@ def test_disclosed_trainee_is_announced_to_the_visitor(chat, api_client):
     assert "in training, is observing" in lines[-1]["body"]
 
 
-def test_turned_away_trainee_gets_no_access(chat, api_client, published):
+def test_turned_away_trainee_gets_no_access(
+    chat, api_client, published, django_capture_on_commit_callbacks
+):
     trainee = trainee_user()
     api_client(trainee).post(f"sessions/{chat.pk}/knock")
 
-    response = api_client(chat.helper).post(
-        f"sessions/{chat.pk}/turn-away", {"user": trainee.username}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client(chat.helper).post(
+            f"sessions/{chat.pk}/turn-away", {"user": trainee.username}
+        )
 
     assert response.json()["state"] == "declined"
     assert not sees_chat(api_client(trainee), chat)
-    [answer] = frames_to(published, realtime.agent_group(trainee.pk), "knock")
+    [answer] = published.of_type(realtime.agent_group(trainee.pk), "knock")
     assert answer["change"] == "turned_away"
 
 
@@ -292,13 +295,15 @@ def test_admitting_needs_the_chats_helper(chat, api_client):
 # --- Leaving ----------------------------------------------------------------------------------
 
 
-def test_invited_helper_leaves_and_loses_access(chat, api_client, published):
+def test_invited_helper_leaves_and_loses_access(
+    chat, api_client, published, django_capture_on_commit_callbacks
+):
     colleague = HelperFactory()
     api_client(chat.helper).post(f"sessions/{chat.pk}/invite", {"user": colleague.username})
     api_client(colleague).post(f"invitations/{chat.pk}/accept")
-    published.clear()
 
-    response = api_client(colleague).post(f"sessions/{chat.pk}/leave")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client(colleague).post(f"sessions/{chat.pk}/leave")
 
     assert response.json()["state"] == "left"
     assert not sees_chat(api_client(colleague), chat)
@@ -306,11 +311,7 @@ def test_invited_helper_leaves_and_loses_access(chat, api_client, published):
     assert (
         Message.objects.filter(session=chat).last().body == f"{colleague.username} left the chat."
     )
-    rechecked = [
-        message
-        for group, message in published
-        if group == realtime.session_staff_group(chat.pk) and message.get("recheck")
-    ]
+    rechecked = published.rechecks(realtime.session_staff_group(chat.pk))
     assert rechecked, "sockets of the chat re-check their access when someone leaves"
 
 

@@ -14,16 +14,10 @@ from tests.factories import (
     ActiveChatFactory,
     AgentStatusFactory,
     ChatSessionFactory,
-    DefaultQueueFactory,
+    online_helper,
 )
-from tests.queueing_support import online_helper
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def queue():
-    return DefaultQueueFactory(auto_assign=False)
 
 
 def browser(user, language: str) -> ApiClient:

@@ -26,7 +26,7 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.queue(auto_assign=True)]
 
 REGISTERED = sorted(
     (model for model in django_admin.site._registry if model._meta.app_label == "livechat"),
@@ -75,19 +75,19 @@ def shown(response) -> list[str]:
 
 
 @pytest.fixture
-def chat(default_queue):
-    return ActiveChatFactory(queue=default_queue)
+def chat(queue):
+    return ActiveChatFactory(queue=queue)
 
 
 @pytest.fixture
-def one_of_each(default_queue):
+def one_of_each(queue):
     """A row of every model the admin lists, with the rows the change pages show inline."""
-    ended = EndedChatFactory(queue=default_queue)
+    ended = EndedChatFactory(queue=queue)
     MessageFactory(session=ended)
     ended.participants.create(user=HelperFactory(), role=lc.Participant.Role.MONITOR)
     trainee_user = UserFactory()
     rows = [
-        default_queue,
+        queue,
         AgentStatusFactory(),
         ended,
         ended.messages.get(),
@@ -178,11 +178,11 @@ def test_posting_a_change_leaves_what_the_services_own_alone(chat):
     assert lc.ChatSession.objects.filter(pk=chat.pk).exists()
 
 
-def test_queues_stay_editable(default_queue):
+def test_queues_stay_editable(queue):
     client = client_for(UserFactory(is_superuser=True, is_staff=True))
     data = {
         "name": "Everything",
-        "slug": default_queue.slug,
+        "slug": queue.slug,
         "is_default": "on",
         "is_active": "on",
         "business_hours": "{}",
@@ -194,10 +194,10 @@ def test_queues_stay_editable(default_queue):
         "created_0": "2026-01-01",
         "created_1": "09:00:00",
     }
-    response = client.post(change_page(default_queue), data)
+    response = client.post(change_page(queue), data)
     assert response.status_code == 302, response.context and response.context["errors"]
-    default_queue.refresh_from_db()
-    assert (default_queue.name, default_queue.missed_timeout) == ("Everything", 300)
+    queue.refresh_from_db()
+    assert (queue.name, queue.missed_timeout) == ("Everything", 300)
 
 
 # --- Chat actions -----------------------------------------------------------------------------
@@ -231,11 +231,11 @@ def test_a_staff_member_who_does_not_supervise_is_refused(
     assert published.frames == []
 
 
-def test_a_helper_in_the_admin_ends_their_own_chat_but_not_someone_elses(default_queue):
+def test_a_helper_in_the_admin_ends_their_own_chat_but_not_someone_elses(queue):
     helper = staff(supervisor=False)
     helper.user_permissions.add(Permission.objects.get(codename="answer_chats"))
-    mine = ActiveChatFactory(queue=default_queue, helper=helper)
-    theirs = ActiveChatFactory(queue=default_queue)
+    mine = ActiveChatFactory(queue=queue, helper=helper)
+    theirs = ActiveChatFactory(queue=queue)
     response = run_action(helper, lc.ChatSession, "end_chats", [mine, theirs])
     assert set(shown(response)) == {
         f"{theirs}: No such chat.",
@@ -246,8 +246,8 @@ def test_a_helper_in_the_admin_ends_their_own_chat_but_not_someone_elses(default
     assert (mine.status, theirs.status) == ("ended", "active")
 
 
-def test_a_chat_already_ended_is_reported_not_changed(default_queue):
-    ended = EndedChatFactory(queue=default_queue)
+def test_a_chat_already_ended_is_reported_not_changed(queue):
+    ended = EndedChatFactory(queue=queue)
     response = run_action(staff(), lc.ChatSession, "end_chats", [ended])
     assert shown(response) == [f"{ended}: This chat has already ended."]
 
@@ -347,8 +347,8 @@ def test_lifting_a_ban_is_for_supervisors(chat, published, django_capture_on_com
 # --- Karma --------------------------------------------------------------------------------------
 
 
-def test_karma_is_awarded_through_the_ledger_once(default_queue):
-    ended = EndedChatFactory(queue=default_queue)
+def test_karma_is_awarded_through_the_ledger_once(queue):
+    ended = EndedChatFactory(queue=queue)
     user = staff()
     for _attempt in range(2):
         done = run_action(
@@ -369,8 +369,8 @@ def test_karma_is_awarded_through_the_ledger_once(default_queue):
     )
 
 
-def test_karma_for_an_open_chat_or_by_a_non_supervisor_is_refused(chat, default_queue):
-    ended = EndedChatFactory(queue=default_queue)
+def test_karma_for_an_open_chat_or_by_a_non_supervisor_is_refused(chat, queue):
+    ended = EndedChatFactory(queue=queue)
     refused = run_action(
         staff(supervisor=False),
         lc.ChatSession,
@@ -387,8 +387,8 @@ def test_karma_for_an_open_chat_or_by_a_non_supervisor_is_refused(chat, default_
     assert not lc.KarmaAward.objects.exists()
 
 
-def test_revoking_karma_adds_one_correction_per_person_and_chat(default_queue):
-    ended = EndedChatFactory(queue=default_queue)
+def test_revoking_karma_adds_one_correction_per_person_and_chat(queue):
+    ended = EndedChatFactory(queue=queue)
     helper = ended.helper
     answered = lc.KarmaAward.objects.create(
         user=helper, action="chat_answered", session=ended, points=1

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from kitsune_livechat.api import api
+from tests.factories import UserFactory
 
 
 def test_openapi_schema_is_served(api_client):
@@ -21,8 +22,6 @@ def test_unique_url_namespace():
 
 @pytest.mark.django_db
 def test_unknown_session_is_404_with_code(api_client):
-    from tests.factories import UserFactory
-
     response = api_client(UserFactory()).get("sessions/00000000-0000-0000-0000-000000000000")
     assert response.status_code == 404
     assert response.json() == {"detail": "No such chat.", "code": "not_found"}
@@ -30,8 +29,6 @@ def test_unknown_session_is_404_with_code(api_client):
 
 @pytest.mark.django_db
 def test_validation_error_shape(api_client):
-    from tests.factories import UserFactory
-
     response = api_client(UserFactory()).post(
         "sessions", {"article": ["not", "an", "id"], "problem": "help"}
     )
@@ -43,8 +40,6 @@ def test_validation_error_shape(api_client):
 
 @pytest.mark.django_db
 def test_missing_csrf_is_403_with_code(api_client):
-    from tests.factories import UserFactory
-
     client = api_client(UserFactory())
     response = client.client.post(
         "/livechat/api/sessions", data="{}", content_type="application/json"

@@ -10,10 +10,9 @@ from django.urls import reverse
 from kitsune_livechat.api import api
 from kitsune_livechat.models import ChatSession, Message
 from tests.conftest import API, CSRF
-from tests.factories import ActiveChatFactory, SupervisorFactory, UserFactory
-from tests.queueing_support import chat_form
+from tests.factories import ActiveChatFactory, SupervisorFactory, UserFactory, chat_form
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.queue(auto_assign=True)]
 
 SESSION_ROUTES = sorted(
     {
@@ -47,7 +46,7 @@ def active_chat():
     return ActiveChatFactory()
 
 
-def test_nul_byte_in_a_chat_request_is_a_400_and_stores_nothing(api_client, default_queue):
+def test_nul_byte_in_a_chat_request_is_a_400_and_stores_nothing(api_client, queue):
     client = api_client(UserFactory())
     for field in ("problem", "started_when", "frequency", "name", "title", "preferred_helper"):
         response = client.post("sessions", chat_form(**{field: "crash\x00es"}))
@@ -56,7 +55,7 @@ def test_nul_byte_in_a_chat_request_is_a_400_and_stores_nothing(api_client, defa
     assert not ChatSession.objects.exists()
 
 
-def test_nul_byte_in_a_nested_answer_or_a_key_is_a_400(api_client, default_queue):
+def test_nul_byte_in_a_nested_answer_or_a_key_is_a_400(api_client, queue):
     client = api_client(UserFactory())
     for answers in ({"q": ["a\x00"]}, {"k\x00": "v"}, {"deep": {"deeper": "\x00"}}):
         response = client.post("sessions", chat_form(answers=answers))
@@ -140,7 +139,7 @@ def test_a_date_inside_the_range_still_works(api_client, supervisor):
 # --- Bodies the API cannot read ---------------------------------------------------------------
 
 
-def test_multipart_without_a_boundary_is_a_400(default_queue):
+def test_multipart_without_a_boundary_is_a_400(queue):
     for user in (None, UserFactory()):
         client = Client()
         if user is not None:
@@ -155,7 +154,7 @@ def test_multipart_without_a_boundary_is_a_400(default_queue):
         assert response.json()["code"] in ("invalid_body", "invalid_json"), response.json()
 
 
-def test_unauthenticated_body_over_the_upload_limit_is_a_413(default_queue):
+def test_unauthenticated_body_over_the_upload_limit_is_a_413(queue):
     body = json.dumps(chat_form(problem="x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10)))
     response = Client().post(API + "sessions", data=body, content_type="application/json")
     assert response.status_code == 413

@@ -23,15 +23,15 @@ from websockets.exceptions import ConnectionClosed
 
 from kitsune_livechat.models import Message
 from tests.factories import ActiveChatFactory
-from tests.servers import (
+from tests.sockets import (
     PrivateRedis,
     database_url,
     free_port,
+    session_cookie,
     start_server,
     stop,
     wait_until_listening,
 )
-from tests.sockets import session_cookie
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -11,13 +11,19 @@ import signal
 
 import pytest
 from channels.db import database_sync_to_async as db
-from django.conf import settings
-from websockets.asyncio.client import connect
 
 from kitsune_livechat.models import Message
 from tests.factories import ActiveChatFactory
-from tests.servers import database_url, free_port, start_server, stop, wait_until_listening
-from tests.sockets import session_cookie
+from tests.sockets import (
+    chat_path,
+    connect_to_server,
+    database_url,
+    free_port,
+    session_cookie,
+    start_server,
+    stop,
+    wait_until_listening,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -42,13 +48,8 @@ class Client:
         return max(self.messages, default=0)
 
     async def open(self, port: int) -> None:
-        uri = f"ws://127.0.0.1:{port}/ws/livechat/session/{self.session_id}/?after_seq={self.last_seq}"
-        self.socket = await connect(
-            uri,
-            origin=f"http://127.0.0.1:{port}",
-            additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={self.cookie}"},
-            open_timeout=TIMEOUT,
-        )
+        path = chat_path(self.session_id, after_seq=self.last_seq)
+        self.socket = await connect_to_server(port, path, cookie=self.cookie, timeout=TIMEOUT)
         await self.read_until("status")
         for client_msg_id, body in list(self.unconfirmed.items()):
             await self.send(body, client_msg_id)

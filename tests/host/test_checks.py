@@ -8,14 +8,13 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from kitsune_livechat.models import Queue
-from tests.factories import DefaultQueueFactory, DocumentFactory, UserFactory
-from tests.queueing_support import online_helper
+from tests.factories import DefaultQueueFactory, DocumentFactory, UserFactory, online_helper
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def default_queue(request):
+def _default_queue_installed(request):
     """Every check but the queue check looks at settings only; give it the queue it wants."""
     if "fresh_install" not in request.fixturenames:
         DefaultQueueFactory()

@@ -12,8 +12,14 @@ from questions.models import Question
 
 from kitsune_livechat.locales import site_locale
 from kitsune_livechat.models import AgentStatus, CannedResponse, ChatSession
-from tests.factories import DocumentFactory, HelperFactory, QueueFactory, UserFactory
-from tests.queueing_support import chat_form, online_helper
+from tests.factories import (
+    DocumentFactory,
+    HelperFactory,
+    QueueFactory,
+    UserFactory,
+    chat_form,
+    online_helper,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,9 @@ from tests.factories import (
     DocumentFactory,
     HelperFactory,
     UserFactory,
+    chat_form,
+    online_helper,
 )
-from tests.queueing_support import chat_form, online_helper
 
 pytestmark = pytest.mark.django_db
 

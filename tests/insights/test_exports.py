@@ -22,6 +22,7 @@ from tests.factories import (
     HelperFactory,
     UserFactory,
 )
+from tests.sockets import session_cookie
 
 pytestmark = pytest.mark.django_db
 
@@ -311,8 +312,6 @@ async def test_under_asgi_the_export_streams_as_it_is_read(monkeypatch):
     block reaches the client before the rest is read, and the content is complete."""
     from channels.db import database_sync_to_async
     from config.asgi import application
-
-    from tests.sockets import session_cookie
 
     rows = downloads.LINES_PER_CHUNK * 5
     await database_sync_to_async(make_feedback)(rows)

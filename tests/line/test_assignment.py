@@ -11,21 +11,16 @@ from tests.factories import (
     ActiveChatFactory,
     AgentStatusFactory,
     ChatSessionFactory,
-    DefaultQueueFactory,
     HelperFactory,
     QueueFactory,
     UserFactory,
+    chat_form,
+    online_helper,
 )
-from tests.queueing_support import chat_form, online_helper
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.queue(auto_assign=True)]
 
 Status = ChatSession.Status
-
-
-@pytest.fixture
-def queue(db):
-    return DefaultQueueFactory()
 
 
 def test_a_requested_chat_goes_to_the_least_loaded_helper(

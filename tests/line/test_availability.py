@@ -14,22 +14,16 @@ from tests.factories import (
     ActiveChatFactory,
     AgentStatusFactory,
     ChatSessionFactory,
-    DefaultQueueFactory,
     DocumentFactory,
     HelperFactory,
     ProductFactory,
     QueueFactory,
+    online_helper,
 )
-from tests.queueing_support import online_helper
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.queue(seconds_per_chat=60)]
 
 Status = ChatSession.Status
-
-
-@pytest.fixture
-def queue(db):
-    return DefaultQueueFactory(auto_assign=False, seconds_per_chat=60)
 
 
 def availability(api_client, article, **params):

@@ -9,8 +9,13 @@ from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 
 from kitsune_livechat.models import AgentStatus
-from tests.factories import DefaultQueueFactory, DocumentFactory, UserFactory
-from tests.queueing_support import chat_form, online_helper
+from tests.factories import (
+    DefaultQueueFactory,
+    DocumentFactory,
+    UserFactory,
+    chat_form,
+    online_helper,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -12,6 +12,7 @@ from tests.factories import (
     DefaultQueueFactory,
     MessageFactory,
     UserFactory,
+    chat_form,
 )
 
 pytestmark = pytest.mark.django_db
@@ -150,7 +151,6 @@ def test_fallback_emails_without_a_chat_are_rate_limited(
     api_client, visitor, django_capture_on_commit_callbacks
 ):
     """A closed queue takes the email fallback in the request itself; a flood of them stops."""
-    from tests.queueing_support import chat_form
 
     DefaultQueueFactory()  # nobody online: closed
     client = api_client(visitor)

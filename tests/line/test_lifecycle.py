@@ -12,6 +12,7 @@ from kitsune_livechat.models import Ban, ChatSession, Focus, Message, Participan
 from kitsune_livechat.services.line import followup
 from kitsune_livechat.services.shared.access import make_visitor_token
 from tests.factories import (
+    FIREFOX_UA,
     ActiveChatFactory,
     ChatSessionFactory,
     DefaultQueueFactory,
@@ -21,24 +22,13 @@ from tests.factories import (
     QueueFactory,
     SupervisorFactory,
     UserFactory,
+    chat_form,
+    online_helper,
 )
-from tests.queueing_support import FIREFOX_UA, chat_form, online_helper
 
 pytestmark = pytest.mark.django_db
 
 Status = ChatSession.Status
-
-
-@pytest.fixture
-def queue(db):
-    """The default queue, routing by hand so requested chats stay waiting."""
-    return DefaultQueueFactory(auto_assign=False)
-
-
-@pytest.fixture
-def open_queue(queue):
-    online_helper()
-    return queue
 
 
 @pytest.fixture

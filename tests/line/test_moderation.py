@@ -19,12 +19,12 @@ from tests.factories import (
     SupervisorFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.queue(auto_assign=True)]
 
 
 @pytest.fixture
-def chat(default_queue):
-    return ActiveChatFactory(queue=default_queue)
+def chat(queue):
+    return ActiveChatFactory(queue=queue)
 
 
 def test_helper_bans_the_visitor_and_the_chat_ends(
@@ -70,10 +70,10 @@ def test_a_banned_visitor_finds_chat_closed_but_the_forum_open(chat, api_client)
     assert forum.json()["handoff"]["url"]
 
 
-def test_anonymous_visitors_are_banned_by_their_key(api_client, default_queue, settings):
+def test_anonymous_visitors_are_banned_by_their_key(api_client, queue, settings):
     settings.LIVECHAT_ALLOW_ANONYMOUS = True
     key = new_anonymous_key()
-    chat = ActiveChatFactory(visitor=None, anonymous_key=key, queue=default_queue)
+    chat = ActiveChatFactory(visitor=None, anonymous_key=key, queue=queue)
     supervisor = SupervisorFactory()
     response = api_client(supervisor).post(
         f"sessions/{chat.pk}/ban", {"reason": "Abuse", "days": None}

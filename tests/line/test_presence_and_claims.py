@@ -15,8 +15,8 @@ from tests.factories import (
     HelperFactory,
     QueueFactory,
     UserFactory,
+    online_helper,
 )
-from tests.queueing_support import online_helper
 
 pytestmark = pytest.mark.django_db
 

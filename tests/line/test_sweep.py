@@ -20,16 +20,14 @@ from tests.factories import (
     QueueFactory,
 )
 
+# Consoles are alerted again about long waits only where a test asks for it.
+pytestmark = pytest.mark.queue(long_wait=0)
+
 Status = ChatSession.Status
 
 
 def minutes_ago(minutes: float):
     return timezone.now() - timedelta(minutes=minutes)
-
-
-@pytest.fixture
-def queue(db):
-    return DefaultQueueFactory(auto_assign=False, missed_timeout=600, long_wait=0)
 
 
 @pytest.mark.django_db
@@ -167,7 +165,7 @@ def test_consoles_are_alerted_again_when_a_chat_waits_long(
     later = ChatSessionFactory(queue=queue, created=now - timedelta(seconds=60))
 
     def alerts(at):
-        published.frames.clear()
+        published.clear()
         with django_capture_on_commit_callbacks(execute=True):
             count = sweep(now=at)["long_waits"]
         frames = published.of_type("livechat.queue", "queue")

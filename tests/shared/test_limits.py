@@ -14,8 +14,13 @@ from django.test import override_settings
 from kitsune_livechat.models import ChatSession, Message
 from kitsune_livechat.services.shared import limits
 from kitsune_livechat.services.shared.access import Caller
-from tests.factories import ActiveChatFactory, AgentStatusFactory, DefaultQueueFactory
-from tests.queueing_support import chat_form
+from tests.factories import (
+    ActiveChatFactory,
+    AgentStatusFactory,
+    DefaultQueueFactory,
+    UserFactory,
+    chat_form,
+)
 from tests.sockets import chat_path, join_chat, open_socket
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -149,8 +154,6 @@ def test_anonymous_chats_per_network_address_are_limited(api_client, open_line):
 )
 @pytest.mark.django_db
 def test_anonymous_chats_fill_only_their_share_of_the_line(api_client, open_line):
-    from tests.factories import UserFactory
-
     anonymous = [api_client().post("sessions", chat_form()) for _ in range(4)]
     member = api_client(UserFactory()).post("sessions", chat_form())
 

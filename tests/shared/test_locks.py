@@ -19,8 +19,9 @@ from tests.factories import (
     HelperFactory,
     MessageFactory,
     UserFactory,
+    chat_form,
+    online_helper,
 )
-from tests.queueing_support import chat_form, online_helper
 
 pytestmark = pytest.mark.django_db
 
