@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import translation
 
 from kitsune_livechat import realtime, signals
-from tests.factories import DefaultQueueFactory, online_helper
+from tests.factories import ActiveChatFactory, DefaultQueueFactory, UserFactory, online_helper
 
 API = "/livechat/api/"
 CSRF = "k" * 32  # an unmasked CSRF secret, valid as both cookie and header
@@ -89,6 +89,32 @@ def open_queue(queue):
     """``queue`` with a helper online, so a visitor finds chat open."""
     online_helper()
     return queue
+
+
+@pytest.fixture
+def chat(db):
+    """A chat in progress: a visitor and their helper, in the default queue."""
+    return ActiveChatFactory()
+
+
+@pytest.fixture
+def visitor(db):
+    """A signed-in visitor with an email address."""
+    return UserFactory(username="mia", email="mia@example.com")
+
+
+@pytest.fixture
+def editor(db):
+    """Someone who reads the insights (``view_insights``) and nothing more."""
+    return UserFactory(username="editor", perms=["view_insights"])
+
+
+@pytest.fixture
+def editor_client(editor):
+    """A test client logged in as ``editor``."""
+    client = Client()
+    client.force_login(editor)
+    return client
 
 
 @dataclass

@@ -37,22 +37,6 @@ def live_chat(helper, **kwargs):
     )
 
 
-@pytest.fixture
-def newbie(db):
-    return UserFactory(username="newbie")
-
-
-@pytest.fixture
-def mentor(db):
-    return SupervisorFactory(username="mentor")
-
-
-@pytest.fixture
-def paired(newbie, mentor):
-    trainee, _created = mentoring.apply(caller=Caller(user=newbie))
-    return mentoring.pair(caller=Caller(user=mentor), trainee_id=trainee.pk)
-
-
 # --- Applying and pairing ---------------------------------------------------------------------
 
 

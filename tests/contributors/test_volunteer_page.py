@@ -44,27 +44,6 @@ def page_of(user) -> str:
     return response.content.decode()
 
 
-@pytest.fixture
-def newbie():
-    return UserFactory(username="newbie")
-
-
-@pytest.fixture
-def mentor():
-    return SupervisorFactory(username="mentor")
-
-
-@pytest.fixture
-def applied(newbie):
-    trainee, _created = mentoring.apply(caller=Caller(user=newbie), motivation="I like people.")
-    return trainee
-
-
-@pytest.fixture
-def paired(applied, mentor):
-    return mentoring.pair(caller=Caller(user=mentor), trainee_id=applied.pk)
-
-
 def walk_the_path(newbie, mentor) -> None:
     """One chat observed to its end and one supervised chat the visitor rated 5, through the
     same services the console and the chat window use."""

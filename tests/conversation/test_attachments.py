@@ -34,11 +34,6 @@ def fetch(client: ApiClient, url: str):
     return client.client.get(url, headers=client._headers())
 
 
-@pytest.fixture
-def chat(db):
-    return ActiveChatFactory()
-
-
 # --- Sniffing ---------------------------------------------------------------------------------
 
 

@@ -14,17 +14,11 @@ from tests.factories import (
     MessageFactory,
     RatingFactory,
     SupervisorFactory,
-    UserFactory,
     chat_form,
     online_helper,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def visitor():
-    return UserFactory(username="mia")
 
 
 @pytest.fixture

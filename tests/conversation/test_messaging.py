@@ -23,11 +23,6 @@ def url(chat, tail="messages"):
     return f"sessions/{chat.pk}/{tail}"
 
 
-@pytest.fixture
-def chat():
-    return ActiveChatFactory()
-
-
 def test_visitor_sends_and_helper_reads(chat, api_client):
     response = api_client(chat.visitor).post(
         url(chat), {"body": "  Hello  ", "client_msg_id": "a1"}

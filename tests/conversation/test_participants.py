@@ -17,11 +17,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def chat():
-    return ActiveChatFactory()
-
-
 def sees_chat(client, chat):
     return client.get(f"sessions/{chat.pk}/messages").status_code == 200
 

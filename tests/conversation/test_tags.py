@@ -19,11 +19,6 @@ from tests.factories import (
 from tests.sockets import join_chat
 
 
-@pytest.fixture
-def chat(db):
-    return ActiveChatFactory()
-
-
 @pytest.mark.django_db
 def test_helper_tags_a_chat_and_the_staff_group_is_told(
     chat, api_client, published, django_capture_on_commit_callbacks

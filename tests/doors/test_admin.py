@@ -75,11 +75,6 @@ def shown(response) -> list[str]:
 
 
 @pytest.fixture
-def chat(queue):
-    return ActiveChatFactory(queue=queue)
-
-
-@pytest.fixture
 def one_of_each(queue):
     """A row of every model the admin lists, with the rows the change pages show inline."""
     ended = EndedChatFactory(queue=queue)

@@ -13,7 +13,6 @@ from tests.factories import (
     HelperFactory,
     UserFactory,
     chat_form,
-    online_helper,
 )
 
 pytestmark = pytest.mark.django_db
@@ -31,12 +30,6 @@ def restricted(staff_group):
     doc = DocumentFactory(title="Firefox internal rollout notes", slug="internal-rollout")
     doc.restrict_to_groups.add(staff_group)
     return doc
-
-
-@pytest.fixture
-def open_line():
-    DefaultQueueFactory(auto_assign=False)
-    online_helper()
 
 
 def member_of(group, factory=UserFactory):
@@ -60,7 +53,7 @@ def test_the_example_site_hides_restricted_documents_like_kitsune(client, restri
 
 
 def test_a_chat_from_a_restricted_article_is_refused_like_a_missing_one(
-    api_client, open_line, restricted, staff_group
+    api_client, open_queue, restricted, staff_group
 ):
     outsider = api_client(UserFactory()).post("sessions", chat_form(restricted))
     missing = api_client(UserFactory()).post("sessions", chat_form(987654))
@@ -74,7 +67,7 @@ def test_a_chat_from_a_restricted_article_is_refused_like_a_missing_one(
 
 
 def test_availability_and_the_chat_page_treat_restricted_as_missing(
-    api_client, client, open_line, restricted
+    api_client, client, open_queue, restricted
 ):
     restricted_answer = api_client().get("availability", article=restricted.pk)
     missing_answer = api_client().get("availability", article=987654)
@@ -87,7 +80,7 @@ def test_availability_and_the_chat_page_treat_restricted_as_missing(
 
 
 def test_suggestions_and_console_search_skip_restricted_articles(
-    api_client, open_line, restricted, staff_group
+    api_client, open_queue, restricted, staff_group
 ):
     DocumentFactory(title="Firefox rollout of new features", slug="public-rollout")
     visitor = UserFactory()

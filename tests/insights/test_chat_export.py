@@ -15,19 +15,11 @@ from tests.factories import (
     EndedChatFactory,
     HelperFactory,
     RatingFactory,
-    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
 
 DAY = datetime(2024, 3, 4, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def editor():
-    client = Client()
-    client.force_login(UserFactory(username="editor", perms=["view_insights"]))
-    return client
 
 
 def rows_of(response) -> list[dict]:
@@ -36,7 +28,7 @@ def rows_of(response) -> list[dict]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def test_chats_csv_has_one_row_per_chat_with_tags_waits_outcome_and_rating(editor):
+def test_chats_csv_has_one_row_per_chat_with_tags_waits_outcome_and_rating(editor_client):
     helper = HelperFactory(username="ann")
     tagged = EndedChatFactory(created=DAY, helper=helper, end_reason="solved")
     ChatTag.objects.create(session=tagged, name="sync")
@@ -48,7 +40,7 @@ def test_chats_csv_has_one_row_per_chat_with_tags_waits_outcome_and_rating(edito
     plain = EndedChatFactory(created=DAY + timedelta(hours=1))
 
     rows = rows_of(
-        editor.get(
+        editor_client.get(
             reverse("livechat:insights_export", args=["chats"]),
             {"from": "2024-03-04", "to": "2024-03-04"},
         )
@@ -68,7 +60,7 @@ def test_chats_csv_has_one_row_per_chat_with_tags_waits_outcome_and_rating(edito
 
     # The tag filter narrows the export (and every insight figure) to tagged chats.
     only = rows_of(
-        editor.get(
+        editor_client.get(
             reverse("livechat:insights_export", args=["chats"]),
             {"from": "2024-03-04", "to": "2024-03-04", "tag": "SYNC"},
         )
@@ -76,17 +68,17 @@ def test_chats_csv_has_one_row_per_chat_with_tags_waits_outcome_and_rating(edito
     assert [row["session"] for row in only] == [str(tagged.pk)]
 
 
-def test_stats_page_filters_by_tag_and_offers_the_tags_in_use(editor):
+def test_stats_page_filters_by_tag_and_offers_the_tags_in_use(editor_client):
     for n in range(3):
         chat = EndedChatFactory(created=DAY + timedelta(minutes=n))
         if n:
             ChatTag.objects.create(session=chat, name="sync")
     url = reverse("livechat:insights_stats")
-    page = editor.get(url, {"from": "2024-03-04", "to": "2024-03-04", "tag": "sync"})
+    page = editor_client.get(url, {"from": "2024-03-04", "to": "2024-03-04", "tag": "sync"})
     assert page.status_code == 200
     assert page.context["figures"]["totals"]["requested"] == 2
     assert '<option value="sync" selected>sync</option>' in page.content.decode()
-    everything = editor.get(url, {"from": "2024-03-04", "to": "2024-03-04"})
+    everything = editor_client.get(url, {"from": "2024-03-04", "to": "2024-03-04"})
     assert everything.context["figures"]["totals"]["requested"] == 3
     assert "tag=sync" in page.context["query"]
 

@@ -30,13 +30,6 @@ Outcome = ArticleFeedback.Outcome
 DAY = datetime(2024, 3, 4, 10, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def editor_client():
-    client = Client()
-    client.force_login(UserFactory(username="editor", perms=["view_insights"]))
-    return client
-
-
 def download(client, kind, **params):
     response = client.get(reverse("livechat:insights_export", args=[kind]), params)
     assert response.status_code == 200, response

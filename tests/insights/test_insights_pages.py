@@ -24,11 +24,6 @@ DAY = datetime(2024, 3, 4, 10, 0, tzinfo=UTC)
 RANGE = {"from": "2024-03-01", "to": "2024-03-10"}
 
 
-@pytest.fixture
-def editor():
-    return UserFactory(username="editor", perms=["view_insights"])
-
-
 def browser(user=None) -> Client:
     client = Client()
     if user is not None:

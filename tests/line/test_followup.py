@@ -23,11 +23,6 @@ class BrokenMailServer(BaseEmailBackend):
         raise ConnectionRefusedError("no mail server")
 
 
-@pytest.fixture
-def visitor():
-    return UserFactory(username="mia", email="mia@example.com")
-
-
 def follow_up(api_client, session, address, capture):
     with capture(execute=True):
         response = api_client(session.visitor).post(

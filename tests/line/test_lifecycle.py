@@ -31,11 +31,6 @@ pytestmark = pytest.mark.django_db
 Status = ChatSession.Status
 
 
-@pytest.fixture
-def visitor():
-    return UserFactory(username="mia", email="mia@example.com")
-
-
 # --- Requesting -------------------------------------------------------------------------------
 
 

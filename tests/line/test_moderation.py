@@ -22,11 +22,6 @@ from tests.factories import (
 pytestmark = [pytest.mark.django_db, pytest.mark.queue(auto_assign=True)]
 
 
-@pytest.fixture
-def chat(queue):
-    return ActiveChatFactory(queue=queue)
-
-
 def test_helper_bans_the_visitor_and_the_chat_ends(
     chat, api_client, published, django_capture_on_commit_callbacks
 ):

@@ -132,7 +132,7 @@ def test_the_limits_count_in_the_configured_cache():
 
 
 @pytest.fixture
-def open_line(db):
+def line_of_four(db):
     queue = DefaultQueueFactory(auto_assign=False, full_multiplier=2)
     AgentStatusFactory(capacity=2)  # a line of at most 4, 2 of them for anonymous visitors
     return queue
@@ -140,7 +140,7 @@ def open_line(db):
 
 @override_settings(LIVECHAT_ALLOW_ANONYMOUS=True, LIVECHAT_ANONYMOUS_CHATS_PER_IP=2)
 @pytest.mark.django_db
-def test_anonymous_chats_per_network_address_are_limited(api_client, open_line):
+def test_anonymous_chats_per_network_address_are_limited(api_client, line_of_four):
     codes = [api_client().post("sessions", chat_form()).status_code for _ in range(3)]
 
     assert codes == [201, 201, 429]
@@ -153,7 +153,7 @@ def test_anonymous_chats_per_network_address_are_limited(api_client, open_line):
     LIVECHAT_ANONYMOUS_LINE_SHARE=0.5,
 )
 @pytest.mark.django_db
-def test_anonymous_chats_fill_only_their_share_of_the_line(api_client, open_line):
+def test_anonymous_chats_fill_only_their_share_of_the_line(api_client, line_of_four):
     anonymous = [api_client().post("sessions", chat_form()) for _ in range(4)]
     member = api_client(UserFactory()).post("sessions", chat_form())
 
