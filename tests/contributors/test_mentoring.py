@@ -256,6 +256,7 @@ def texts(received) -> list[str]:
 
 @pytest.mark.django_db(transaction=True)
 @override_settings(**PATH)
+@pytest.mark.slow
 async def test_trainee_observes_chats_supervised_and_graduates():
     newbie = await sync_to_async(UserFactory)(username="newbie")
     mentor = await sync_to_async(SupervisorFactory)(username="mentor")

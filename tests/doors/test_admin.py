@@ -102,6 +102,7 @@ def one_of_each(queue):
 # --- Pages and read-only fields ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_every_list_and_change_page_renders(one_of_each):
     client = client_for(staff())
     assert set(REGISTERED) <= set(one_of_each), "add a row of the new model to one_of_each"

@@ -92,6 +92,7 @@ def run_operation(operation, mode: GenerationMode, *, headers, cookies, chat_id)
 
 
 @override_settings(LIVECHAT_ALLOW_ANONYMOUS=True, LIVECHAT_RATE_LIMIT_MESSAGES=10_000)
+@pytest.mark.slow
 def test_no_operation_answers_a_server_error(keep_connection):
     DefaultQueueFactory()
     supervisor = SupervisorFactory(perms=["answer_chats", "supervise_chats", "view_insights"])

@@ -98,6 +98,7 @@ async def assert_each_frame_is_refused(socket, frames) -> None:
 
 
 @override_settings(LIVECHAT_RATE_LIMIT_MESSAGES=1000)
+@pytest.mark.slow
 async def test_chat_socket_answers_every_bad_frame_and_stays_usable():
     chat = await db(ActiveChatFactory)()
     rng = random.Random(SEED)

@@ -46,6 +46,7 @@ def test_root_redirects_to_the_readers_locale(client):
     assert client.get("/", headers={"accept-language": "de"}).url == "/de/"
 
 
+@pytest.mark.slow
 def test_home_lists_articles_per_product_without_canned_responses(client, demo):
     text = page(client.get("/en-US/"))
     assert 'id="product-firefox"' in text
@@ -55,6 +56,7 @@ def test_home_lists_articles_per_product_without_canned_responses(client, demo):
     assert "/kb/canned-greeting" not in text
 
 
+@pytest.mark.slow
 def test_home_in_german_prefers_translations(client, demo):
     text = page(client.get("/de/"))
     assert "/de/kb/cookies-und-website-daten-loeschen" in text
@@ -226,6 +228,7 @@ def test_a_new_user_gets_a_profile():
 # --- demo data and settings -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_livechat_demo_is_idempotent():
     counted = [User, Group, Product, Topic, Document, Revision, Title, Question, QuestionMetaData]
     from kitsune_livechat.models import (
@@ -307,6 +310,7 @@ def firefox_doc():
     )
 
 
+@pytest.mark.slow
 def test_demo_history_fills_the_insight_pages(client, demo):
     client.force_login(User.objects.get(username="kbeditor"))
     ranking = page(client.get(reverse("livechat:insights")))

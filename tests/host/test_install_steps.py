@@ -100,6 +100,7 @@ def run(env, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_the_readme_install_steps_leave_chat_open_on_a_kitsune_shaped_site(kitsune_site):
     assert "INSTALLED_APPS += (" in python_block(2)  # Kitsune's INSTALLED_APPS is a tuple
     assert "i18n_patterns(" in python_block(3)

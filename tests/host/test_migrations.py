@@ -45,12 +45,14 @@ def run_manage(settings_module: str, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_makemigrations_clean_with_article_model_in_another_app():
     result = run_manage("tests.settings_altkb", "makemigrations", "--check", "--dry-run")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No changes detected" in result.stdout
 
 
+@pytest.mark.slow
 def test_migrate_with_article_model_in_another_app():
     """The FK really lands on altkb.Page when the host names it."""
     script = (
@@ -74,6 +76,7 @@ def test_migrate_with_article_model_in_another_app():
     assert result.stdout.strip().endswith("altkb.Page")
 
 
+@pytest.mark.slow
 def test_check_reports_bad_article_model_readably():
     env_settings = "tests.settings_badarticle"
     result = run_manage(env_settings, "check")

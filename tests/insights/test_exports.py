@@ -259,6 +259,7 @@ def make_feedback(count: int) -> None:
     )
 
 
+@pytest.mark.slow
 def test_a_100000_row_export_streams_in_constant_memory(editor_client):
     make_feedback(ROWS)
     url = reverse("livechat:insights_export", args=["feedback"])

@@ -201,6 +201,7 @@ def test_the_management_command_reports_what_it_did(queue):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.slow
 def test_two_sweeps_at_once_miss_each_chat_once():
     if connection.vendor != "postgresql":
         pytest.skip("Concurrent sweeps need PostgreSQL.")
