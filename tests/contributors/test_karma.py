@@ -9,8 +9,11 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from wiki.models import Revision
 
+from kitsune_livechat.exceptions import InvalidInput
 from kitsune_livechat.models import ArticleFeedback, ChatSession, KarmaAward, Message, Rating
 from kitsune_livechat.services.contributors import karma
 from tests.factories import (
@@ -305,8 +308,6 @@ def test_good_rating_is_four_or_more(score, credited):
 
 
 def new_revision(article, *, approved=True, when=None):
-    from wiki.models import Revision
-
     when = when or timezone.now()
     return Revision.objects.create(
         document=article,
@@ -420,8 +421,6 @@ def test_leaderboard_per_period_and_locale(django_assert_num_queries):
 
 
 def test_unknown_period_is_invalid_input():
-    from kitsune_livechat.exceptions import InvalidInput
-
     with pytest.raises(InvalidInput):
         karma.leaderboard(period="decade")
 
@@ -490,8 +489,6 @@ def test_two_chats_ending_at_once_give_one_first_chat_bonus():
 
 def test_chat_end_credit_costs_the_same_whatever_the_history(settings):
     """Ending a chat is a hot path: its karma queries do not grow with messages or past chats."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     settings.LIVECHAT_KARMA_REPEAT_PAIR_LIMIT = 100
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from karma.models import Title
 from kbadge.models import Award, Badge
 
+from kitsune_livechat.conf import DEFAULTS
 from kitsune_livechat.models import ChatSession, KarmaAward, Message
 from kitsune_livechat.services.contributors import karma
 from tests.factories import ActiveChatFactory, HelperFactory, MessageFactory
@@ -146,8 +147,6 @@ def test_badge_title_comes_from_the_template():
 
 
 def test_default_backends_are_titles_and_badges(settings):
-    from kitsune_livechat.conf import DEFAULTS
-
     assert DEFAULTS["KARMA_BACKENDS"] == [TITLES, BADGES]
     del settings.LIVECHAT_KARMA_BACKENDS  # use the defaults
     settings.LIVECHAT_BADGE_THRESHOLD = 3

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.test import override_settings
 from django.utils import timezone
 
-from kitsune_livechat.models import ChatSession, KarmaAward, Message, Participant, Trainee
+from kitsune_livechat.models import ChatSession, KarmaAward, Message, Participant, Rating, Trainee
 from kitsune_livechat.services.contributors import mentoring
 from kitsune_livechat.services.conversation import participants
 from kitsune_livechat.services.shared.access import Caller
@@ -478,7 +478,6 @@ def test_handing_over_a_chat_the_trainee_observes(paired, mentor, newbie):
 
 def trained(user, mentor):
     """A trainee of ``mentor`` with one observed and one well-rated supervised chat behind them."""
-    from kitsune_livechat.models import Rating
 
     trainee = Trainee.objects.create(user=user, mentor=mentor, stage=Trainee.Stage.TRAINING)
     observed = live_chat(mentor, status=ChatSession.Status.ENDED, ended_at=timezone.now())

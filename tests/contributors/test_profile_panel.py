@@ -8,6 +8,7 @@ from django.template import Context, Template, engines
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from karma.models import Title
 
 from kitsune_livechat.models import ArticleFeedback, ChatSession, KarmaAward, Rating
 from tests.factories import ActiveChatFactory, HelperFactory, UserFactory
@@ -63,8 +64,6 @@ def helper():
 
 
 def test_profile_page_in_jinja2_shows_the_panel(helper):
-    from karma.models import Title
-
     Title.objects.set_auto_title("Top 10 Chat Helper", [helper])
     response = Client().get(f"/en-US/user/{helper.username}")
     assert response.status_code == 200

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from kitsune_livechat.models import CannedResponse, Trainee
+from kitsune_livechat.models import CannedResponse, Participant, Trainee
 from tests.factories import (
     ActiveChatFactory,
     ChatSessionFactory,
@@ -134,8 +134,6 @@ def test_waiting_visitor_gets_matching_articles_but_not_their_own(api_client):
 
 
 def test_chats_in_progress_for_supervisors_and_trainees(api_client, django_assert_num_queries):
-    from kitsune_livechat.models import Participant
-
     first = ActiveChatFactory(problem="Sync stopped working")
     second = ActiveChatFactory()
     ChatSessionFactory()  # waiting: not in progress

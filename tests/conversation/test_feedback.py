@@ -6,6 +6,7 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
+from wiki.models import HelpfulVote
 
 from kitsune_livechat.models import (
     ArticleFeedback,
@@ -15,7 +16,8 @@ from kitsune_livechat.models import (
     Rating,
 )
 from kitsune_livechat.services.conversation.feedback import extract_terms
-from kitsune_livechat.services.shared.access import make_visitor_token
+from kitsune_livechat.services.line import assignment, lifecycle
+from kitsune_livechat.services.shared.access import Caller, make_visitor_token
 from kitsune_livechat.signals import article_feedback_submitted
 from tests.factories import (
     ActiveChatFactory,
@@ -299,8 +301,6 @@ def test_no_flag_unless_the_site_asks_for_it(chat, api_client):
 
 
 def test_visitor_rates_and_the_article_vote_is_mirrored(chat, api_client):
-    from wiki.models import HelpfulVote
-
     response = api_client(chat.visitor).post(
         rating_url(chat), {"score": 5, "comment": "Great help!", "article_helped": False}
     )
@@ -330,8 +330,6 @@ def test_second_rating_is_refused(chat, api_client):
 
 
 def test_anonymous_visitor_rates_with_their_token(api_client):
-    from wiki.models import HelpfulVote
-
     chat = EndedChatFactory(visitor=None, anonymous_key="k" * 32, user_agent="Firefox/120.0")
     visitor = api_client(token=make_visitor_token("k" * 32))
     response = visitor.post(rating_url(chat), {"score": 3, "article_helped": True})
@@ -365,8 +363,6 @@ def test_score_must_be_one_to_five(chat, api_client, score):
 
 
 def test_no_vote_without_an_answer_to_did_the_article_help(chat, api_client):
-    from wiki.models import HelpfulVote
-
     api_client(chat.visitor).post(rating_url(chat), {"score": 2})
     assert Rating.objects.get().helpful_vote_id is None
     assert not HelpfulVote.objects.exists()
@@ -379,8 +375,6 @@ def test_no_vote_without_an_answer_to_did_the_article_help(chat, api_client):
 @pytest.mark.queue(auto_assign=True)
 def test_request_answer_end_rate_and_file_feedback(api_client, queue):
     """A visitor asks from an article, a helper takes and ends the chat, both close the loop."""
-    from kitsune_livechat.services.line import assignment, lifecycle
-    from kitsune_livechat.services.shared.access import Caller
 
     article = DocumentFactory(title="Firefox won't start")
     visitor, helper = UserFactory(), HelperFactory()

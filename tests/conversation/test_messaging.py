@@ -1,6 +1,7 @@
 """Sending and reading messages over HTTP (docs/http-api.md), as clients without sockets do."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 
@@ -222,8 +223,6 @@ def test_multiline_bodies_keep_their_lines(chat, api_client):
 
 @override_settings(LIVECHAT_RATE_LIMIT_MESSAGES=3, LIVECHAT_RATE_LIMIT_SECONDS=60)
 def test_http_sends_are_rate_limited(chat, api_client):
-    from django.core.cache import cache
-
     cache.clear()
     visitor = api_client(chat.visitor)
     codes = [visitor.post(url(chat), {"body": f"m{n}"}).status_code for n in range(4)]

@@ -22,6 +22,15 @@ from questions.models import Question, QuestionMetaData
 from wiki.models import Document, HelpfulVote, Revision
 
 from kitsune_livechat.host import get_host_adapter
+from kitsune_livechat.models import (
+    ArticleFeedback,
+    ChatSession,
+    KarmaAward,
+    Message,
+    Queue,
+    Rating,
+    Trainee,
+)
 from tests.factories import DocumentFactory, ProductFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -231,15 +240,6 @@ def test_a_new_user_gets_a_profile():
 @pytest.mark.slow
 def test_livechat_demo_is_idempotent():
     counted = [User, Group, Product, Topic, Document, Revision, Title, Question, QuestionMetaData]
-    from kitsune_livechat.models import (
-        ArticleFeedback,
-        ChatSession,
-        KarmaAward,
-        Message,
-        Queue,
-        Rating,
-        Trainee,
-    )
 
     counted += [Queue, Trainee, ChatSession, Message, ArticleFeedback, Rating, KarmaAward]
     call_command("livechat_demo", stdout=io.StringIO())

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from kitsune_livechat.conf import DEFAULTS
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -42,7 +44,5 @@ def test_wheel_ships_every_template_and_static_file(wheel):
 
 
 def test_readme_documents_every_setting():
-    from kitsune_livechat.conf import DEFAULTS
-
     readme = (ROOT / "README.md").read_text()
     assert [name for name in DEFAULTS if f"`LIVECHAT_{name}`" not in readme] == []

@@ -4,6 +4,7 @@ missing to everyone outside those groups, through every door that reads articles
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from wiki.models import Document
 
 from kitsune_livechat.models import ChatSession
 from tests.factories import (
@@ -39,8 +40,6 @@ def member_of(group, factory=UserFactory):
 
 
 def test_the_example_site_hides_restricted_documents_like_kitsune(client, restricted, staff_group):
-    from wiki.models import Document
-
     translation = DocumentFactory(locale="de", parent=restricted, title="Interne Notizen")
     outsider, member = UserFactory(), member_of(staff_group)
     visible = Document.objects.visible

@@ -4,9 +4,12 @@ import asyncio
 import csv
 import io
 import tracemalloc
+import warnings
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from channels.db import database_sync_to_async
+from config.asgi import application
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -14,6 +17,7 @@ from django.urls import reverse
 from kitsune_livechat.models import ArticleFeedback, ChatSession, Focus
 from kitsune_livechat.pages import downloads
 from kitsune_livechat.services.insights import exports
+from kitsune_livechat.services.insights.stats import Filters
 from tests.factories import (
     ArticleFeedbackFactory,
     DefaultQueueFactory,
@@ -295,8 +299,6 @@ def test_a_100000_row_export_streams_in_constant_memory(editor_client):
 
 
 def exports_filters(params):
-    from kitsune_livechat.services.insights.stats import Filters
-
     return Filters.from_params(params)
 
 
@@ -304,8 +306,6 @@ def exports_filters(params):
 async def test_under_asgi_the_export_streams_as_it_is_read(monkeypatch):
     """Django buffers a synchronous iterator whole under ASGI; this one must not be: the first
     block reaches the client before the rest is read, and the content is complete."""
-    from channels.db import database_sync_to_async
-    from config.asgi import application
 
     rows = downloads.LINES_PER_CHUNK * 5
     await database_sync_to_async(make_feedback)(rows)
@@ -349,8 +349,6 @@ async def test_under_asgi_the_export_streams_as_it_is_read(monkeypatch):
         answers.append(message)
         if message["type"] == "http.response.body" and message.get("body"):
             sent.append((blocks_read, message["body"]))
-
-    import warnings
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

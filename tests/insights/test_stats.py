@@ -5,6 +5,8 @@ from fractions import Fraction
 
 import pytest
 from django.db import connection
+from django.db.models import F
+from django.db.models.functions import TruncDate
 from django.test import override_settings
 
 from kitsune_livechat.exceptions import InvalidInput
@@ -200,7 +202,6 @@ def test_percentiles_ignore_unanswered_chats_and_split_groups():
         answered(queue, helper, DAY1, wait=wait, first_response=1, duration=1)
     answered(queue, helper, DAY2, wait=100, first_response=1, duration=1)
     ChatSessionFactory(queue=queue, created=DAY1, status=Status.ABANDONED)
-    from django.db.models.functions import TruncDate
 
     values = stats.percentiles(
         ChatSession.objects.all(), stats.wait_seconds(), group_by={"day": TruncDate("created")}
@@ -219,7 +220,6 @@ def test_percentiles_of_nothing_are_absent():
 @pytest.mark.postgres
 def test_postgres_percentile_cont_agrees_with_the_portable_path(history):
     assert connection.vendor == "postgresql"
-    from django.db.models import F
 
     group = {"queue_slug": F("queue__slug")}
     by_aggregate = stats.percentiles(

@@ -2,12 +2,14 @@
 their chat with a grace period."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from channels.db import database_sync_to_async as db
 from django.test import override_settings
 from django.utils import timezone
 
+from kitsune_livechat.consumers import chat as chat_consumer
 from kitsune_livechat.models import ChatSession
 from kitsune_livechat.services.shared.access import make_visitor_token, new_anonymous_key
 from tests.factories import ActiveChatFactory, EndedChatFactory
@@ -68,9 +70,7 @@ async def test_a_bad_token_or_someone_elses_chat_is_refused_with_4403():
 
 
 async def test_no_auth_frame_closes_the_socket(monkeypatch):
-    from kitsune_livechat.consumers import chat
-
-    monkeypatch.setattr(chat, "AUTH_TIMEOUT", 0.1)
+    monkeypatch.setattr(chat_consumer, "AUTH_TIMEOUT", 0.1)
     chat, _token = await anonymous_chat()
     socket, _ = await open_socket(chat_path(chat.pk))
 
@@ -86,8 +86,6 @@ async def test_the_query_string_token_still_works_for_old_clients():
 
 
 def test_the_apps_own_script_sends_the_token_in_a_frame_not_the_url():
-    from pathlib import Path
-
     static = Path(__file__).resolve().parents[2] / "kitsune_livechat" / "static" / "livechat"
     visitor = (static / "visitor.js").read_text()
     socket = (static / "socket.js").read_text()
