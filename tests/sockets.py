@@ -48,6 +48,10 @@ def session_cookie(user) -> str:
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
+CONSOLE_PATH = "/ws/livechat/agent/"
+FLOOR_PATH = "/ws/livechat/floor/"
+
+
 def chat_path(session_id, **query) -> str:
     path = f"/ws/livechat/session/{session_id}/"
     return f"{path}?{urlencode(query)}" if query else path

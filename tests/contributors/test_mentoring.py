@@ -20,7 +20,7 @@ from tests.factories import (
     SupervisorFactory,
     UserFactory,
 )
-from tests.sockets import chat_path, connected, join_chat, open_socket
+from tests.sockets import CONSOLE_PATH, chat_path, connected, join_chat, open_socket
 
 PATH = {
     "LIVECHAT_GRADUATION_OBSERVED_CHATS": 1,
@@ -265,7 +265,7 @@ async def test_trainee_observes_chats_supervised_and_graduates():
     status, body = await call("post", newbie, "trainees", {"motivation": "Happy to help"})
     assert status == 201
     trainee_id = body["id"]
-    console = await connected("/ws/livechat/agent/", user=newbie)
+    console = await connected(CONSOLE_PATH, user=newbie)
     await console.drain(0.2)
     status, body = await call("post", mentor, f"trainees/{trainee_id}/pair")
     assert (status, body["stage"]) == (200, "training")
@@ -373,7 +373,7 @@ async def test_trainee_observes_chats_supervised_and_graduates():
     # The trainee ends the chat, the visitor rates it well: proposed for graduation.
     status, _ = await call("post", newbie, f"sessions/{supervised.pk}/end", {})
     assert status == 200
-    mentor_console = await connected("/ws/livechat/agent/", user=mentor)
+    mentor_console = await connected(CONSOLE_PATH, user=mentor)
     await mentor_console.drain(0.2)
     status, _ = await call("post", visitor, f"sessions/{supervised.pk}/rating", {"score": 5})
     assert status == 201

@@ -22,16 +22,14 @@ from tests.factories import (
     SupervisorFactory,
     UserFactory,
 )
-from tests.sockets import open_socket
+from tests.sockets import CONSOLE_PATH, open_socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-CONSOLE = "/ws/livechat/agent/"
 
 
 async def console(user):
     """A connected console and its greeting (the queue counters first)."""
-    socket, accepted = await open_socket(CONSOLE, user=user)
+    socket, accepted = await open_socket(CONSOLE_PATH, user=user)
     assert accepted
     greeting = await socket.receive()
     assert (greeting["type"], greeting["change"]) == ("queue", "snapshot")
@@ -53,7 +51,7 @@ def request_chat(visitor):
 
 
 async def refused(user=None):
-    socket, accepted = await open_socket(CONSOLE, user=user)
+    socket, accepted = await open_socket(CONSOLE_PATH, user=user)
     assert accepted
     code = await socket.closed_with()
     await socket.close()
@@ -72,7 +70,7 @@ async def test_only_contributors_get_a_console():
 async def test_cross_site_console_is_refused():
     helper = await db(HelperFactory)()
     socket, accepted = await open_socket(
-        CONSOLE, user=helper, origin=(b"origin", b"https://evil.example")
+        CONSOLE_PATH, user=helper, origin=(b"origin", b"https://evil.example")
     )
     assert not accepted
     await socket.close()

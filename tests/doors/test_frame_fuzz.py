@@ -12,7 +12,7 @@ from django.test.utils import override_settings
 from kitsune_livechat.conf import livechat_settings
 from kitsune_livechat.models import Message
 from tests.factories import ActiveChatFactory, AgentStatusFactory
-from tests.sockets import join_chat, open_socket
+from tests.sockets import CONSOLE_PATH, join_chat, open_socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -120,7 +120,7 @@ async def test_chat_socket_answers_every_bad_frame_and_stays_usable():
 async def test_console_socket_answers_every_bad_frame_and_stays_usable():
     status = await db(AgentStatusFactory)()
     rng = random.Random(SEED + 1)
-    console, accepted = await open_socket("/ws/livechat/agent/", user=status.user)
+    console, accepted = await open_socket(CONSOLE_PATH, user=status.user)
     assert accepted
     assert (await console.receive())["type"] == "queue"
     while not await console.nothing(0.1):

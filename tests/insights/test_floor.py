@@ -25,7 +25,7 @@ from tests.factories import (
     QueueFactory,
     SupervisorFactory,
 )
-from tests.sockets import open_socket
+from tests.sockets import FLOOR_PATH, open_socket
 
 Status = ChatSession.Status
 NOW = timezone.now().replace(microsecond=0)
@@ -129,7 +129,7 @@ def test_changes_signal_the_floor(published, django_capture_on_commit_callbacks)
 @pytest.mark.django_db(transaction=True)
 async def test_floor_socket_pushes_a_new_snapshot_when_the_line_changes():
     supervisor = await db(SupervisorFactory)()
-    socket, accepted = await open_socket("/ws/livechat/floor/", user=supervisor)
+    socket, accepted = await open_socket(FLOOR_PATH, user=supervisor)
     assert accepted
     first = await socket.receive()
     assert first["type"] == "floor" and first["waiting"]["chats"] == []
@@ -146,7 +146,7 @@ async def test_floor_socket_pushes_a_new_snapshot_when_the_line_changes():
 async def test_floor_socket_refuses_helpers_and_strangers():
     helper = await db(HelperFactory)()
     for user in (helper, None):
-        socket, _accepted = await open_socket("/ws/livechat/floor/", user=user)
+        socket, _accepted = await open_socket(FLOOR_PATH, user=user)
         assert await socket.closed_with() == 4403
         await socket.close()
 

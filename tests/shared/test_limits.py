@@ -21,7 +21,7 @@ from tests.factories import (
     UserFactory,
     chat_form,
 )
-from tests.sockets import chat_path, join_chat, open_socket
+from tests.sockets import CONSOLE_PATH, chat_path, join_chat, open_socket
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -99,7 +99,7 @@ def test_another_process_spends_from_the_same_budget(api_client):
 async def test_open_sockets_per_user_are_capped_and_freed_on_close():
     chat = await db(ActiveChatFactory)()
     first, _ = await join_chat(chat.pk, user=chat.visitor)
-    console, accepted = await open_socket("/ws/livechat/agent/", user=chat.helper)
+    console, accepted = await open_socket(CONSOLE_PATH, user=chat.helper)
     assert accepted
     second, _ = await join_chat(chat.pk, user=chat.visitor)
 
