@@ -30,7 +30,7 @@ from .services.line.focus import change_focus_state
 from .services.shared.access import Caller
 
 # Rows a service owns, with the fields it owns ("__all__": every field). The admin shows them
-# read only; ``tests/test_admin.py`` fails if a registered admin leaves one of them editable.
+# read only; ``tests/doors/test_admin.py`` fails if a registered admin leaves one of them editable.
 EVERY_FIELD = "__all__"
 SERVICE_OWNED: dict[type[Model], str | tuple[str, ...]] = {
     models.AgentStatus: EVERY_FIELD,  # the console: presence, seats, queues, languages

@@ -1,14 +1,19 @@
+"""Fixtures for every test, one per concept: the API client, the default queue, what the
+services published and which host signals they sent; and the markers' rules."""
+
 import json
 import os
+from dataclasses import dataclass, field
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.test import Client
 from django.utils import translation
 
-from tests.factories import DefaultQueueFactory
-from tests.queueing_support import host_signals, published  # noqa: F401  (fixtures for all tests)
+from kitsune_livechat import realtime, signals
+from tests.factories import ActiveChatFactory, DefaultQueueFactory, UserFactory, online_helper
 
 API = "/livechat/api/"
 CSRF = "k" * 32  # an unmasked CSRF secret, valid as both cookie and header
@@ -69,8 +74,122 @@ def api_client():
 
 
 @pytest.fixture
-def default_queue(db):
-    return DefaultQueueFactory()
+def queue(db, request):
+    """The default queue, routing by hand: a requested chat waits until a helper takes it.
+
+    A test or module marked ``@pytest.mark.queue(**fields)`` gets it with those fields instead
+    (``auto_assign=True`` for automatic assignment, ``long_wait=0``, ...)."""
+    marker = request.node.get_closest_marker("queue")
+    fields = {"auto_assign": False, **(marker.kwargs if marker else {})}
+    return DefaultQueueFactory(**fields)
+
+
+@pytest.fixture
+def open_queue(queue):
+    """``queue`` with a helper online, so a visitor finds chat open."""
+    online_helper()
+    return queue
+
+
+@pytest.fixture
+def chat(db):
+    """A chat in progress: a visitor and their helper, in the default queue."""
+    return ActiveChatFactory()
+
+
+@pytest.fixture
+def visitor(db):
+    """A signed-in visitor with an email address."""
+    return UserFactory(username="mia", email="mia@example.com")
+
+
+@pytest.fixture
+def editor(db):
+    """Someone who reads the insights (``view_insights``) and nothing more."""
+    return UserFactory(username="editor", perms=["view_insights"])
+
+
+@pytest.fixture
+def editor_client(editor):
+    """A test client logged in as ``editor``."""
+    client = Client()
+    client.force_login(editor)
+    return client
+
+
+@dataclass
+class Published:
+    """What the services sent to the channel layer, in order, once their transaction committed
+    (a test outside ``django_capture_on_commit_callbacks(execute=True)`` sees nothing)."""
+
+    sent: list[tuple[str, dict]] = field(default_factory=list)
+
+    @property
+    def frames(self) -> list[tuple[str, dict]]:
+        """(group, frame) of every protocol frame."""
+        return [(g, m["event"]) for g, m in self.sent if m["type"] == realtime.HANDLER]
+
+    @property
+    def signals(self) -> list[tuple[str, str, dict]]:
+        """(group, name, data) of every consumer signal."""
+        return [
+            (g, m["signal"], {k: v for k, v in m.items() if k not in ("type", "signal")})
+            for g, m in self.sent
+            if m["type"] == realtime.SIGNAL_HANDLER
+        ]
+
+    def to(self, group: str) -> list[dict]:
+        return [frame for name, frame in self.frames if name == group]
+
+    def of_type(self, group: str, kind: str) -> list[dict]:
+        return [frame for frame in self.to(group) if frame.get("type") == kind]
+
+    def rechecks(self, group: str) -> list[dict]:
+        """Frames to ``group`` that make its sockets re-check their access first."""
+        return [m["event"] for g, m in self.sent if g == group and m.get("recheck")]
+
+    def lines_moved(self) -> list[int]:
+        return [data["queue"] for _group, name, data in self.signals if name == "line_moved"]
+
+    def clear(self) -> None:
+        self.sent.clear()
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """Record every frame and consumer signal, as the channel layer would get them."""
+    record = Published()
+
+    def send_on_commit(group, message):
+        transaction.on_commit(lambda: record.sent.append((group, message)))
+
+    monkeypatch.setattr(realtime, "_send_on_commit", send_on_commit)
+    return record
+
+
+@pytest.fixture
+def host_signals():
+    """Every host signal the app sends, as (name, kwargs), recorded when it is sent."""
+    sent: list[tuple[str, dict]] = []
+    names = (
+        "chat_requested",
+        "chat_assigned",
+        "chat_transferred",
+        "chat_ended",
+        "chat_missed",
+        "chat_handed_off",
+    )
+    receivers = {}
+    for name in names:
+
+        def receiver(sender, signal=None, _name=name, **kwargs):
+            sent.append((_name, kwargs))
+
+        receivers[name] = receiver
+        getattr(signals, name).connect(receiver, weak=False)
+    yield sent
+    for name, receiver in receivers.items():
+        getattr(signals, name).disconnect(receiver)
 
 
 @pytest.fixture(autouse=True)

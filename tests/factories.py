@@ -194,3 +194,32 @@ class RatingFactory(factory.django.DjangoModelFactory):
 
     session = factory.SubFactory(EndedChatFactory)
     score = 5
+
+
+# --- Helpers and visitors as the line sees them -------------------------------------------------
+
+FIREFOX_UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+
+def online_helper(**kwargs):
+    """A helper who is online, seen now, with free seats; returns the user."""
+    return AgentStatusFactory(**kwargs).user
+
+
+def set_offline(user) -> None:
+    lc.AgentStatus.objects.filter(user=user).update(status=lc.AgentStatus.Status.OFFLINE)
+
+
+def chat_form(article=None, **overrides) -> dict:
+    """A complete question form as the chat window posts it."""
+    article = DocumentFactory() if article is None else article
+    form = {
+        "article": getattr(article, "pk", article),
+        "problem": "Firefox crashes every time I open a new tab.",
+        "started_when": "Since yesterday's update",
+        "frequency": "Every time",
+        "on_affected_computer": True,
+        "user_agent": FIREFOX_UA,
+    }
+    form.update(overrides)
+    return form

@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from kitsune_livechat.consumers import base, console, floor
+from kitsune_livechat.consumers import chat as chat_consumer
+from tests.factories import UserFactory
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 CODE_TREES = ("kitsune_livechat", "example_site", "tests", "bench")
@@ -86,10 +90,8 @@ def test_docs_cite_no_outside_design_file():
 
 
 def test_protocol_document_names_every_client_frame_and_close_code():
-    from kitsune_livechat.consumers import base, chat, console, floor
-
     protocol = (ROOT / "docs" / "websocket-protocol.md").read_text()
-    sockets = (chat.SessionConsumer, console.AgentConsumer, floor.FloorConsumer)
+    sockets = (chat_consumer.SessionConsumer, console.AgentConsumer, floor.FloorConsumer)
     frames = {frame for socket in sockets for frame in socket.frames}
     assert [frame for frame in sorted(frames) if f"`{frame}`" not in protocol] == []
     codes = [value for name, value in vars(base).items() if name.startswith("CLOSE_")]
@@ -128,8 +130,6 @@ def documented_paths(text: str) -> set[str]:
 
 @pytest.mark.django_db
 def test_api_document_names_every_route(api_client):
-    from tests.factories import UserFactory
-
     schema = api_client(UserFactory()).get("openapi.json").json()
     documented = documented_paths((ROOT / "docs" / "http-api.md").read_text())
     missing = []

@@ -1,2 +1,2 @@
 """A Kitsune-shaped site before the live chat app is added: what the README's install steps are
-applied to (tests/test_install_steps.py)."""
+applied to (tests/host/test_install_steps.py)."""
