@@ -1,13 +1,16 @@
 """The contributor console socket: live queue, own chats, invitations, knocks, presence."""
 
+import asyncio
 from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async as db
+from channels.layers import get_channel_layer
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from django.utils import timezone
 
+from kitsune_livechat import realtime
 from kitsune_livechat.models import AgentStatus, Trainee
 from kitsune_livechat.services.conversation import participants
 from kitsune_livechat.services.line import assignment, lifecycle, sweep
@@ -246,3 +249,42 @@ async def test_a_chat_waiting_too_long_rings_the_consoles_again():
     assert (frame["type"], frame["change"], frame["notify"]) == ("queue", "waiting_long", True)
     assert frame["session"]["id"] == str(chat.pk)
     await socket.close()
+
+
+async def test_a_claim_returns_before_its_events_are_published_and_they_follow_in_order(
+    monkeypatch,
+):
+    """Under ASGI the committing thread hands its events to the server's loop: the claim does
+    not wait for the channel layer, and the events go out in the order they were committed."""
+    await db(DefaultQueueFactory)(auto_assign=False)
+    helper = await online_helper()
+    visitor = await db(UserFactory)()
+    session = await db(request_chat)(visitor)
+    while realtime._outbox:  # the request's own events are out
+        await asyncio.sleep(0.01)
+    layer = get_channel_layer()
+    real_send = layer.group_send
+    release = asyncio.Event()
+    published: list[tuple[str, dict]] = []
+
+    async def held_send(group, message):
+        await release.wait()  # a layer that has not answered yet
+        published.append((group, message))
+        await real_send(group, message)
+
+    monkeypatch.setattr(layer, "group_send", held_send)
+    taken = await db(assignment.claim_chat)(user=helper, session_id=session.pk)
+    assert taken.helper_id == helper.pk
+    assert published == []  # the claim came back while the layer still held the first event
+
+    release.set()
+    for _ in range(100):
+        if len(published) >= 5:
+            break
+        await asyncio.sleep(0.01)
+    groups = [group for group, _message in published]
+    frames = [message.get("event", {}).get("type") for _group, message in published]
+    assert groups[:2] == [realtime.session_group(session.pk)] * 2  # the system line, the status
+    assert frames[:2] == ["message", "status"]
+    assert realtime.QUEUE_GROUP in groups and realtime.agent_group(helper.pk) in groups
+    assert groups.index(realtime.QUEUE_GROUP) < groups.index(realtime.agent_group(helper.pk))
