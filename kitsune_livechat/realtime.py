@@ -5,8 +5,8 @@ so a client that misses an event catches up by replaying from the database. Noth
 app calls ``group_send`` or assembles a protocol frame, and every frame is built from the data
 the caller passes in: this module imports no service and reads nothing (``services.shared.notify``
 reads what the status and queue events carry). A publish never holds up its caller: under ASGI
-the committing thread hands its events to the server's event loop, which publishes them in
-commit order while the response goes out; while the layer is down publishing is given up
+the committing thread hands its events to the server's event loop, which publishes each group's
+events in commit order while the response goes out; while the layer is down publishing is given up
 quickly, and sockets catch up from the database when they resync.
 
 Two kinds of events travel on the layer:
@@ -108,17 +108,17 @@ def _publish_now(group: str, message: dict[str, Any]) -> None:
         logger.exception("Could not publish %s to %s", message.get("type"), group)
 
 
-# Per event loop: the events waiting to be published, in the order they were committed.
-_outbox: dict[asyncio.AbstractEventLoop, deque] = {}
+# Per event loop and group: the events waiting to be published, in the order they were committed.
+_outbox: dict[tuple[asyncio.AbstractEventLoop, str], deque] = {}
 
 
-async def _drain(loop: asyncio.AbstractEventLoop) -> None:
-    """Publish one loop's outbox in order until it is empty."""
+async def _drain(key: tuple[asyncio.AbstractEventLoop, str]) -> None:
+    """Publish one group's outbox on one loop, in order, until it is empty."""
     global _paused_until
-    pending = _outbox[loop]
+    group, pending = key[1], _outbox[key]
     try:
         while pending:
-            group, message = pending.popleft()
+            message = pending.popleft()
             layer = get_channel_layer()
             if layer is None or time.monotonic() < _paused_until:
                 continue
@@ -128,16 +128,17 @@ async def _drain(loop: asyncio.AbstractEventLoop) -> None:
                 _paused_until = time.monotonic() + PAUSE_AFTER_FAILURE
                 logger.exception("Could not publish %s to %s", message.get("type"), group)
     finally:
-        del _outbox[loop]
+        del _outbox[key]
 
 
 def _enqueue(loop: asyncio.AbstractEventLoop, group: str, message: dict[str, Any]) -> None:
-    """On ``loop``: add to its outbox, starting the drain when none is running."""
-    pending = _outbox.get(loop)
+    """On ``loop``: add to the group's outbox, starting its drain when none is running."""
+    key = (loop, group)
+    pending = _outbox.get(key)
     if pending is None:
-        pending = _outbox[loop] = deque()
-        loop.create_task(_drain(loop))
-    pending.append((group, message))
+        pending = _outbox[key] = deque()
+        loop.create_task(_drain(key))
+    pending.append(message)
 
 
 def _server_loop() -> asyncio.AbstractEventLoop | None:
@@ -157,8 +158,8 @@ def _send_on_commit(group: str, message: dict[str, Any]) -> None:
             _publish_now(group, message)
             return
         # Under ASGI the request's thread hands the event to the server's loop and goes on:
-        # the response does not wait for the channel layer, and one outbox per loop keeps
-        # the events in commit order.
+        # the response does not wait for the channel layer. Each group's events go out in
+        # commit order; different groups are published side by side.
         try:
             loop.call_soon_threadsafe(_enqueue, loop, group, message)
         except RuntimeError:  # the loop closed meanwhile: the event is dropped (at most once)

@@ -255,7 +255,7 @@ async def test_a_claim_returns_before_its_events_are_published_and_they_follow_i
     monkeypatch,
 ):
     """Under ASGI the committing thread hands its events to the server's loop: the claim does
-    not wait for the channel layer, and the events go out in the order they were committed."""
+    not wait for the channel layer, and each group's events go out in commit order."""
     await db(DefaultQueueFactory)(auto_assign=False)
     helper = await online_helper()
     visitor = await db(UserFactory)()
@@ -278,13 +278,9 @@ async def test_a_claim_returns_before_its_events_are_published_and_they_follow_i
     assert published == []  # the claim came back while the layer still held the first event
 
     release.set()
-    for _ in range(100):
-        if len(published) >= 5:
-            break
+    while realtime._outbox:
         await asyncio.sleep(0.01)
     groups = [group for group, _message in published]
-    frames = [message.get("event", {}).get("type") for _group, message in published]
-    assert groups[:2] == [realtime.session_group(session.pk)] * 2  # the system line, the status
-    assert frames[:2] == ["message", "status"]
+    in_chat = [m["event"]["type"] for g, m in published if g == realtime.session_group(session.pk)]
+    assert in_chat == ["message", "status"]  # the system line, then the status, as committed
     assert realtime.QUEUE_GROUP in groups and realtime.agent_group(helper.pk) in groups
-    assert groups.index(realtime.QUEUE_GROUP) < groups.index(realtime.agent_group(helper.pk))
