@@ -4,10 +4,11 @@ The channel layer carries notifications only (at-most-once); PostgreSQL is the s
 so a client that misses an event catches up by replaying from the database. Nothing else in the
 app calls ``group_send`` or assembles a protocol frame, and every frame is built from the data
 the caller passes in: this module imports no service and reads nothing (``services.shared.notify``
-reads what the status and queue events carry). A publish never holds up its caller: under ASGI
-the committing thread hands its events to the server's event loop, which publishes each group's
-events in commit order while the response goes out; while the layer is down publishing is given up
-quickly, and sockets catch up from the database when they resync.
+reads what the status and queue events carry). A publish does not hold up its caller: under
+ASGI the committing thread hands its events to the server's event loop, which publishes them in
+commit order while the response goes out (a writer waits only when the layer lags far behind).
+While the layer is down publishing is given up quickly, and sockets catch up from the database
+when they resync.
 
 Two kinds of events travel on the layer:
 
@@ -20,6 +21,7 @@ Two kinds of events travel on the layer:
 """
 
 import asyncio
+import concurrent.futures
 import logging
 import os
 import time
@@ -108,37 +110,47 @@ def _publish_now(group: str, message: dict[str, Any]) -> None:
         logger.exception("Could not publish %s to %s", message.get("type"), group)
 
 
-# Per event loop and group: the events waiting to be published, in the order they were committed.
-_outbox: dict[tuple[asyncio.AbstractEventLoop, str], deque] = {}
+# Per event loop: the events waiting to be published, in the order they were committed. One
+# drain per loop publishes them one after another (channels_redis sends one at a time on a
+# connection anyway), so the order across groups is the commit order too.
+_outbox: dict[asyncio.AbstractEventLoop, deque] = {}
+# Past this many waiting events the committing thread waits for its own to go out, as it would
+# with a blocking publish: a lagging layer slows the writers down instead of piling up events.
+OUTBOX_LIMIT = 200
+# The longest a held-back writer waits (the layer is then down and publishing paused).
+OUTBOX_WAIT = 5.0
 
 
-async def _drain(key: tuple[asyncio.AbstractEventLoop, str]) -> None:
-    """Publish one group's outbox on one loop, in order, until it is empty."""
+async def _drain(loop: asyncio.AbstractEventLoop) -> None:
+    """Publish one loop's outbox in order until it is empty."""
     global _paused_until
-    group, pending = key[1], _outbox[key]
+    pending = _outbox[loop]
     try:
         while pending:
-            message = pending.popleft()
+            group, message, done = pending.popleft()
             layer = get_channel_layer()
-            if layer is None or time.monotonic() < _paused_until:
-                continue
-            try:
-                await _group_send_within(layer, group, message)
-            except Exception:
-                _paused_until = time.monotonic() + PAUSE_AFTER_FAILURE
-                logger.exception("Could not publish %s to %s", message.get("type"), group)
+            if layer is not None and time.monotonic() >= _paused_until:
+                try:
+                    await _group_send_within(layer, group, message)
+                except Exception:
+                    _paused_until = time.monotonic() + PAUSE_AFTER_FAILURE
+                    logger.exception("Could not publish %s to %s", message.get("type"), group)
+            if done is not None:
+                done.set_result(None)
     finally:
-        del _outbox[key]
+        del _outbox[loop]
+        for _group, _message, done in pending:  # cancelled with the loop: free the writers
+            if done is not None:
+                done.set_result(None)
 
 
-def _enqueue(loop: asyncio.AbstractEventLoop, group: str, message: dict[str, Any]) -> None:
-    """On ``loop``: add to the group's outbox, starting its drain when none is running."""
-    key = (loop, group)
-    pending = _outbox.get(key)
+def _enqueue(loop: asyncio.AbstractEventLoop, item: tuple) -> None:
+    """On ``loop``: add to its outbox, starting the drain when none is running."""
+    pending = _outbox.get(loop)
     if pending is None:
-        pending = _outbox[key] = deque()
-        loop.create_task(_drain(key))
-    pending.append(message)
+        pending = _outbox[loop] = deque()
+        loop.create_task(_drain(loop))
+    pending.append(item)
 
 
 def _server_loop() -> asyncio.AbstractEventLoop | None:
@@ -158,12 +170,19 @@ def _send_on_commit(group: str, message: dict[str, Any]) -> None:
             _publish_now(group, message)
             return
         # Under ASGI the request's thread hands the event to the server's loop and goes on:
-        # the response does not wait for the channel layer. Each group's events go out in
-        # commit order; different groups are published side by side.
+        # the response does not wait for the channel layer, unless the layer lags far behind.
+        backlog = len(_outbox.get(loop, ()))
+        done = concurrent.futures.Future() if backlog >= OUTBOX_LIMIT else None
         try:
-            loop.call_soon_threadsafe(_enqueue, loop, group, message)
+            loop.call_soon_threadsafe(_enqueue, loop, (group, message, done))
         except RuntimeError:  # the loop closed meanwhile: the event is dropped (at most once)
             logger.warning("Could not publish %s to %s: loop closed", message.get("type"), group)
+            return
+        if done is not None:
+            try:
+                done.result(timeout=OUTBOX_WAIT)
+            except concurrent.futures.TimeoutError:
+                logger.warning("Publishing lags: %d events waiting", backlog)
 
     transaction.on_commit(send)
 

@@ -255,7 +255,7 @@ async def test_a_claim_returns_before_its_events_are_published_and_they_follow_i
     monkeypatch,
 ):
     """Under ASGI the committing thread hands its events to the server's loop: the claim does
-    not wait for the channel layer, and each group's events go out in commit order."""
+    not wait for the channel layer, and the events go out in commit order."""
     await db(DefaultQueueFactory)(auto_assign=False)
     helper = await online_helper()
     visitor = await db(UserFactory)()
@@ -284,3 +284,28 @@ async def test_a_claim_returns_before_its_events_are_published_and_they_follow_i
     in_chat = [m["event"]["type"] for g, m in published if g == realtime.session_group(session.pk)]
     assert in_chat == ["message", "status"]  # the system line, then the status, as committed
     assert realtime.QUEUE_GROUP in groups and realtime.agent_group(helper.pk) in groups
+    assert groups.index(realtime.QUEUE_GROUP) < groups.index(realtime.agent_group(helper.pk))
+
+
+async def test_a_lagging_layer_holds_the_writer_back_instead_of_piling_up_events(monkeypatch):
+    await db(DefaultQueueFactory)(auto_assign=False)
+    helper = await online_helper()
+    session = await db(request_chat)(await db(UserFactory)())
+    while realtime._outbox:
+        await asyncio.sleep(0.01)
+    layer = get_channel_layer()
+    real_send = layer.group_send
+    held, release = asyncio.Event(), asyncio.Event()
+
+    async def held_send(group, message):
+        held.set()
+        await release.wait()
+        await real_send(group, message)
+
+    monkeypatch.setattr(layer, "group_send", held_send)
+    monkeypatch.setattr(realtime, "OUTBOX_LIMIT", 0)  # every event counts as a backlog
+    claim = asyncio.ensure_future(db(assignment.claim_chat)(user=helper, session_id=session.pk))
+    await held.wait()
+    assert not claim.done()  # the claim waits for its first event to go out
+    release.set()
+    assert (await claim).helper_id == helper.pk
