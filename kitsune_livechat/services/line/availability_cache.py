@@ -175,9 +175,16 @@ def _redis_client() -> tuple[Any, RedisCache] | None:
         if not isinstance(backend, RedisCache):
             found = (None, backend)
         else:
-            location = settings.CACHES[DEFAULT_CACHE_ALIAS]["LOCATION"]
-            url = location if isinstance(location, str) else location[0]
-            found = (redis.asyncio.Redis.from_url(url.split(",")[0]), backend)
+            config = settings.CACHES[DEFAULT_CACHE_ALIAS]
+            location = config["LOCATION"]
+            url = (location if isinstance(location, str) else location[0]).split(",")[0]
+            # The connection options Django's client passes to its pool (db, password, ...).
+            options = {
+                name: value
+                for name, value in config.get("OPTIONS", {}).items()
+                if name not in ("pool_class", "parser_class", "serializer")
+            }
+            found = (redis.asyncio.Redis.from_url(url, **options), backend)
         _redis_clients[loop] = found
     return found if found[0] is not None else None
 
