@@ -7,10 +7,10 @@ middleware stack and a worker thread. This door remembers, per process, the comp
 the host's stack gave to a request (status, every header its middleware added, the body) and
 gives it again to a request identical in method, path, query string, scheme and every header,
 as long as the shared answer it was based on holds: the line's versions are read from the
-shared cache on every replay (one round trip, no thread) and the response expires with the
-shared entry. Every rule the stack applies to such a request is therefore kept: its CORS, CSP
-and other headers, locale matching (the query, ``Accept-Language`` and cookies are all part of
-the request), restricted articles and closed queues (as the shared answer keeps them).
+shared cache on every replay (with Redis one round trip and no thread) and the response expires
+with the shared entry. Every rule the stack applies to such a request is therefore kept: its
+CORS, CSP and other headers, locale matching (the query, ``Accept-Language`` and cookies are all
+part of the request), restricted articles and closed queues (as the shared answer keeps them).
 
 Only requests that cannot belong to anybody are replayed: no session cookie, no visitor token,
 no ``Authorization`` header, so bans (by account or visitor key) and a reader's own article
