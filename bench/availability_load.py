@@ -34,6 +34,10 @@ from ws_load import free_port, shut_down, wait_listening  # noqa: E402
 
 ROOT = HERE.parent
 
+# The documented deployment's uvicorn options (docs/deployment.md), read by uvicorn from its
+# environment: uvloop, httptools and no access log.
+UVICORN_TUNED = {"UVICORN_LOOP": "uvloop", "UVICORN_HTTP": "httptools", "UVICORN_ACCESS_LOG": "0"}
+
 
 def fixtures(bench_url: str, kind: str, *counts: int) -> dict:
     """Migrate the bench database and make ``site_fixtures.py KIND`` data; its JSON."""
@@ -74,6 +78,7 @@ async def measure_site(args, bench_url: str, data: dict, *, cache_seconds: float
         CACHE_URL=args.redis_url,
         LIVECHAT_CACHE_PREFIX=prefix,
         LIVECHAT_AVAILABILITY_CACHE_SECONDS=str(cache_seconds),
+        **UVICORN_TUNED,
     )
     state = "on" if cache_seconds else "off"
     loads = []

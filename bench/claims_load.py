@@ -28,7 +28,7 @@ from types import SimpleNamespace
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from availability_load import drop_cache, fixtures  # noqa: E402
+from availability_load import UVICORN_TUNED, drop_cache, fixtures  # noqa: E402
 from chat_load import add_service_options, scratch_database, start_site  # noqa: E402
 from http_load import Connection  # noqa: E402
 from ws_load import free_port, process_cpu, shut_down, wait_listening  # noqa: E402
@@ -87,6 +87,7 @@ async def http_claims(args, bench_url: str, data: dict) -> dict:
         **({"DJANGO_DB_POOL": str(args.pool)} if args.pool else {}),
         CACHE_URL=args.redis_url,
         LIVECHAT_CACHE_PREFIX=prefix,
+        **UVICORN_TUNED,
     )
     claimed: list[tuple[str, int]] = []
     latencies: list[float] = []

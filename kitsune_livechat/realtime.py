@@ -4,8 +4,10 @@ The channel layer carries notifications only (at-most-once); PostgreSQL is the s
 so a client that misses an event catches up by replaying from the database. Nothing else in the
 app calls ``group_send`` or assembles a protocol frame, and every frame is built from the data
 the caller passes in: this module imports no service and reads nothing (``services.shared.notify``
-reads what the status and queue events carry). A publish never holds up its caller for long:
-while the layer is down publishing is given up quickly, and sockets catch up from the database
+reads what the status and queue events carry). A publish does not hold up its caller: under
+ASGI the committing thread hands its events to the server's event loop, which publishes them in
+commit order while the response goes out (a writer waits only when the layer lags far behind).
+While the layer is down publishing is given up quickly, and sockets catch up from the database
 when they resync.
 
 Two kinds of events travel on the layer:
@@ -19,11 +21,14 @@ Two kinds of events travel on the layer:
 """
 
 import asyncio
+import concurrent.futures
 import logging
+import os
 import time
+from collections import deque
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -92,17 +97,92 @@ async def _group_send_within(layer, group: str, message: dict[str, Any]) -> None
     await asyncio.wait_for(layer.group_send(group, message), PUBLISH_TIMEOUT)
 
 
+def _publish_now(group: str, message: dict[str, Any]) -> None:
+    """Send from a thread with no event loop of its own (a management command, a sync test)."""
+    global _paused_until
+    layer = get_channel_layer()
+    if layer is None or time.monotonic() < _paused_until:
+        return
+    try:
+        async_to_sync(_group_send_within)(layer, group, message)
+    except Exception:
+        _paused_until = time.monotonic() + PAUSE_AFTER_FAILURE
+        logger.exception("Could not publish %s to %s", message.get("type"), group)
+
+
+# Per event loop: the events waiting to be published, in the order they were committed. One
+# drain per loop publishes them one after another (channels_redis sends one at a time on a
+# connection anyway), so the order across groups is the commit order too.
+_outbox: dict[asyncio.AbstractEventLoop, deque] = {}
+# Past this many waiting events the committing thread waits for its own to go out, as it would
+# with a blocking publish: a lagging layer slows the writers down instead of piling up events.
+OUTBOX_LIMIT = 200
+# The longest a held-back writer waits (the layer is then down and publishing paused).
+OUTBOX_WAIT = 5.0
+
+
+async def _drain(loop: asyncio.AbstractEventLoop) -> None:
+    """Publish one loop's outbox in order until it is empty."""
+    global _paused_until
+    pending = _outbox[loop]
+    try:
+        while pending:
+            group, message, done = pending.popleft()
+            layer = get_channel_layer()
+            if layer is not None and time.monotonic() >= _paused_until:
+                try:
+                    await _group_send_within(layer, group, message)
+                except Exception:
+                    _paused_until = time.monotonic() + PAUSE_AFTER_FAILURE
+                    logger.exception("Could not publish %s to %s", message.get("type"), group)
+            if done is not None:
+                done.set_result(None)
+    finally:
+        del _outbox[loop]
+        for _group, _message, done in pending:  # cancelled with the loop: free the writers
+            if done is not None:
+                done.set_result(None)
+
+
+def _enqueue(loop: asyncio.AbstractEventLoop, item: tuple) -> None:
+    """On ``loop``: add to its outbox, starting the drain when none is running."""
+    pending = _outbox.get(loop)
+    if pending is None:
+        pending = _outbox[loop] = deque()
+        loop.create_task(_drain(loop))
+    pending.append(item)
+
+
+def _server_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop a sync view or ``database_sync_to_async`` thread was started from, as
+    asgiref records it for ``async_to_sync``; None in a thread of no server (commands, tests)."""
+    local = SyncToAsync.threadlocal
+    loop = getattr(local, "main_event_loop", None)
+    if loop is None or getattr(local, "main_event_loop_pid", None) != os.getpid():
+        return None
+    return loop if loop.is_running() and not loop.is_closed() else None
+
+
 def _send_on_commit(group: str, message: dict[str, Any]) -> None:
     def send() -> None:
-        global _paused_until
-        layer = get_channel_layer()
-        if layer is None or time.monotonic() < _paused_until:
+        loop = _server_loop()
+        if loop is None:
+            _publish_now(group, message)
             return
+        # Under ASGI the request's thread hands the event to the server's loop and goes on:
+        # the response does not wait for the channel layer, unless the layer lags far behind.
+        backlog = len(_outbox.get(loop, ()))
+        done = concurrent.futures.Future() if backlog >= OUTBOX_LIMIT else None
         try:
-            async_to_sync(_group_send_within)(layer, group, message)
-        except Exception:
-            _paused_until = time.monotonic() + PAUSE_AFTER_FAILURE
-            logger.exception("Could not publish %s to %s", message.get("type"), group)
+            loop.call_soon_threadsafe(_enqueue, loop, (group, message, done))
+        except RuntimeError:  # the loop closed meanwhile: the event is dropped (at most once)
+            logger.warning("Could not publish %s to %s: loop closed", message.get("type"), group)
+            return
+        if done is not None:
+            try:
+                done.result(timeout=OUTBOX_WAIT)
+            except concurrent.futures.TimeoutError:
+                logger.warning("Publishing lags: %d events waiting", backlog)
 
     transaction.on_commit(send)
 
@@ -110,7 +190,8 @@ def _send_on_commit(group: str, message: dict[str, Any]) -> None:
 def publish(group: str, event: dict[str, Any], *, recheck: bool = False, origin: str = "") -> None:
     """Send ``event`` (a protocol frame with a ``type``) to ``group`` once the transaction commits.
 
-    Outside a transaction it is sent at once. A failing channel layer is logged, never raised:
+    Outside a transaction it is sent at once (handed to the server's event loop under ASGI,
+    awaited elsewhere). A failing channel layer is logged, never raised:
     the data is already stored and clients recover it by resuming. ``recheck`` makes every
     receiving socket re-check its access first; ``origin`` (a channel name) is not echoed back
     to the socket that caused the event (typing, read marks).

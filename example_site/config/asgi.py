@@ -22,11 +22,14 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from kitsune_livechat.api.replay import AvailabilityReplay  # noqa: E402
 from kitsune_livechat.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # A repeated anonymous availability question is answered with the response the whole
+        # stack gave it, while the line it was read from is unchanged (kitsune_livechat.api.replay).
+        "http": AvailabilityReplay(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

@@ -1,13 +1,16 @@
 """The contributor console socket: live queue, own chats, invitations, knocks, presence."""
 
+import asyncio
 from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async as db
+from channels.layers import get_channel_layer
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from django.utils import timezone
 
+from kitsune_livechat import realtime
 from kitsune_livechat.models import AgentStatus, Trainee
 from kitsune_livechat.services.conversation import participants
 from kitsune_livechat.services.line import assignment, lifecycle, sweep
@@ -244,3 +247,63 @@ async def test_a_chat_waiting_too_long_rings_the_consoles_again():
     assert (frame["type"], frame["change"], frame["notify"]) == ("queue", "waiting_long", True)
     assert frame["session"]["id"] == str(chat.pk)
     await socket.close()
+
+
+async def test_a_claim_returns_before_its_events_are_published_and_they_follow_in_order(
+    monkeypatch,
+):
+    """Under ASGI the committing thread hands its events to the server's loop: the claim does
+    not wait for the channel layer, and the events go out in commit order."""
+    await db(DefaultQueueFactory)(auto_assign=False)
+    helper = await online_helper()
+    visitor = await db(UserFactory)()
+    session = await db(request_chat)(visitor)
+    while realtime._outbox:  # the request's own events are out
+        await asyncio.sleep(0.01)
+    layer = get_channel_layer()
+    real_send = layer.group_send
+    release = asyncio.Event()
+    published: list[tuple[str, dict]] = []
+
+    async def held_send(group, message):
+        await release.wait()  # a layer that has not answered yet
+        published.append((group, message))
+        await real_send(group, message)
+
+    monkeypatch.setattr(layer, "group_send", held_send)
+    taken = await db(assignment.claim_chat)(user=helper, session_id=session.pk)
+    assert taken.helper_id == helper.pk
+    assert published == []  # the claim came back while the layer still held the first event
+
+    release.set()
+    while realtime._outbox:
+        await asyncio.sleep(0.01)
+    groups = [group for group, _message in published]
+    in_chat = [m["event"]["type"] for g, m in published if g == realtime.session_group(session.pk)]
+    assert in_chat == ["message", "status"]  # the system line, then the status, as committed
+    assert realtime.QUEUE_GROUP in groups and realtime.agent_group(helper.pk) in groups
+    assert groups.index(realtime.QUEUE_GROUP) < groups.index(realtime.agent_group(helper.pk))
+
+
+async def test_a_lagging_layer_holds_the_writer_back_instead_of_piling_up_events(monkeypatch):
+    await db(DefaultQueueFactory)(auto_assign=False)
+    helper = await online_helper()
+    session = await db(request_chat)(await db(UserFactory)())
+    while realtime._outbox:
+        await asyncio.sleep(0.01)
+    layer = get_channel_layer()
+    real_send = layer.group_send
+    held, release = asyncio.Event(), asyncio.Event()
+
+    async def held_send(group, message):
+        held.set()
+        await release.wait()
+        await real_send(group, message)
+
+    monkeypatch.setattr(layer, "group_send", held_send)
+    monkeypatch.setattr(realtime, "OUTBOX_LIMIT", 0)  # every event counts as a backlog
+    claim = asyncio.ensure_future(db(assignment.claim_chat)(user=helper, session_id=session.pk))
+    await held.wait()
+    assert not claim.done()  # the claim waits for its first event to go out
+    release.set()
+    assert (await claim).helper_id == helper.pk

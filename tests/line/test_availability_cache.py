@@ -2,13 +2,21 @@
 line does not change, retired after commit by every change to a line or to presence; and the
 chat button that costs its article page nothing."""
 
+import asyncio
+import json
+import time
+
 import pytest
+from channels.db import database_sync_to_async
+from config.asgi import application
 from django.core.cache import cache
+from django.core.signals import request_started
 from django.db import connection
 from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 
 from kitsune_livechat.models import AgentStatus
+from kitsune_livechat.services.line import assignment
 from tests.factories import (
     DefaultQueueFactory,
     DocumentFactory,
@@ -141,3 +149,117 @@ def test_the_button_renders_without_a_query(line, rf, django_assert_num_queries)
         html = template.render(context)
     assert f'data-article="{article.pk}"' in html
     assert "data-livechat-button" in html
+
+
+# --- The whole response replayed from the event loop (api/replay.py) --------------------------
+
+
+async def asgi_get(path: str, query: str, *headers: tuple[bytes, bytes]) -> tuple[int, list, bytes]:
+    """One GET through the example site's ASGI application, as a browser sends it."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": query.encode(),
+        "headers": [(b"host", b"testserver"), *headers],
+        "client": ("127.0.0.1", 40000),
+        "server": ("testserver", 80),
+    }
+    messages: list[dict] = []
+    sent = asyncio.Event()
+
+    async def receive():
+        if not sent.is_set():
+            sent.set()
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.Event().wait()  # no disconnect while the answer is written
+
+    async def send(message):
+        messages.append(message)
+
+    await application(scope, receive, send)
+    start = next(m for m in messages if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
+    return start["status"], [tuple(h) for h in start["headers"]], body
+
+
+@pytest.fixture
+def stack_runs():
+    """How many requests reached Django's handler (and so the host's middleware)."""
+    started: list = []
+
+    def count(**kwargs):
+        started.append(1)
+
+    request_started.connect(count)
+    yield started
+    request_started.disconnect(count)
+
+
+@pytest.fixture
+def asgi_line(transactional_db):
+    queue = DefaultQueueFactory(auto_assign=False, seconds_per_chat=60, full_multiplier=1)
+    return {"queue": queue, "helper": online_helper(capacity=2), "article": DocumentFactory()}
+
+
+PATH = "/livechat/api/availability"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_repeated_anonymous_question_gets_the_stacks_own_response_again(
+    asgi_line, stack_runs
+):
+    query = f"article={asgi_line['article'].pk}"
+    first = await asgi_get(PATH, query, (b"accept-language", b"de"))
+    assert first[0] == 200 and json.loads(first[2])["state"] == "open"
+    header_names = {name.lower() for name, _value in first[1]}
+    assert {b"content-security-policy", b"x-frame-options", b"vary"} <= header_names
+    assert len(stack_runs) == 1
+
+    assert await asgi_get(PATH, query, (b"accept-language", b"de")) == first
+    assert len(stack_runs) == 1  # answered before the host's middleware
+
+    # Another language, a session or a visitor token is another request: the stack answers.
+    await asgi_get(PATH, query, (b"accept-language", b"fr"))
+    await asgi_get(PATH, query, (b"accept-language", b"de"), (b"cookie", b"sessionid=abc"))
+    await asgi_get(PATH, query, (b"accept-language", b"de"), (b"x-livechat-token", b"t"))
+    assert len(stack_runs) == 4
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_replayed_response_follows_the_line(asgi_line, stack_runs):
+    query = f"article={asgi_line['article'].pk}"
+    assert json.loads((await asgi_get(PATH, query))[2])["state"] == "open"
+    await database_sync_to_async(
+        lambda: assignment.set_agent_status(user=asgi_line["helper"], status="offline")
+    )()
+    closed = json.loads((await asgi_get(PATH, query))[2])
+    assert (closed["state"], closed["reason"]) == ("closed", "nobody_online")
+    assert len(stack_runs) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_refusals_and_unshared_answers_are_never_replayed(asgi_line, settings, stack_runs):
+    for _ in range(2):
+        assert (await asgi_get(PATH, "article=nope"))[0] == 400
+    settings.LIVECHAT_AVAILABILITY_CACHE_SECONDS = 0
+    for _ in range(2):
+        assert (await asgi_get(PATH, f"article={asgi_line['article'].pk}"))[0] == 200
+    assert len(stack_runs) == 4
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_replay_expires_with_the_shared_answer(asgi_line, stack_runs, monkeypatch):
+    query = f"article={asgi_line['article'].pk}"
+    await asgi_get(PATH, query)
+    await asgi_get(PATH, query)
+    assert len(stack_runs) == 1
+    later = time.time() + 6  # past LIVECHAT_AVAILABILITY_CACHE_SECONDS
+    monkeypatch.setattr(time, "time", lambda: later)
+    await asgi_get(PATH, query)
+    assert len(stack_runs) == 2

@@ -312,9 +312,9 @@ def announce_assignment(session: ChatSession, helper, *, auto: bool) -> None:
     name = get_host_adapter().display_name(helper)
     post_system_message(session, gettext_lazy("%(name)s joined the chat."), name=name)
     notify.session_status_changed(session, change="assigned")
-    notify.queue_changed(session, change="taken")
+    notify.queue_changed(session, change="taken")  # also retires the line's cached answers
     realtime.agent_chat_changed(helper.pk, session, change="assigned")
-    notify.line_moved(session.queue_id)
+    realtime.line_moved(session.queue_id)
     send_on_commit(chat_assigned, ChatSession, session=session, helper=helper, auto=auto)
 
 

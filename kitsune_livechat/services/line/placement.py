@@ -163,6 +163,7 @@ def availability_answer(
     if anonymous:
         visit_key = availability_cache.entry_key("visit", article_id, locale, product, user_agent)
         if (entry := availability_cache.lookup(visit_key)) is not None:
+            availability_cache.note_basis(entry[0], entry[1], entry[3])
             return entry[2]
     placement = place(
         article_id=article_id,
@@ -177,6 +178,7 @@ def availability_answer(
     if (entry := availability_cache.lookup(line_key)) is not None:
         if visit_key:
             availability_cache.store([visit_key], *entry)
+            availability_cache.note_basis(entry[0], entry[1], entry[3])
         return entry[2]
     return availability_cache.cached_line_answer(
         [key for key in (visit_key, line_key) if key],
