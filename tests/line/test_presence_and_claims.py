@@ -7,6 +7,7 @@ from django.db import connection
 from django.utils import timezone
 
 from kitsune_livechat.models import AgentStatus, ChatSession, Message
+from kitsune_livechat.services.line import assignment, lifecycle
 from tests.factories import (
     ActiveChatFactory,
     AgentStatusFactory,
@@ -21,12 +22,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 Status = ChatSession.Status
-
-
-@pytest.fixture
-def queue(db):
-    """Routing by hand, so chats wait until someone takes them."""
-    return DefaultQueueFactory(auto_assign=False)
 
 
 def waiting_chats(queue, n, **kwargs):
@@ -121,8 +116,6 @@ def test_a_helper_back_from_a_silence_gets_waiting_chats():
     queue = DefaultQueueFactory()
     row = AgentStatusFactory(last_seen=timezone.now() - timedelta(minutes=10))
     chat = ChatSessionFactory(queue=queue)
-    from kitsune_livechat.services.line import assignment
-
     assignment.heartbeat(user=row.user)
 
     chat.refresh_from_db()
@@ -179,8 +172,6 @@ def test_listing_the_queue_costs_the_same_however_long_it_is(
 
 
 def test_the_count_covers_chats_beyond_the_listed_page(queue):
-    from kitsune_livechat.services.line import lifecycle
-
     helper = online_helper()
     waiting_chats(queue, 4)
     result = lifecycle.helper_queue(user=helper, limit=3)
