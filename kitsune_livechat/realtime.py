@@ -107,6 +107,30 @@ def _send_on_commit(group: str, message: dict[str, Any]) -> None:
     transaction.on_commit(send)
 
 
+def _message(event: dict[str, Any], *, recheck: bool = False, origin: str = "") -> dict[str, Any]:
+    message: dict[str, Any] = {"type": HANDLER, "event": event}
+    if recheck:
+        message["recheck"] = True
+    if origin:
+        message["origin"] = origin
+    return message
+
+
+async def publish_now(group: str, event: dict[str, Any], *, origin: str = "") -> None:
+    """``publish`` from the event loop, for data already committed (a socket's message, stored
+    in autocommit) or never stored (typing, read marks): no thread, no transaction to wait for.
+    A failing layer is logged and skipped for a moment, as in ``publish``."""
+    global _paused_until
+    layer = get_channel_layer()
+    if layer is None or time.monotonic() < _paused_until:
+        return
+    try:
+        await _group_send_within(layer, group, _message(event, origin=origin))
+    except Exception:
+        _paused_until = time.monotonic() + PAUSE_AFTER_FAILURE
+        logger.exception("Could not publish %s to %s", event.get("type"), group)
+
+
 def publish(group: str, event: dict[str, Any], *, recheck: bool = False, origin: str = "") -> None:
     """Send ``event`` (a protocol frame with a ``type``) to ``group`` once the transaction commits.
 
@@ -115,12 +139,7 @@ def publish(group: str, event: dict[str, Any], *, recheck: bool = False, origin:
     receiving socket re-check its access first; ``origin`` (a channel name) is not echoed back
     to the socket that caused the event (typing, read marks).
     """
-    message: dict[str, Any] = {"type": HANDLER, "event": event}
-    if recheck:
-        message["recheck"] = True
-    if origin:
-        message["origin"] = origin
-    _send_on_commit(group, message)
+    _send_on_commit(group, _message(event, recheck=recheck, origin=origin))
 
 
 def signal(group: str, name: str, **data: Any) -> None:
@@ -330,11 +349,18 @@ def message_frame(message: dict[str, Any]) -> dict[str, Any]:
     return {"type": "message", **message}
 
 
-def message_published(session_id, message: dict[str, Any], *, staff_only: bool) -> None:
-    """A message was stored: staff-only kinds go to the staff group only, so no visitor
-    connection ever gets them."""
+def message_event(
+    session_id, message: dict[str, Any], *, staff_only: bool
+) -> tuple[str, dict[str, Any]]:
+    """Where a stored message is announced, and its frame: staff-only kinds go to the staff
+    group only, so no visitor connection ever gets them."""
     group = session_staff_group(session_id) if staff_only else session_group(session_id)
-    publish(group, message_frame(message))
+    return group, message_frame(message)
+
+
+def message_published(session_id, message: dict[str, Any], *, staff_only: bool) -> None:
+    """A message was stored (``message_event``), announced after commit."""
+    publish(*message_event(session_id, message, staff_only=staff_only))
 
 
 def typing_frame(*, active: bool, kind: str, author: str, role: str) -> dict[str, Any]:

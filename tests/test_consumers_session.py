@@ -567,8 +567,9 @@ async def test_helper_transferred_away_stops_receiving_at_once(chat):
     await old.close()
 
 
-async def test_access_is_checked_on_every_client_frame(chat):
-    """Access lost without any event (say, an admin edited the chat) shows on the next frame."""
+async def test_access_lost_without_an_event_refuses_the_next_message(chat):
+    """Access lost without any event (say, an admin edited the chat): the statement that would
+    store the next message refuses it, and the gate closes the socket."""
     colleague = await db(HelperFactory)()
     await db(Participant.objects.create)(
         session=chat, user=colleague, role=Participant.Role.HELPER, state="active"
@@ -576,9 +577,10 @@ async def test_access_is_checked_on_every_client_frame(chat):
     guest, _ = await join_chat(chat.pk, user=colleague)
     await db(Participant.objects.filter(user=colleague).update)(state="left")
 
-    await guest.send("typing", active=True)
+    await guest.send("message.send", body="still here?")
 
     assert await guest.closed_with() == 4403
+    assert not await db(Message.objects.filter(session=chat).exists)()
     await guest.close()
 
 
@@ -658,13 +660,13 @@ async def test_observing_trainee_gets_the_chat_but_cannot_write_to_the_visitor(c
 
 
 async def test_server_errors_become_error_frames(chat, monkeypatch):
-    def broken(**kwargs):
+    def broken(*args, **kwargs):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(messaging, "mark_read", broken)
+    monkeypatch.setattr(messaging, "post", broken)
     visitor, _ = await join_chat(chat.pk, user=chat.visitor)
 
-    await visitor.send("read", seq=0)
+    await visitor.send("message.send", body="hello")
 
     assert (await visitor.receive())["code"] == "server_error"
     await visitor.send("ping")
@@ -721,11 +723,11 @@ def flaky(monkeypatch, name, failures):
     real = getattr(messaging, name)
     calls = []
 
-    def service(**kwargs):
+    def service(*args, **kwargs):
         calls.append(kwargs)
         if len(calls) <= failures:
             raise OperationalError("server closed the connection unexpectedly")
-        return real(**kwargs)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(messaging, name, service)
     return calls
@@ -733,7 +735,7 @@ def flaky(monkeypatch, name, failures):
 
 async def test_a_transient_database_error_is_retried_by_the_server(chat, monkeypatch):
     visitor, _ = await join_chat(chat.pk, user=chat.visitor)
-    calls = flaky(monkeypatch, "send_message", failures=2)
+    calls = flaky(monkeypatch, "post", failures=2)
 
     await visitor.send("message.send", body="hello", client_msg_id="v-1")
 
@@ -746,7 +748,7 @@ async def test_a_transient_database_error_is_retried_by_the_server(chat, monkeyp
 
 async def test_a_failed_send_names_its_client_msg_id_and_a_retry_stores_it_once(chat, monkeypatch):
     visitor, _ = await join_chat(chat.pk, user=chat.visitor)
-    flaky(monkeypatch, "send_message", failures=3)
+    flaky(monkeypatch, "post", failures=3)
 
     await visitor.send("message.send", body="hello", client_msg_id="v-1")
     error = await visitor.receive()
@@ -799,15 +801,16 @@ async def test_logging_out_closes_the_sockets_of_that_login_only(chat):
         await socket.close()
 
 
-async def test_a_frame_after_a_logout_whose_event_was_lost_closes_the_socket(chat, monkeypatch):
+async def test_a_message_after_a_logout_whose_event_was_lost_is_refused(chat, monkeypatch):
     cookie = await session_cookie(chat.visitor)
     visitor, _ = await join_chat(chat.pk, cookie=cookie)
     monkeypatch.setattr(realtime, "access_changed", lambda user_id: None)
     await log_out(cookie)
 
-    await visitor.send("typing", active=True)
+    await visitor.send("message.send", body="after the logout")
 
     assert await visitor.closed_with() == 4401
+    assert not await db(Message.objects.filter(session=chat).exists)()
     await visitor.close()
 
 

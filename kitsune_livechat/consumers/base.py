@@ -88,6 +88,8 @@ class LivechatConsumer(AsyncJsonWebsocketConsumer):
 
     # Client frame type -> method name.
     frames: dict[str, str] = {}
+    # Frames whose handler answers for the caller's login itself; every other frame reads it.
+    login_read_by_handler: frozenset[str] = frozenset()
 
     async def websocket_connect(self, message):
         self.joined: list[str] = []
@@ -212,7 +214,8 @@ class LivechatConsumer(AsyncJsonWebsocketConsumer):
             )
 
     async def handle(self, method: str, content: dict) -> None:
-        if content["type"] not in ("ping", "auth"):  # a ping re-reads the whole caller
+        # A ping re-reads the whole caller.
+        if content["type"] not in ("ping", "auth", *self.login_read_by_handler):
             await self.check_login()
         await getattr(self, method)(content)
 
