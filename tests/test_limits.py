@@ -68,7 +68,7 @@ def test_another_process_spends_from_the_same_budget(api_client):
     script = (
         "import django; django.setup()\n"
         "from django.test import override_settings\n"
-        "from kitsune_livechat.services import limits\n"
+        "from kitsune_livechat.services.shared import limits\n"
         "from kitsune_livechat.services.shared.access import Caller\n"
         f"class User: is_authenticated = True; pk = {chat.visitor.pk}\n"
         "with override_settings(LIVECHAT_RATE_LIMIT_MESSAGES=2, LIVECHAT_RATE_LIMIT_SECONDS=600):\n"
