@@ -7,7 +7,7 @@ import pytest
 from channels.db import database_sync_to_async as db
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.test import Client
 from django.test.utils import override_settings
 from django.urls import reverse
@@ -276,6 +276,19 @@ async def test_message_to_an_ended_chat_is_refused(chat):
     await visitor.close()
 
 
+async def test_an_ended_chat_whose_event_was_lost_refuses_messages(chat, monkeypatch):
+    """The statement that would store the message finds the chat over; the gate then answers."""
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    monkeypatch.setattr(realtime, "publish", lambda *args, **kwargs: None)
+    await db(lifecycle.end_chat)(caller=Caller(user=chat.helper), session_id=chat.pk)
+
+    await visitor.send("message.send", body="wait!")
+
+    assert (await visitor.receive())["code"] == "chat_closed"
+    assert not await db(Message.objects.filter(session=chat, body="wait!").exists)()
+    await visitor.close()
+
+
 # --- Typing and read marks --------------------------------------------------------------------
 
 
@@ -297,6 +310,49 @@ async def test_typing_shows_to_the_others_not_the_typist(chat):
     assert await visitor.nothing()
     await helper.send("typing", active=False)
     assert (await visitor.receive())["active"] is False
+    await visitor.close()
+    await helper.close()
+
+
+async def test_typing_and_read_marks_cost_no_query_and_a_message_one_statement(chat, statements):
+    """The socket's hot path: typing and read marks go out from what the socket knows; a
+    message is one statement on PostgreSQL (elsewhere the portable bump, read and insert)."""
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    helper, _ = await join_chat(chat.pk, user=chat.helper)
+    await visitor.send("message.send", body="warm up", client_msg_id="v-0")
+    assert (await helper.receive())["seq"] == 1
+    assert (await visitor.receive())["seq"] == 1
+    statements.clear()
+
+    await visitor.send("typing", active=True)
+    assert (await helper.receive())["type"] == "typing"
+    await helper.send("read", seq=1)
+    assert (await visitor.receive())["type"] == "read"
+    assert statements.statements == []
+
+    await visitor.send("message.send", body="hello", client_msg_id="v-1")
+    assert (await helper.receive())["seq"] == 2
+    assert (await visitor.receive())["seq"] == 2
+    verbs = [sql.split()[0].upper() for sql in statements.statements]
+    if connection.vendor == "postgresql":
+        assert verbs == ["WITH"]
+    else:
+        assert [verb for verb in verbs if verb != "BEGIN"] == ["UPDATE", "SELECT", "INSERT"]
+    await visitor.close()
+    await helper.close()
+
+
+async def test_a_read_mark_beyond_what_the_socket_carried_is_checked_in_the_database(chat):
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    helper, _ = await join_chat(chat.pk, user=chat.helper)
+    await send(chat.helper, chat, "a whisper", kind="whisper")
+    assert (await helper.receive())["seq"] == 1
+
+    await visitor.send("read", seq=2)
+    assert (await visitor.receive())["code"] == "invalid_seq"
+    await visitor.send("read", seq=1)  # stored, though the visitor may not see it
+    frame = await helper.receive()
+    assert (frame["type"], frame["seq"]) == ("read", 1)
     await visitor.close()
     await helper.close()
 
@@ -564,6 +620,23 @@ async def test_helper_transferred_away_stops_receiving_at_once(chat):
     assert await refused_code(chat_path(chat.pk), user=chat.helper) == 4403
     await visitor.close()
     await new.close()
+    await old.close()
+
+
+async def test_a_helper_transferred_away_whose_event_was_lost_cannot_post(chat, monkeypatch):
+    successor = await db(HelperFactory)()
+    await db(AgentStatusFactory)(user=successor)
+    await db(AgentStatusFactory)(user=chat.helper)
+    old, _ = await join_chat(chat.pk, user=chat.helper)
+    monkeypatch.setattr(realtime, "publish", lambda *args, **kwargs: None)
+    await db(transfer.transfer_chat)(
+        caller=Caller(user=chat.helper), session_id=chat.pk, to_helper=successor.username
+    )
+
+    await old.send("message.send", body="still mine?")
+
+    assert await old.closed_with() == 4403
+    assert not await db(Message.objects.filter(session=chat, body="still mine?").exists)()
     await old.close()
 
 

@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.translation import gettext as _
@@ -100,6 +101,16 @@ class LivechatConsumer(AsyncJsonWebsocketConsumer):
         # The login session the socket was opened with: a logout ends it.
         self.session_key = getattr(self.scope.get("session"), "session_key", None)
         await super().websocket_connect(message)
+
+    async def dispatch(self, message):
+        """Channels' dispatch without its ``close_old_connections`` before every message: that
+        is a trip to the one database thread for each frame and layer event, queued behind the
+        chat's database work. Every database call here goes through ``database_sync_to_async``,
+        which closes stale connections around itself."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def check_login(self) -> None:
         """Every client frame: the login session is still there (one read). LoggedOut if not."""

@@ -158,8 +158,9 @@ class SessionConsumer(LivechatConsumer):
             wanted.append(realtime.line_group(access.session.queue_id))
         await self.leave(*[group for group in self.joined if group not in wanted])
         await self.join(*wanted)
-        if not messaging.sender_matches(self.sender, access, self.caller):
-            self.sender = await retried(messaging.sender_for)(self.caller, access, self.session_key)
+        self.sender = await retried(messaging.sender_for)(
+            self.caller, access, self.session_key, self.sender
+        )
 
     async def recheck(self) -> None:
         """The access gate again; AccessLost when the caller is no longer in the chat."""

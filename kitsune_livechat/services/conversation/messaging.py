@@ -16,7 +16,6 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
-from django.db.models.sql import UpdateQuery
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.html import urlize
@@ -37,7 +36,7 @@ from ..shared.access import (
     login_session_condition,
     still_admitted,
 )
-from ..shared.roles import message_kind_for
+from ..shared.roles import answers_chats, message_kind_for
 from . import roster
 from .visitor_view import visible_messages
 
@@ -148,48 +147,70 @@ def store_message(
     return message, True
 
 
-def _insert(message: Message, *, first_response: bool, only_if: Q | None = None) -> bool:
+@dataclass(frozen=True)
+class ChatCondition:
+    """A condition on a chat's row that a message's statement must meet: as a Q (the portable
+    path) and as SQL compiled once (the one statement on PostgreSQL)."""
+
+    q: Q
+    sql: str
+    params: tuple
+
+
+def chat_condition(q: Q) -> ChatCondition:
+    rows = ChatSession.objects.filter(q)
+    sql, params = rows.query.get_compiler(rows.db).compile(rows.query.where)
+    return ChatCondition(q, sql, tuple(params))
+
+
+def _insert(
+    message: Message, *, first_response: bool, only_if: ChatCondition | None = None
+) -> bool:
     """Give ``message`` the chat's next seq and store it; False when nothing was stored: its
     ``client_msg_id`` is stored already, or the chat's row does not meet ``only_if``.
 
     The seq counter lives on the chat's row and is bumped with an UPDATE, which takes the row
-    lock until commit, so concurrent senders get consecutive seqs. ``first_response`` stamps
-    the chat's first helper answer in the same UPDATE. On PostgreSQL the bump and the insert are
+    lock until commit, so concurrent senders get consecutive seqs; the UPDATE skips a
+    ``client_msg_id`` already stored, so a retry leaves no gap. ``first_response`` stamps the
+    chat's first helper answer in the same UPDATE. On PostgreSQL the bump and the insert are
     one statement, so a message costs one round trip; elsewhere three.
     """
-    bump: dict[str, Any] = {"last_seq": F("last_seq") + 1}
-    if first_response:
-        bump["first_response_at"] = Coalesce(F("first_response_at"), Value(message.created))
-    rows = ChatSession.objects.filter(pk=message.session_id)
-    if only_if is not None:
-        rows = rows.filter(only_if)
-    if message.client_msg_id:
-        # A retry leaves no gap: the seq is not bumped for an id already stored.
-        stored = Message.objects.filter(
-            session_id=OuterRef("pk"), client_msg_id=message.client_msg_id
-        )
-        rows = rows.filter(~Exists(stored))
     if connection.vendor == "postgresql":
-        return _insert_with_next_seq(message, rows, bump)
-    return _insert_then_number(message, rows, bump)
+        return _insert_with_next_seq(message, first_response=first_response, only_if=only_if)
+    return _insert_then_number(message, first_response=first_response, only_if=only_if)
 
 
-def _insert_with_next_seq(message: Message, rows, bump: dict[str, Any]) -> bool:
-    """PostgreSQL: bump the seq of the chat in ``rows`` and insert the message, in one
-    statement (the ORM writes the UPDATE, conditions included).
+def _insert_with_next_seq(
+    message: Message, *, first_response: bool, only_if: ChatCondition | None
+) -> bool:
+    """PostgreSQL: bump the session's seq and insert the message in one statement.
 
-    The insert does nothing on a conflict that a concurrent retry wins; then, as when no row
-    met the conditions, no row comes back. Every column of the model is written from the
-    instance, cast to its database type.
+    The insert does nothing on a conflict that a concurrent retry wins; then, as when the
+    chat's row does not meet the conditions, no row comes back. Every column of the model is
+    written from the instance, cast to its database type.
     """
     quote = connection.ops.quote_name
-    update = rows.query.chain(UpdateQuery)
-    update.add_update_values(bump)
-    bump_sql, bump_params = update.get_compiler(rows.db).as_sql()
     fields = [f for f in Message._meta.concrete_fields if not f.primary_key and f.attname != "seq"]
     values = [f.get_db_prep_save(f.pre_save(message, True), connection) for f in fields]
+    first = condition = ""
+    params: list[Any] = []
+    if first_response:
+        first = f", {quote('first_response_at')} = COALESCE({quote('first_response_at')}, %s)"
+        params.append(message.created)
+    params += [message.session_id, message.session_id, message.client_msg_id]
+    if only_if is not None:
+        condition = f" AND ({only_if.sql})"
+        params += only_if.params
     sql = f"""
-        WITH bumped AS ({bump_sql} RETURNING {quote("last_seq")})
+        WITH bumped AS (
+            UPDATE {quote(ChatSession._meta.db_table)}
+            SET {quote("last_seq")} = {quote("last_seq")} + 1{first}
+            WHERE {quote("id")} = %s AND NOT EXISTS (
+                SELECT 1 FROM {quote(Message._meta.db_table)}
+                WHERE {quote("session_id")} = %s AND {quote("client_msg_id")} = %s
+            ){condition}
+            RETURNING {quote("last_seq")}
+        )
         INSERT INTO {quote(Message._meta.db_table)}
             ({", ".join(quote(f.column) for f in fields)}, {quote("seq")})
         SELECT {", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields)},
@@ -199,7 +220,7 @@ def _insert_with_next_seq(message: Message, rows, bump: dict[str, Any]) -> bool:
         RETURNING {quote("id")}, {quote("seq")}
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*bump_params, *values])
+        cursor.execute(sql, [*params, *values])
         row = cursor.fetchone()
     if row is None:
         return False
@@ -208,9 +229,22 @@ def _insert_with_next_seq(message: Message, rows, bump: dict[str, Any]) -> bool:
     return True
 
 
-def _insert_then_number(message: Message, rows, bump: dict[str, Any]) -> bool:
+def _insert_then_number(
+    message: Message, *, first_response: bool, only_if: ChatCondition | None
+) -> bool:
     """Other databases: bump, read the seq, insert, in a savepoint that a duplicate
     ``client_msg_id`` rolls back (seq included)."""
+    bump: dict[str, Any] = {"last_seq": F("last_seq") + 1}
+    if first_response:
+        bump["first_response_at"] = Coalesce(F("first_response_at"), Value(message.created))
+    rows = ChatSession.objects.filter(pk=message.session_id)
+    if only_if is not None:
+        rows = rows.filter(only_if.q)
+    if message.client_msg_id:
+        stored = Message.objects.filter(
+            session_id=OuterRef("pk"), client_msg_id=message.client_msg_id
+        )
+        rows = rows.filter(~Exists(stored))
     try:
         with transaction.atomic():
             if not rows.update(**bump):
@@ -399,7 +433,7 @@ class Sender:
     # Decided by the gate and the chat's row: a supervised chat's drafts and a hidden
     # observer's first word to the visitor take ``send_message``.
     direct: bool
-    only_if: Q
+    only_if: ChatCondition
     # False when the login session cannot be checked in the statement (a store outside the
     # database): the socket reads it before sending.
     login_in_statement: bool
@@ -408,12 +442,15 @@ class Sender:
 
 
 def _basis(access: SessionAccess, caller: Caller) -> tuple:
+    """Everything ``sender_for`` decides from: the same basis, the same sender."""
     participant = access.participant
     return (
         access.session.pk,
         access.role,
         caller.user_id,
         caller.anonymous_key,
+        # The gate has read the caller's permissions already (cached on the user) for staff.
+        access.role != ChatRole.VISITOR and answers_chats(caller.account),
         access.session.helper_id,
         access.session.supervised,
         access.session.visitor_name,
@@ -421,13 +458,17 @@ def _basis(access: SessionAccess, caller: Caller) -> tuple:
     )
 
 
-def sender_matches(sender: Sender | None, access: SessionAccess, caller: Caller) -> bool:
-    """Whether ``sender`` still describes the caller in the chat ``access`` was read from."""
-    return sender is not None and sender.basis == _basis(access, caller)
-
-
-def sender_for(caller: Caller, access: SessionAccess, session_key: str | None) -> Sender:
-    """The caller's ``Sender`` in the chat, from what the gate just answered (``access``)."""
+def sender_for(
+    caller: Caller,
+    access: SessionAccess,
+    session_key: str | None,
+    previous: Sender | None = None,
+) -> Sender:
+    """The caller's ``Sender`` in the chat, from what the gate just answered (``access``);
+    ``previous`` when nothing it was built from changed (no query then)."""
+    basis = _basis(access, caller)
+    if previous is not None and previous.basis == basis:
+        return previous
     login = login_session_condition(caller, session_key)
     only_if = Q(status__in=ChatSession.OPEN_STATUSES, supervised=False)
     only_if &= still_admitted(caller, access)
@@ -441,9 +482,9 @@ def sender_for(caller: Caller, access: SessionAccess, session_key: str | None) -
         kinds=allowed_kinds(access),
         hidden=_is_hidden_observer(access),
         direct=not access.session.supervised,
-        only_if=only_if,
+        only_if=chat_condition(only_if),
         login_in_statement=login is not None,
-        basis=_basis(access, caller),
+        basis=basis,
     )
 
 
