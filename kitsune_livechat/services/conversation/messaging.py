@@ -158,6 +158,7 @@ class ChatCondition:
 
 
 def chat_condition(q: Q) -> ChatCondition:
+    """``q`` on the chat's table, with its SQL as the ORM writes it (outer references and all)."""
     rows = ChatSession.objects.filter(q)
     sql, params = rows.query.get_compiler(rows.db).compile(rows.query.where)
     return ChatCondition(q, sql, tuple(params))
@@ -530,8 +531,12 @@ def message_event(message: Message) -> tuple[str, dict]:
 
 
 def typing_event(sender: Sender, *, status: str, active, kind) -> tuple[str, dict]:
-    """``set_typing`` for a socket: the group and frame, from what the socket knows (the
-    sender and the chat's status as its events told it); no query."""
+    """The caller is (or stopped) typing: the group and frame, from what the socket knows (the
+    sender and the chat's status as its events told it); no query, and nothing is stored.
+
+    Typing a whisper or note shows to staff only; an invisible monitor's typing never shows to
+    the visitor.
+    """
     if not isinstance(active, bool):
         raise InvalidInput(_("active must be true or false."), code="invalid_active")
     kind = _clean_kind(kind)
@@ -542,20 +547,13 @@ def typing_event(sender: Sender, *, status: str, active, kind) -> tuple[str, dic
     frame = realtime.typing_frame(
         active=active, kind=kind, author=sender.author, role=sender.role.value
     )
-    return _sender_group(sender, kind), frame
+    return _signal_group(sender.session_id, kind, hidden=sender.hidden), frame
 
 
 def read_event(sender: Sender, *, seq: int) -> tuple[str, dict]:
     """``mark_read`` for a socket, once it knows ``seq`` exists (it carried it): no query."""
     frame = realtime.read_frame(seq=seq, author=sender.author, role=sender.role.value)
-    return _sender_group(sender, Message.Kind.TEXT), frame
-
-
-def _sender_group(sender: Sender, kind: str) -> str:
-    """Staff-only typing and hidden observers' signals stay in the staff group."""
-    if kind in Message.STAFF_ONLY_KINDS or sender.hidden:
-        return realtime.session_staff_group(sender.session_id)
-    return realtime.session_group(sender.session_id)
+    return _signal_group(sender.session_id, Message.Kind.TEXT, hidden=sender.hidden), frame
 
 
 def _existing(session: ChatSession, client_msg_id: str | None) -> Message | None:
@@ -610,11 +608,11 @@ def status_for(*, caller: Caller, session_id, change: str = "") -> dict:
 # --- Typing and read marks --------------------------------------------------------------------
 
 
-def _ephemeral_group(access: SessionAccess, kind: str) -> str:
+def _signal_group(session_id, kind: str, *, hidden: bool) -> str:
     """Staff-only typing and hidden observers' signals stay in the staff group."""
-    if kind in Message.STAFF_ONLY_KINDS or _is_hidden_observer(access):
-        return realtime.session_staff_group(access.session.pk)
-    return realtime.session_group(access.session.pk)
+    if kind in Message.STAFF_ONLY_KINDS or hidden:
+        return realtime.session_staff_group(session_id)
+    return realtime.session_group(session_id)
 
 
 def mark_read(*, caller: Caller, session_id, seq, origin: str = "") -> int:
@@ -628,5 +626,6 @@ def mark_read(*, caller: Caller, session_id, seq, origin: str = "") -> int:
     if seq > access.session.last_seq:
         raise InvalidInput(_("There is no message with that seq yet."), code="invalid_seq")
     frame = realtime.read_frame(seq=seq, author=author_name(access, caller), role=access.role.value)
-    realtime.publish(_ephemeral_group(access, Message.Kind.TEXT), frame, origin=origin)
+    group = _signal_group(access.session.pk, Message.Kind.TEXT, hidden=_is_hidden_observer(access))
+    realtime.publish(group, frame, origin=origin)
     return seq
