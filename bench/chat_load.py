@@ -6,10 +6,17 @@ access gate, stored with its seq in PostgreSQL and broadcast after commit. It ma
 database (``livechat_bench_<random>``, dropped afterwards), migrates it, creates N active chats
 with a logged-in visitor and helper each, then for each Redis layer starts one uvicorn process on
 loopback and sends messages at a fixed rate from alternating sides. The latency is from sending
-to the other side receiving. The same run measures the bare relay baseline of ``ws_load.py`` and
-reports ratios to it. Bounded: fixed duration, fixed number of sockets, loopback only.
+to the other side receiving. The same run measures the bare relay of ``ws_load.py`` (no layer:
+the baseline every ratio is taken to; and, with ``--relays``, on the same Redis layer) and
+reports ratios to it: latency, and server CPU per message. ``--processes 2`` serves the chats
+from two uvicorn processes (a chat's visitor on one, its helper on the other, so every message
+crosses the layer); their CPU is added up. After the run every sent message must be stored
+once, and every delivered frame must carry its seq. Bounded: fixed duration, fixed number of
+sockets, loopback only.
 
-    python bench/chat_load.py --rooms 100 --rate 100 --seconds 10
+    python bench/chat_load.py --rooms 200 --rate 100 --seconds 10
+    python bench/chat_load.py --rooms 1000 --rate 500 --layers pubsub --relays none,pubsub
+    python bench/chat_load.py --rooms 2000 --rate 800 --layers pubsub --processes 2
 """
 
 from __future__ import annotations
@@ -143,24 +150,29 @@ async def open_chat(port: int, session: str, cookie: str):
 
 async def run_layer(layer: str, chats: list[dict], args, bench_url: str) -> Result:
     result = Result(layer)
-    port = free_port()
-    server = start_site(layer, port, args, bench_url)
+    ports = [free_port() for _ in range(args.processes)]
+    prefix = f"livechat-bench-{uuid.uuid4().hex[:8]}"
+    servers = [
+        start_site(layer, port, args, bench_url, LIVECHAT_CHANNEL_PREFIX=prefix) for port in ports
+    ]
     sockets: list = []
     try:
-        await wait_listening(port, server)
+        for port, server in zip(ports, servers, strict=True):
+            await wait_listening(port, server)
         openers = [
-            partial(open_chat, port, chat["session"], chat[side])
-            for chat in chats
-            for side in ("visitor", "helper")
+            partial(open_chat, ports[(index + side) % len(ports)], chat["session"], chat[name])
+            for index, chat in enumerate(chats)
+            for side, name in enumerate(("visitor", "helper"))
         ]
         sockets = await open_sockets(openers, result, batch=50)
+        print(f"{len(sockets)} sockets open, sending...", file=sys.stderr, flush=True)
 
         pending: dict[str, tuple[float, int]] = {}
-        errors = 0
+        errors = unnumbered = 0
         warm_until = time.perf_counter() + args.warmup
 
         async def reader(ws, side: int) -> None:
-            nonlocal errors
+            nonlocal errors, unnumbered
             with contextlib.suppress(Exception):
                 async for text in ws:
                     frame = json.loads(text)
@@ -168,6 +180,8 @@ async def run_layer(layer: str, chats: list[dict], args, bench_url: str) -> Resu
                         errors += 1
                     if frame["type"] != "message" or not frame.get("client_msg_id"):
                         continue
+                    if not isinstance(frame.get("seq"), int):
+                        unnumbered += 1
                     sent = pending.get(frame["client_msg_id"])
                     if sent is None or sent[1] == side:
                         continue  # one's own echo
@@ -175,9 +189,12 @@ async def run_layer(layer: str, chats: list[dict], args, bench_url: str) -> Resu
                     if sent[0] >= warm_until:
                         result.latencies.append(time.perf_counter() - sent[0])
 
+        sent_ids: list[str] = []
+
         def message(side: int, sent_at: float) -> str:
             client_msg_id = uuid.uuid4().hex
             pending[client_msg_id] = (sent_at, side)
+            sent_ids.append(client_msg_id)
             return json.dumps(
                 {"type": "message.send", "body": "x" * 40, "client_msg_id": client_msg_id}
             )
@@ -187,18 +204,63 @@ async def run_layer(layer: str, chats: list[dict], args, bench_url: str) -> Resu
             for index, ws in enumerate(sockets)
             if ws is not None
         ]
-        cpu_before = process_cpu(server.pid)
+        cpu_before = sum(process_cpu(server.pid) for server in servers)
         started = await send_at_rate(sockets, result, args, message, warm_until=warm_until)
         await asyncio.sleep(min(3.0, args.seconds))
         result.seconds = time.perf_counter() - started
-        result.cpu_seconds = process_cpu(server.pid) - cpu_before
+        result.cpu_seconds = sum(process_cpu(server.pid) for server in servers) - cpu_before
+        notes = [result.note] if result.note else []
         if errors:
-            result.note = (result.note + "; " if result.note else "") + f"{errors} error frames"
+            notes.append(f"{errors} error frames")
+        if unnumbered:
+            notes.append(f"{unnumbered} message frames without a seq")
+        stored = await asyncio.to_thread(count_stored, bench_url, sent_ids)
+        notes.append(f"stored {stored['messages']}/{len(sent_ids)} sent (all of them, warm-up too)")
+        if stored["duplicates"] or stored["gaps"]:
+            notes.append(f"{stored['duplicates']} stored twice, {stored['gaps']} chats with gaps")
+        result.note = "; ".join(notes)
         for task in readers:
             task.cancel()
     finally:
-        await shut_down(sockets, server)
+        await shut_down(sockets, servers[0])
+        for server in servers[1:]:
+            await shut_down([], server)
     return result
+
+
+def count_stored(bench_url: str, sent_ids: list[str]) -> dict[str, int]:
+    """How many sent messages are stored, any stored twice, and chats whose seqs have gaps."""
+    import psycopg
+
+    with psycopg.connect(bench_url) as conn:
+        messages, distinct = conn.execute(
+            "SELECT count(*), count(DISTINCT client_msg_id) FROM livechat_message"
+            " WHERE client_msg_id = ANY(%s)",
+            (sent_ids,),
+        ).fetchone()
+        gaps = conn.execute(
+            "SELECT count(*) FROM (SELECT session_id FROM livechat_message GROUP BY session_id"
+            " HAVING max(seq) <> count(*)) AS g"
+        ).fetchone()[0]
+    return {"messages": distinct, "duplicates": messages - distinct, "gaps": gaps}
+
+
+def cpu_report(results: list[Result]) -> str:
+    """Server CPU per delivered message, and its ratio to the no-layer relay's."""
+    base = next((r for r in results if r.target == "none" and r.received), None)
+    lines = ["", f"{'':<26}{'delivered':>10}{'cpu ms/msg':>12}{'cpu x':>8}{'p99 x':>8}"]
+    for r in results:
+        if not r.sent:
+            continue
+        per = r.cpu_seconds * 1000 / max(r.received, 1)
+        base_per = base.cpu_seconds * 1000 / base.received if base else float("nan")
+        x99 = r.percentile(0.99) / base.percentile(0.99) if base else float("nan")
+        lines.append(
+            f"{LABELS[r.target]:<26}{100 * r.received / r.sent:>9.1f}%{per:>12.3f}"
+            f"{per / base_per:>8.2f}{x99:>8.2f}"
+        )
+    lines.append("cpu x / p99 x: ratio to the relay without a layer, measured in this run.")
+    return "\n".join(lines)
 
 
 def parse_args(argv=None):
@@ -208,12 +270,27 @@ def parse_args(argv=None):
     parser.add_argument("--seconds", type=float, default=10, help="measured seconds per layer")
     parser.add_argument("--warmup", type=float, default=2, help="unmeasured seconds first")
     parser.add_argument("--layers", default="redis,pubsub", help="redis, pubsub")
+    parser.add_argument(
+        "--relays",
+        default="none",
+        help="relay baselines to measure first: none (always), inmemory, redis, pubsub",
+    )
+    parser.add_argument(
+        "--processes", type=int, default=1, help="uvicorn processes serving the chat stack"
+    )
     add_service_options(parser)
     args = parser.parse_args(argv)
     args.capacity = 0  # the site's own settings decide
     args.layers = [layer.strip() for layer in args.layers.split(",") if layer.strip()]
     if set(args.layers) - set(LAYERS):
         parser.error("layers are redis and pubsub")
+    args.relays = ["none"] + [
+        relay.strip() for relay in args.relays.split(",") if relay.strip() not in ("", "none")
+    ]
+    if set(args.relays) - set(LABELS):
+        parser.error("relays are none, inmemory, redis and pubsub")
+    if not 1 <= args.processes <= 4:
+        parser.error("keep it bounded: 1-4 processes")
     if not 1 <= args.rooms <= 2000 or not 0 < args.rate <= 2000 or not 0 < args.seconds <= 120:
         parser.error("keep it bounded: 1-2000 chats, up to 2000 msg/s, up to 120 s")
     return args
@@ -222,8 +299,10 @@ def parse_args(argv=None):
 async def run(args) -> list[Result]:
     async with scratch_database(args) as bench_url:
         chats = await asyncio.to_thread(prepare, args, bench_url)
-        print(f"measuring {LABELS['none']}...", file=sys.stderr, flush=True)
-        results = [await run_target("none", args)]
+        results = []
+        for relay in args.relays:
+            print(f"measuring the relay, {LABELS[relay]}...", file=sys.stderr, flush=True)
+            results.append(await run_target(relay, args))
         for layer in args.layers:
             print(f"measuring the chat stack on {LABELS[layer]}...", file=sys.stderr, flush=True)
             results.append(await run_layer(layer, chats, args, bench_url))
@@ -233,10 +312,21 @@ async def run(args) -> list[Result]:
 def main(argv=None) -> int:
     args = parse_args(argv)
     results = asyncio.run(run(args))
-    for result in results[1:]:
+    relays = len(args.relays)
+    for result in results[:relays]:
+        if result.target != "none":
+            result.target = f"relay-{result.target}"
+            LABELS[result.target] = (
+                f"relay, {LABELS[result.target[6:]].replace('ChannelLayer', '')}"
+            )
+    for result in results[relays:]:
         LABELS[result.target] = f"chat stack, {LABELS[result.target].replace('ChannelLayer', '')}"
     print(report(results, args))
-    print("Chat stack: SessionConsumer, access gate, PostgreSQL insert, broadcast after commit.")
+    print(cpu_report(results))
+    print(
+        f"Chat stack ({args.processes} uvicorn process{'es' if args.processes > 1 else ''}):"
+        " SessionConsumer, access gate, PostgreSQL insert, broadcast after commit."
+    )
     return 0
 
 

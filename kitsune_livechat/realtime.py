@@ -93,21 +93,18 @@ PAUSE_AFTER_FAILURE = 1.0
 _paused_until = 0.0
 
 
-async def _group_send_within(layer, group: str, message: dict[str, Any]) -> None:
-    await asyncio.wait_for(layer.group_send(group, message), PUBLISH_TIMEOUT)
-
-
-def _publish_now(group: str, message: dict[str, Any]) -> None:
-    """Send from a thread with no event loop of its own (a management command, a sync test)."""
+async def _send(group: str, message: dict[str, Any]) -> None:
+    """Send one message to the layer within ``PUBLISH_TIMEOUT``; a failure is logged, never
+    raised, and publishing pauses for ``PAUSE_AFTER_FAILURE``."""
     global _paused_until
     layer = get_channel_layer()
     if layer is None or time.monotonic() < _paused_until:
         return
     try:
-        async_to_sync(_group_send_within)(layer, group, message)
+        await asyncio.wait_for(layer.group_send(group, message), PUBLISH_TIMEOUT)
     except Exception:
         _paused_until = time.monotonic() + PAUSE_AFTER_FAILURE
-        logger.exception("Could not publish %s to %s", message.get("type"), group)
+        logger.exception("Could not publish %s to %s", message.get("event", {}).get("type"), group)
 
 
 # Per event loop: the events waiting to be published, in the order they were committed. One
@@ -123,18 +120,11 @@ OUTBOX_WAIT = 5.0
 
 async def _drain(loop: asyncio.AbstractEventLoop) -> None:
     """Publish one loop's outbox in order until it is empty."""
-    global _paused_until
     pending = _outbox[loop]
     try:
         while pending:
             group, message, done = pending.popleft()
-            layer = get_channel_layer()
-            if layer is not None and time.monotonic() >= _paused_until:
-                try:
-                    await _group_send_within(layer, group, message)
-                except Exception:
-                    _paused_until = time.monotonic() + PAUSE_AFTER_FAILURE
-                    logger.exception("Could not publish %s to %s", message.get("type"), group)
+            await _send(group, message)
             if done is not None:
                 done.set_result(None)
     finally:
@@ -166,8 +156,8 @@ def _server_loop() -> asyncio.AbstractEventLoop | None:
 def _send_on_commit(group: str, message: dict[str, Any]) -> None:
     def send() -> None:
         loop = _server_loop()
-        if loop is None:
-            _publish_now(group, message)
+        if loop is None:  # a thread of no server (a command, a sync test): wait for the send
+            async_to_sync(_send)(group, message)
             return
         # Under ASGI the request's thread hands the event to the server's loop and goes on:
         # the response does not wait for the channel layer, unless the layer lags far behind.
@@ -187,6 +177,22 @@ def _send_on_commit(group: str, message: dict[str, Any]) -> None:
     transaction.on_commit(send)
 
 
+def _message(event: dict[str, Any], *, recheck: bool = False, origin: str = "") -> dict[str, Any]:
+    message: dict[str, Any] = {"type": HANDLER, "event": event}
+    if recheck:
+        message["recheck"] = True
+    if origin:
+        message["origin"] = origin
+    return message
+
+
+async def publish_now(group: str, event: dict[str, Any], *, origin: str = "") -> None:
+    """``publish`` from the event loop, for data already committed (a socket's message, stored
+    in autocommit) or never stored (typing, read marks): no thread, no transaction to wait for.
+    A failing layer is logged and skipped for a moment, as in ``publish``."""
+    await _send(group, _message(event, origin=origin))
+
+
 def publish(group: str, event: dict[str, Any], *, recheck: bool = False, origin: str = "") -> None:
     """Send ``event`` (a protocol frame with a ``type``) to ``group`` once the transaction commits.
 
@@ -196,12 +202,7 @@ def publish(group: str, event: dict[str, Any], *, recheck: bool = False, origin:
     receiving socket re-check its access first; ``origin`` (a channel name) is not echoed back
     to the socket that caused the event (typing, read marks).
     """
-    message: dict[str, Any] = {"type": HANDLER, "event": event}
-    if recheck:
-        message["recheck"] = True
-    if origin:
-        message["origin"] = origin
-    _send_on_commit(group, message)
+    _send_on_commit(group, _message(event, recheck=recheck, origin=origin))
 
 
 def signal(group: str, name: str, **data: Any) -> None:
@@ -411,11 +412,18 @@ def message_frame(message: dict[str, Any]) -> dict[str, Any]:
     return {"type": "message", **message}
 
 
-def message_published(session_id, message: dict[str, Any], *, staff_only: bool) -> None:
-    """A message was stored: staff-only kinds go to the staff group only, so no visitor
-    connection ever gets them."""
+def message_event(
+    session_id, message: dict[str, Any], *, staff_only: bool
+) -> tuple[str, dict[str, Any]]:
+    """Where a stored message is announced, and its frame: staff-only kinds go to the staff
+    group only, so no visitor connection ever gets them."""
     group = session_staff_group(session_id) if staff_only else session_group(session_id)
-    publish(group, message_frame(message))
+    return group, message_frame(message)
+
+
+def message_published(session_id, message: dict[str, Any], *, staff_only: bool) -> None:
+    """A message was stored (``message_event``), announced after commit."""
+    publish(*message_event(session_id, message, staff_only=staff_only))
 
 
 def typing_frame(*, active: bool, kind: str, author: str, role: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.backends import utils
 from django.test import Client
 from django.utils import translation
 
@@ -220,3 +221,31 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+class StatementCounter:
+    """Every SQL statement Django runs, on any thread: a socket's database work runs on the
+    database thread, out of reach of ``django_assert_num_queries``."""
+
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.statements)
+
+    def clear(self) -> None:
+        self.statements.clear()
+
+
+@pytest.fixture
+def statements(monkeypatch):
+    """A ``StatementCounter`` of everything run through Django's cursors during the test."""
+    counter = StatementCounter()
+    real = utils.CursorWrapper._execute_with_wrappers
+
+    def counted(self, sql, params, many, executor):
+        counter.statements.append(sql)
+        return real(self, sql, params, many, executor)
+
+    monkeypatch.setattr(utils.CursorWrapper, "_execute_with_wrappers", counted)
+    return counter

@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.translation import gettext as _
@@ -88,6 +89,8 @@ class LivechatConsumer(AsyncJsonWebsocketConsumer):
 
     # Client frame type -> method name.
     frames: dict[str, str] = {}
+    # Frames whose handler answers for the caller's login itself; every other frame reads it.
+    login_read_by_handler: frozenset[str] = frozenset()
 
     async def websocket_connect(self, message):
         self.joined: list[str] = []
@@ -98,6 +101,16 @@ class LivechatConsumer(AsyncJsonWebsocketConsumer):
         # The login session the socket was opened with: a logout ends it.
         self.session_key = getattr(self.scope.get("session"), "session_key", None)
         await super().websocket_connect(message)
+
+    async def dispatch(self, message):
+        """Channels' dispatch without its ``close_old_connections`` before every message: that
+        is a trip to the one database thread for each frame and layer event, queued behind the
+        chat's database work. Every database call here goes through ``database_sync_to_async``,
+        which closes stale connections around itself."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def check_login(self) -> None:
         """Every client frame: the login session is still there (one read). LoggedOut if not."""
@@ -212,7 +225,8 @@ class LivechatConsumer(AsyncJsonWebsocketConsumer):
             )
 
     async def handle(self, method: str, content: dict) -> None:
-        if content["type"] not in ("ping", "auth"):  # a ping re-reads the whole caller
+        # A ping re-reads the whole caller.
+        if content["type"] not in ("ping", "auth", *self.login_read_by_handler):
             await self.check_login()
         await getattr(self, method)(content)
 

@@ -1,7 +1,11 @@
 """``/ws/livechat/session/<id>/``: the chat socket of a visitor, helper or observer.
 
-Access is re-checked through the access gate on every client frame and on every event that
-can change who belongs in the chat, so someone removed from a chat stops receiving at once.
+The access gate admits the caller once and again on every event that can change who belongs
+in the chat, so someone removed from a chat stops receiving at once. What it answered is kept
+as the socket's ``Sender``: messages, typing and read marks go out from it, a message in one
+statement that re-checks access itself (the chat open, the caller still in it, the login
+standing), and are published from the event loop once stored. Anything the statement refuses
+goes through the gate again.
 """
 
 from __future__ import annotations
@@ -56,11 +60,15 @@ class SessionConsumer(LivechatConsumer):
         "ping": "on_ping",
         "auth": "on_auth",
     }
+    # A message checks the login in its statement; typing and read marks send nothing that
+    # stays, and a logout reaches the socket as a re-check event (``receivers``).
+    login_read_by_handler = frozenset({"message.send", "typing", "read"})
 
     async def connect(self):
         self.session_id = self.scope["url_route"]["kwargs"]["session_id"]
         self.caller = caller_from_scope(self.scope)
         self.access: SessionAccess | None = None
+        self.sender: messaging.Sender | None = None
         self.status = ""
         self.position_task: asyncio.Task | None = None
         # Every message with a seq up to here was sent on this socket, or is not for it.
@@ -150,6 +158,9 @@ class SessionConsumer(LivechatConsumer):
             wanted.append(realtime.line_group(access.session.queue_id))
         await self.leave(*[group for group in self.joined if group not in wanted])
         await self.join(*wanted)
+        self.sender = await retried(messaging.sender_for)(
+            self.caller, access, self.session_key, self.sender
+        )
 
     async def recheck(self) -> None:
         """The access gate again; AccessLost when the caller is no longer in the chat."""
@@ -212,16 +223,29 @@ class SessionConsumer(LivechatConsumer):
     # --- Client frames ------------------------------------------------------------------------
 
     async def on_send(self, content: dict) -> None:
+        """One statement stores the message if the socket's standing still holds; it is then
+        published from here. Otherwise the gate decides, with the chat's row lock."""
         await spend(limits.spend_message, self.caller)
         # A send with an id is stored once however often it is tried: safe to retry.
         store = retried if content.get("client_msg_id") else db
+        fields = {
+            "body": content.get("body"),
+            "client_msg_id": content.get("client_msg_id"),
+            "kind": content.get("kind") or Message.Kind.TEXT,
+        }
+        if not self.sender.login_in_statement:
+            await self.check_login()
+        message = await store(messaging.post)(self.sender, **fields)
+        if message is not None:
+            await self.announce(message)
+            return
+        # Something changed since the gate last admitted this socket, the id is stored already,
+        # or the send needs more than an insert: the caller and the gate again, then the
+        # full send (which answers each case).
+        await self.refresh()
         try:
-            message, _created = await store(messaging.send_message)(
-                caller=self.caller,
-                session_id=self.session_id,
-                body=content.get("body"),
-                client_msg_id=content.get("client_msg_id"),
-                kind=content.get("kind") or Message.Kind.TEXT,
+            message, created = await store(messaging.send_message)(
+                caller=self.caller, session_id=self.session_id, **fields
             )
         except NotFound:
             raise AccessLost() from None
@@ -229,34 +253,42 @@ class SessionConsumer(LivechatConsumer):
             # A retry of a message this socket already carried: confirmed, never repeated.
             await self.send_json(realtime.ack_frame(message))
             return
-        # The sender hears of its message from the stored row, in order, whether or not the
-        # channel layer carries the echo (which then arrives as a duplicate and is dropped).
-        await self.deliver_live(realtime.message_frame(messaging.message_json(message)))
+        if created:
+            # Published after its commit by the service; the sender hears of it from the row.
+            await self.deliver_live(realtime.message_frame(messaging.message_json(message)))
+        else:
+            # Stored by an earlier try whose answer was lost: announced now, in case its
+            # announcement was lost too (sockets drop a seq they already carried).
+            await self.announce(message)
+
+    async def announce(self, message: Message) -> None:
+        """A message stored by this socket: to the others through the layer, and to this
+        socket from the row, in order, whether or not the layer carries it."""
+        group, frame = messaging.message_event(message)
+        await realtime.publish_now(group, frame, origin=self.channel_name)
+        await self.deliver_live(frame)
 
     async def on_typing(self, content: dict) -> None:
         await spend(limits.spend_frame, self.caller, FRAME_BUDGET_FACTOR)
-        active = content.get("active", True)
-        if not isinstance(active, bool):
-            raise InvalidInput(_("active must be true or false."), code="invalid_active")
-        try:
-            await db(messaging.set_typing)(
-                caller=self.caller,
-                session_id=self.session_id,
-                active=active,
-                kind=content.get("kind") or Message.Kind.TEXT,
-                origin=self.channel_name,
-            )
-        except NotFound:
-            raise AccessLost() from None
+        group, frame = messaging.typing_event(
+            self.sender,
+            status=self.status,
+            active=content.get("active", True),
+            kind=content.get("kind") or Message.Kind.TEXT,
+        )
+        await realtime.publish_now(group, frame, origin=self.channel_name)
 
     async def on_read(self, content: dict) -> None:
         await spend(limits.spend_frame, self.caller, FRAME_BUDGET_FACTOR)
+        seq = messaging.clean_seq(content.get("seq"))
+        if seq <= self.last_seq:
+            # This socket carried that seq: it exists, and the mark goes out at once.
+            group, frame = messaging.read_event(self.sender, seq=seq)
+            await realtime.publish_now(group, frame, origin=self.channel_name)
+            return
         try:
             await db(messaging.mark_read)(
-                caller=self.caller,
-                session_id=self.session_id,
-                seq=content.get("seq"),
-                origin=self.channel_name,
+                caller=self.caller, session_id=self.session_id, seq=seq, origin=self.channel_name
             )
         except NotFound:
             raise AccessLost() from None

@@ -574,9 +574,10 @@ async def test_an_admitted_trainee_who_loses_their_mentor_stops_reading_along():
     watching, _ = await join_chat(chat.pk, user=newbie)
 
     await db(Trainee.objects.filter(pk=trainee.pk).update)(mentor=None)
-    await watching.send("typing", active=True, kind="whisper")
+    await watching.send("message.send", body="psst", kind="whisper")
 
     assert await watching.closed_with() == 4403
+    assert not await db(Message.objects.filter(session=chat, kind="whisper").exists)()
     await watching.close()
     refused, accepted = await open_socket(chat_path(chat.pk), user=newbie)
     assert accepted and await refused.closed_with() == 4403

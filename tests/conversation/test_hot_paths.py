@@ -1,15 +1,21 @@
 """A message costs one statement on PostgreSQL: the seq bump and the insert together, idempotent
-on ``client_msg_id``, with the portable three-step fallback elsewhere. Query budgets fail here
-on a regression; speed itself is measured in bench/."""
+on ``client_msg_id``, with the portable three-step fallback elsewhere; a socket's message
+carries the access check in that statement, and its typing and read marks cost no query.
+Query budgets fail here on a regression; speed itself is measured in bench/."""
 
 import uuid
 
 import pytest
 from django.db import connection
+from django.test import Client
 
-from kitsune_livechat.models import ChatSession, Message
+from kitsune_livechat import realtime
+from kitsune_livechat.exceptions import Conflict, Forbidden
+from kitsune_livechat.models import ChatSession, Message, Participant, Trainee
+from kitsune_livechat.services.conversation import messaging
 from kitsune_livechat.services.conversation.messaging import store_message
-from tests.factories import ActiveChatFactory
+from kitsune_livechat.services.shared.access import Caller, get_session_for
+from tests.factories import ActiveChatFactory, HelperFactory, SupervisorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +89,130 @@ def test_sending_over_http_costs_one_statement_for_the_message(
     assert response.json()["seq"] == 2
     writes = [q for q in sql_of(queries) if "INSERT INTO" in q]
     assert len(writes) == 1
+
+
+# --- A socket's message: the access check is in the statement ----------------------------------
+
+
+def sender_of(user, chat, session_key=None) -> messaging.Sender:
+    caller = Caller(user=user)
+    return messaging.sender_for(caller, get_session_for(caller, chat.pk), session_key)
+
+
+@pytest.mark.postgres
+def test_a_socket_message_is_one_statement_on_postgresql(chat, django_assert_num_queries):
+    sender = sender_of(chat.visitor, chat)
+    with django_assert_num_queries(1):
+        message = messaging.post(sender, body="hello", client_msg_id="c1")
+    assert (message.seq, message.author_name, message.role) == (1, sender.author, "visitor")
+    assert Message.objects.get(pk=message.pk).seq == 1
+
+
+def test_typing_and_read_marks_from_what_the_socket_knows_cost_no_query(
+    chat, django_assert_num_queries
+):
+    sender = sender_of(chat.helper, chat)
+    with django_assert_num_queries(0):
+        typing = messaging.typing_event(sender, status="active", active=True, kind="whisper")
+        read = messaging.read_event(sender, seq=3)
+    assert typing == (
+        realtime.session_staff_group(chat.pk),
+        realtime.typing_frame(active=True, kind="whisper", author=sender.author, role="helper"),
+    )
+    assert read == (
+        realtime.session_group(chat.pk),
+        realtime.read_frame(seq=3, author=sender.author, role="helper"),
+    )
+
+
+def test_typing_is_refused_in_an_ended_chat_and_for_kinds_the_role_may_not_send(chat):
+    visitor = sender_of(chat.visitor, chat)
+    with pytest.raises(Conflict):
+        messaging.typing_event(visitor, status="ended", active=True, kind="text")
+    with pytest.raises(Forbidden):
+        messaging.typing_event(visitor, status="active", active=True, kind="whisper")
+
+
+def _end(chat, helper):
+    chat.status = ChatSession.Status.ENDED
+    chat.save(update_fields=["status"])
+
+
+def _transfer(chat, helper):
+    chat.helper = HelperFactory()
+    chat.save(update_fields=["helper"])
+
+
+def _remove(chat, helper):
+    Participant.objects.filter(session=chat, user=helper).update(state=Participant.State.LEFT)
+
+
+def _supervise(chat, helper):
+    chat.supervised = True
+    chat.save(update_fields=["supervised"])
+
+
+@pytest.mark.parametrize(
+    "invited, change",
+    [
+        (False, _end),
+        (False, _transfer),
+        (False, _supervise),
+        (True, _end),
+        (True, _remove),
+        (True, _supervise),
+    ],
+)
+def test_a_message_from_a_stale_sender_stores_nothing(chat, change, invited):
+    """The chat ended, the helper was transferred away or removed, the chat became supervised
+    since the socket was admitted: the statement refuses, and the socket asks the gate."""
+    helper = chat.helper
+    if invited:
+        helper = HelperFactory()
+        Participant.objects.create(
+            session=chat, user=helper, role=Participant.Role.HELPER, state="active"
+        )
+    sender = sender_of(helper, chat)
+    change(chat, helper)
+
+    assert messaging.post(sender, body="too late", client_msg_id="h1") is None
+    assert not Message.objects.exists()
+    assert ChatSession.objects.get(pk=chat.pk).last_seq == 0
+
+
+def test_a_message_after_the_login_ended_stores_nothing(chat):
+    client = Client()
+    client.force_login(chat.visitor)
+    key = client.session.session_key
+    sender = sender_of(chat.visitor, chat, key)
+    assert sender.login_in_statement
+    assert messaging.post(sender, body="before", client_msg_id="v1").seq == 1
+
+    client.logout()
+
+    assert messaging.post(sender, body="after", client_msg_id="v2") is None
+    assert list(Message.objects.values_list("body", flat=True)) == ["before"]
+
+
+def test_a_retried_socket_message_stores_once(chat):
+    sender = sender_of(chat.visitor, chat)
+    first = messaging.post(sender, body="hello", client_msg_id="c1")
+    assert messaging.post(sender, body="hello", client_msg_id="c1") is None
+    assert list(Message.objects.values_list("pk", "seq")) == [(first.pk, 1)]
+    assert ChatSession.objects.get(pk=chat.pk).last_seq == 1
+
+
+def test_a_trainee_who_lost_their_mentor_cannot_post(chat):
+    newbie = UserFactory()
+    trainee = Trainee.objects.create(
+        user=newbie, stage=Trainee.Stage.TRAINING, mentor=SupervisorFactory()
+    )
+    Participant.objects.create(
+        session=chat, user=newbie, role=Participant.Role.TRAINEE, state="active"
+    )
+    sender = sender_of(newbie, chat)
+    assert messaging.post(sender, body="psst", kind="whisper").seq == 1
+
+    Trainee.objects.filter(pk=trainee.pk).update(mentor=None)
+
+    assert messaging.post(sender, body="psst again", kind="whisper") is None

@@ -7,7 +7,7 @@ import pytest
 from channels.db import database_sync_to_async as db
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.test import Client
 from django.test.utils import override_settings
 from django.urls import reverse
@@ -276,6 +276,19 @@ async def test_message_to_an_ended_chat_is_refused(chat):
     await visitor.close()
 
 
+async def test_an_ended_chat_whose_event_was_lost_refuses_messages(chat, monkeypatch):
+    """The statement that would store the message finds the chat over; the gate then answers."""
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    monkeypatch.setattr(realtime, "publish", lambda *args, **kwargs: None)
+    await db(lifecycle.end_chat)(caller=Caller(user=chat.helper), session_id=chat.pk)
+
+    await visitor.send("message.send", body="wait!")
+
+    assert (await visitor.receive())["code"] == "chat_closed"
+    assert not await db(Message.objects.filter(session=chat, body="wait!").exists)()
+    await visitor.close()
+
+
 # --- Typing and read marks --------------------------------------------------------------------
 
 
@@ -297,6 +310,49 @@ async def test_typing_shows_to_the_others_not_the_typist(chat):
     assert await visitor.nothing()
     await helper.send("typing", active=False)
     assert (await visitor.receive())["active"] is False
+    await visitor.close()
+    await helper.close()
+
+
+async def test_typing_and_read_marks_cost_no_query_and_a_message_one_statement(chat, statements):
+    """The socket's hot path: typing and read marks go out from what the socket knows; a
+    message is one statement on PostgreSQL (elsewhere the portable bump, read and insert)."""
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    helper, _ = await join_chat(chat.pk, user=chat.helper)
+    await visitor.send("message.send", body="warm up", client_msg_id="v-0")
+    assert (await helper.receive())["seq"] == 1
+    assert (await visitor.receive())["seq"] == 1
+    statements.clear()
+
+    await visitor.send("typing", active=True)
+    assert (await helper.receive())["type"] == "typing"
+    await helper.send("read", seq=1)
+    assert (await visitor.receive())["type"] == "read"
+    assert statements.statements == []
+
+    await visitor.send("message.send", body="hello", client_msg_id="v-1")
+    assert (await helper.receive())["seq"] == 2
+    assert (await visitor.receive())["seq"] == 2
+    verbs = [sql.split()[0].upper() for sql in statements.statements]
+    if connection.vendor == "postgresql":
+        assert verbs == ["WITH"]
+    else:
+        assert [verb for verb in verbs if verb != "BEGIN"] == ["UPDATE", "SELECT", "INSERT"]
+    await visitor.close()
+    await helper.close()
+
+
+async def test_a_read_mark_beyond_what_the_socket_carried_is_checked_in_the_database(chat):
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    helper, _ = await join_chat(chat.pk, user=chat.helper)
+    await send(chat.helper, chat, "a whisper", kind="whisper")
+    assert (await helper.receive())["seq"] == 1
+
+    await visitor.send("read", seq=2)
+    assert (await visitor.receive())["code"] == "invalid_seq"
+    await visitor.send("read", seq=1)  # stored, though the visitor may not see it
+    frame = await helper.receive()
+    assert (frame["type"], frame["seq"]) == ("read", 1)
     await visitor.close()
     await helper.close()
 
@@ -567,8 +623,26 @@ async def test_helper_transferred_away_stops_receiving_at_once(chat):
     await old.close()
 
 
-async def test_access_is_checked_on_every_client_frame(chat):
-    """Access lost without any event (say, an admin edited the chat) shows on the next frame."""
+async def test_a_helper_transferred_away_whose_event_was_lost_cannot_post(chat, monkeypatch):
+    successor = await db(HelperFactory)()
+    await db(AgentStatusFactory)(user=successor)
+    await db(AgentStatusFactory)(user=chat.helper)
+    old, _ = await join_chat(chat.pk, user=chat.helper)
+    monkeypatch.setattr(realtime, "publish", lambda *args, **kwargs: None)
+    await db(transfer.transfer_chat)(
+        caller=Caller(user=chat.helper), session_id=chat.pk, to_helper=successor.username
+    )
+
+    await old.send("message.send", body="still mine?")
+
+    assert await old.closed_with() == 4403
+    assert not await db(Message.objects.filter(session=chat, body="still mine?").exists)()
+    await old.close()
+
+
+async def test_access_lost_without_an_event_refuses_the_next_message(chat):
+    """Access lost without any event (say, an admin edited the chat): the statement that would
+    store the next message refuses it, and the gate closes the socket."""
     colleague = await db(HelperFactory)()
     await db(Participant.objects.create)(
         session=chat, user=colleague, role=Participant.Role.HELPER, state="active"
@@ -576,9 +650,10 @@ async def test_access_is_checked_on_every_client_frame(chat):
     guest, _ = await join_chat(chat.pk, user=colleague)
     await db(Participant.objects.filter(user=colleague).update)(state="left")
 
-    await guest.send("typing", active=True)
+    await guest.send("message.send", body="still here?")
 
     assert await guest.closed_with() == 4403
+    assert not await db(Message.objects.filter(session=chat).exists)()
     await guest.close()
 
 
@@ -658,13 +733,13 @@ async def test_observing_trainee_gets_the_chat_but_cannot_write_to_the_visitor(c
 
 
 async def test_server_errors_become_error_frames(chat, monkeypatch):
-    def broken(**kwargs):
+    def broken(*args, **kwargs):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(messaging, "mark_read", broken)
+    monkeypatch.setattr(messaging, "post", broken)
     visitor, _ = await join_chat(chat.pk, user=chat.visitor)
 
-    await visitor.send("read", seq=0)
+    await visitor.send("message.send", body="hello")
 
     assert (await visitor.receive())["code"] == "server_error"
     await visitor.send("ping")
@@ -721,11 +796,11 @@ def flaky(monkeypatch, name, failures):
     real = getattr(messaging, name)
     calls = []
 
-    def service(**kwargs):
+    def service(*args, **kwargs):
         calls.append(kwargs)
         if len(calls) <= failures:
             raise OperationalError("server closed the connection unexpectedly")
-        return real(**kwargs)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(messaging, name, service)
     return calls
@@ -733,7 +808,7 @@ def flaky(monkeypatch, name, failures):
 
 async def test_a_transient_database_error_is_retried_by_the_server(chat, monkeypatch):
     visitor, _ = await join_chat(chat.pk, user=chat.visitor)
-    calls = flaky(monkeypatch, "send_message", failures=2)
+    calls = flaky(monkeypatch, "post", failures=2)
 
     await visitor.send("message.send", body="hello", client_msg_id="v-1")
 
@@ -746,7 +821,7 @@ async def test_a_transient_database_error_is_retried_by_the_server(chat, monkeyp
 
 async def test_a_failed_send_names_its_client_msg_id_and_a_retry_stores_it_once(chat, monkeypatch):
     visitor, _ = await join_chat(chat.pk, user=chat.visitor)
-    flaky(monkeypatch, "send_message", failures=3)
+    flaky(monkeypatch, "post", failures=3)
 
     await visitor.send("message.send", body="hello", client_msg_id="v-1")
     error = await visitor.receive()
@@ -799,15 +874,16 @@ async def test_logging_out_closes_the_sockets_of_that_login_only(chat):
         await socket.close()
 
 
-async def test_a_frame_after_a_logout_whose_event_was_lost_closes_the_socket(chat, monkeypatch):
+async def test_a_message_after_a_logout_whose_event_was_lost_is_refused(chat, monkeypatch):
     cookie = await session_cookie(chat.visitor)
     visitor, _ = await join_chat(chat.pk, cookie=cookie)
     monkeypatch.setattr(realtime, "access_changed", lambda user_id: None)
     await log_out(cookie)
 
-    await visitor.send("typing", active=True)
+    await visitor.send("message.send", body="after the logout")
 
     assert await visitor.closed_with() == 4401
+    assert not await db(Message.objects.filter(session=chat).exists)()
     await visitor.close()
 
 

@@ -9,11 +9,12 @@ receives one, live, on replay or over HTTP.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Value
+from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.functional import Promise
@@ -27,8 +28,15 @@ from ...exceptions import Conflict, Forbidden, InvalidInput
 from ...host import get_host_adapter
 from ...models import ChatSession, Message, Participant
 from ..shared import notify
-from ..shared.access import Caller, ChatRole, SessionAccess, get_session_for
-from ..shared.roles import message_kind_for
+from ..shared.access import (
+    Caller,
+    ChatRole,
+    SessionAccess,
+    get_session_for,
+    login_session_condition,
+    still_admitted,
+)
+from ..shared.roles import answers_chats, message_kind_for
 from . import roster
 from .visitor_view import visible_messages
 
@@ -113,14 +121,10 @@ def store_message(
     first_response: bool = False,
     attachment: dict | None = None,
 ) -> tuple[Message, bool]:
-    """Store one message with the next seq; returns (message, created).
+    """Store one message with the next seq (``_insert``); returns (message, created).
 
-    The seq counter lives on the session row and is bumped with an UPDATE, which takes the row
-    lock until commit, so concurrent senders get consecutive seqs. A retried ``client_msg_id``
-    gets the stored message instead of a copy, even when two retries race. ``first_response``
-    stamps the chat's first helper answer in the same UPDATE. On PostgreSQL the bump and the
-    insert are one statement, so a message costs one round trip; elsewhere three.
-    ``attachment`` holds the file fields of a message that is a file
+    A retried ``client_msg_id`` gets the stored message instead of a copy, even when two
+    retries race. ``attachment`` holds the file fields of a message that is a file
     (``services.conversation.attachments``).
     """
     message = Message(
@@ -134,11 +138,7 @@ def store_message(
         created=timezone.now(),
         **(attachment or {}),
     )
-    if connection.vendor == "postgresql":
-        created = _insert_with_next_seq(message, first_response=first_response)
-    else:
-        created = _insert_then_number(message, first_response=first_response)
-    if not created:
+    if not _insert(message, first_response=first_response):
         if not client_msg_id:
             raise ChatSession.DoesNotExist(f"No chat {session_id}")
         # The same client_msg_id was stored before (or won a race against us).
@@ -147,21 +147,61 @@ def store_message(
     return message, True
 
 
-def _insert_with_next_seq(message: Message, *, first_response: bool) -> bool:
+@dataclass(frozen=True)
+class ChatCondition:
+    """A condition on a chat's row that a message's statement must meet: as a Q (the portable
+    path) and as SQL compiled once (the one statement on PostgreSQL)."""
+
+    q: Q
+    sql: str
+    params: tuple
+
+
+def chat_condition(q: Q) -> ChatCondition:
+    """``q`` on the chat's table, with its SQL as the ORM writes it (outer references and all)."""
+    rows = ChatSession.objects.filter(q)
+    sql, params = rows.query.get_compiler(rows.db).compile(rows.query.where)
+    return ChatCondition(q, sql, tuple(params))
+
+
+def _insert(
+    message: Message, *, first_response: bool, only_if: ChatCondition | None = None
+) -> bool:
+    """Give ``message`` the chat's next seq and store it; False when nothing was stored: its
+    ``client_msg_id`` is stored already, or the chat's row does not meet ``only_if``.
+
+    The seq counter lives on the chat's row and is bumped with an UPDATE, which takes the row
+    lock until commit, so concurrent senders get consecutive seqs; the UPDATE skips a
+    ``client_msg_id`` already stored, so a retry leaves no gap. ``first_response`` stamps the
+    chat's first helper answer in the same UPDATE. On PostgreSQL the bump and the insert are
+    one statement, so a message costs one round trip; elsewhere three.
+    """
+    if connection.vendor == "postgresql":
+        return _insert_with_next_seq(message, first_response=first_response, only_if=only_if)
+    return _insert_then_number(message, first_response=first_response, only_if=only_if)
+
+
+def _insert_with_next_seq(
+    message: Message, *, first_response: bool, only_if: ChatCondition | None
+) -> bool:
     """PostgreSQL: bump the session's seq and insert the message in one statement.
 
-    The UPDATE skips a ``client_msg_id`` already stored (so a retry leaves no gap), and the
-    insert does nothing on a conflict that a concurrent retry wins; either way no row comes back.
-    Every column of the model is written from the instance, cast to its database type.
+    The insert does nothing on a conflict that a concurrent retry wins; then, as when the
+    chat's row does not meet the conditions, no row comes back. Every column of the model is
+    written from the instance, cast to its database type.
     """
     quote = connection.ops.quote_name
     fields = [f for f in Message._meta.concrete_fields if not f.primary_key and f.attname != "seq"]
     values = [f.get_db_prep_save(f.pre_save(message, True), connection) for f in fields]
-    first = ""
+    first = condition = ""
     params: list[Any] = []
     if first_response:
         first = f", {quote('first_response_at')} = COALESCE({quote('first_response_at')}, %s)"
         params.append(message.created)
+    params += [message.session_id, message.session_id, message.client_msg_id]
+    if only_if is not None:
+        condition = f" AND ({only_if.sql})"
+        params += only_if.params
     sql = f"""
         WITH bumped AS (
             UPDATE {quote(ChatSession._meta.db_table)}
@@ -169,7 +209,7 @@ def _insert_with_next_seq(message: Message, *, first_response: bool) -> bool:
             WHERE {quote("id")} = %s AND NOT EXISTS (
                 SELECT 1 FROM {quote(Message._meta.db_table)}
                 WHERE {quote("session_id")} = %s AND {quote("client_msg_id")} = %s
-            )
+            ){condition}
             RETURNING {quote("last_seq")}
         )
         INSERT INTO {quote(Message._meta.db_table)}
@@ -180,9 +220,8 @@ def _insert_with_next_seq(message: Message, *, first_response: bool) -> bool:
         ON CONFLICT DO NOTHING
         RETURNING {quote("id")}, {quote("seq")}
     """
-    params += [message.session_id, message.session_id, message.client_msg_id, *values]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*params, *values])
         row = cursor.fetchone()
     if row is None:
         return False
@@ -191,15 +230,26 @@ def _insert_with_next_seq(message: Message, *, first_response: bool) -> bool:
     return True
 
 
-def _insert_then_number(message: Message, *, first_response: bool) -> bool:
+def _insert_then_number(
+    message: Message, *, first_response: bool, only_if: ChatCondition | None
+) -> bool:
     """Other databases: bump, read the seq, insert, in a savepoint that a duplicate
     ``client_msg_id`` rolls back (seq included)."""
-    bump = {"last_seq": F("last_seq") + 1}
+    bump: dict[str, Any] = {"last_seq": F("last_seq") + 1}
     if first_response:
         bump["first_response_at"] = Coalesce(F("first_response_at"), Value(message.created))
+    rows = ChatSession.objects.filter(pk=message.session_id)
+    if only_if is not None:
+        rows = rows.filter(only_if.q)
+    if message.client_msg_id:
+        stored = Message.objects.filter(
+            session_id=OuterRef("pk"), client_msg_id=message.client_msg_id
+        )
+        rows = rows.filter(~Exists(stored))
     try:
         with transaction.atomic():
-            ChatSession.objects.filter(pk=message.session_id).update(**bump)
+            if not rows.update(**bump):
+                return False
             message.seq = ChatSession.objects.values_list("last_seq", flat=True).get(
                 pk=message.session_id
             )
@@ -361,6 +411,151 @@ def send_message(
     return message, True
 
 
+# --- Sending from a socket ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sender:
+    """What a chat socket knows of its caller once the access gate admitted them: enough to
+    send, type and mark read without asking the database first.
+
+    It goes stale when access may change; the socket builds a new one whenever it re-checks
+    (``sender_for``). Staleness never weakens the rules: a message is stored only if
+    ``only_if`` (the gate's answer, the chat open, the login standing) still holds in the
+    statement that stores it, and anything else goes through ``send_message`` and the gate.
+    """
+
+    session_id: Any
+    role: ChatRole
+    author_id: int | None
+    author: str
+    kinds: tuple[str, ...]
+    hidden: bool
+    # Decided by the gate and the chat's row: a supervised chat's drafts and a hidden
+    # observer's first word to the visitor take ``send_message``.
+    direct: bool
+    only_if: ChatCondition
+    # False when the login session cannot be checked in the statement (a store outside the
+    # database): the socket reads it before sending.
+    login_in_statement: bool
+    # What the sender was built from, to tell whether a fresh access still matches it.
+    basis: tuple
+
+
+def _basis(access: SessionAccess, caller: Caller) -> tuple:
+    """Everything ``sender_for`` decides from: the same basis, the same sender."""
+    participant = access.participant
+    return (
+        access.session.pk,
+        access.role,
+        caller.user_id,
+        caller.anonymous_key,
+        # The gate has read the caller's permissions already (cached on the user) for staff.
+        access.role != ChatRole.VISITOR and answers_chats(caller.account),
+        access.session.helper_id,
+        access.session.supervised,
+        access.session.visitor_name,
+        None if participant is None else (participant.pk, participant.role, participant.visible),
+    )
+
+
+def sender_for(
+    caller: Caller,
+    access: SessionAccess,
+    session_key: str | None,
+    previous: Sender | None = None,
+) -> Sender:
+    """The caller's ``Sender`` in the chat, from what the gate just answered (``access``);
+    ``previous`` when nothing it was built from changed (no query then)."""
+    basis = _basis(access, caller)
+    if previous is not None and previous.basis == basis:
+        return previous
+    login = login_session_condition(caller, session_key)
+    only_if = Q(status__in=ChatSession.OPEN_STATUSES, supervised=False)
+    only_if &= still_admitted(caller, access)
+    if login is not None:
+        only_if &= login
+    return Sender(
+        session_id=access.session.pk,
+        role=access.role,
+        author_id=caller.user_id,
+        author=author_name(access, caller),
+        kinds=allowed_kinds(access),
+        hidden=_is_hidden_observer(access),
+        direct=not access.session.supervised,
+        only_if=chat_condition(only_if),
+        login_in_statement=login is not None,
+        basis=basis,
+    )
+
+
+def post(sender: Sender, *, body, client_msg_id=None, kind=Message.Kind.TEXT) -> Message | None:
+    """A socket's message in one statement: the seq, the insert and the access check together.
+
+    None when the statement stored nothing (access, the chat or the login changed, or the
+    ``client_msg_id`` is stored already) or the message needs more than an insert (a supervised
+    chat, a hidden observer speaking up): the caller then goes through the gate and
+    ``send_message``, which answers each case. Publishing is the caller's, once this returns
+    (``message_event``): the row is committed by then.
+    """
+    body = clean_body(body)
+    kind = _clean_kind(kind)
+    client_msg_id = _clean_client_msg_id(client_msg_id)
+    if kind not in sender.kinds:
+        raise Forbidden(_("You cannot send this kind of message."), code="kind_not_allowed")
+    if not sender.direct or (sender.hidden and kind == Message.Kind.TEXT):
+        return None
+    message = Message(
+        session_id=sender.session_id,
+        client_msg_id=client_msg_id,
+        author_id=sender.author_id,
+        author_name=sender.author,
+        role=Message.Role(sender.role.value),
+        kind=kind,
+        body=body,
+        created=timezone.now(),
+    )
+    first_response = sender.role == ChatRole.HELPER and kind == Message.Kind.TEXT
+    if not _insert(message, first_response=first_response, only_if=sender.only_if):
+        return None
+    return message
+
+
+def message_event(message: Message) -> tuple[str, dict]:
+    """The group and frame that announce a stored message (as ``publish_message`` sends them)."""
+    return realtime.message_event(
+        message.session_id,
+        message_json(message),
+        staff_only=message.kind in Message.STAFF_ONLY_KINDS,
+    )
+
+
+def typing_event(sender: Sender, *, status: str, active, kind) -> tuple[str, dict]:
+    """The caller is (or stopped) typing: the group and frame, from what the socket knows (the
+    sender and the chat's status as its events told it); no query, and nothing is stored.
+
+    Typing a whisper or note shows to staff only; an invisible monitor's typing never shows to
+    the visitor.
+    """
+    if not isinstance(active, bool):
+        raise InvalidInput(_("active must be true or false."), code="invalid_active")
+    kind = _clean_kind(kind)
+    if kind not in sender.kinds:
+        raise Forbidden(_("You cannot send this kind of message."), code="kind_not_allowed")
+    if status not in ChatSession.OPEN_STATUSES:
+        raise Conflict(_("This chat is over."), code="chat_closed")
+    frame = realtime.typing_frame(
+        active=active, kind=kind, author=sender.author, role=sender.role.value
+    )
+    return _signal_group(sender.session_id, kind, hidden=sender.hidden), frame
+
+
+def read_event(sender: Sender, *, seq: int) -> tuple[str, dict]:
+    """``mark_read`` for a socket, once it knows ``seq`` exists (it carried it): no query."""
+    frame = realtime.read_frame(seq=seq, author=sender.author, role=sender.role.value)
+    return _signal_group(sender.session_id, Message.Kind.TEXT, hidden=sender.hidden), frame
+
+
 def _existing(session: ChatSession, client_msg_id: str | None) -> Message | None:
     if not client_msg_id:
         return None
@@ -413,30 +608,11 @@ def status_for(*, caller: Caller, session_id, change: str = "") -> dict:
 # --- Typing and read marks --------------------------------------------------------------------
 
 
-def _ephemeral_group(access: SessionAccess, kind: str) -> str:
+def _signal_group(session_id, kind: str, *, hidden: bool) -> str:
     """Staff-only typing and hidden observers' signals stay in the staff group."""
-    if kind in Message.STAFF_ONLY_KINDS or _is_hidden_observer(access):
-        return realtime.session_staff_group(access.session.pk)
-    return realtime.session_group(access.session.pk)
-
-
-def set_typing(
-    *, caller: Caller, session_id, active: bool, kind=Message.Kind.TEXT, origin: str = ""
-) -> None:
-    """Tell the others in the chat that the caller is (or stopped) typing; nothing is stored.
-
-    Typing a whisper or note shows to staff only; an invisible monitor's typing never shows to
-    the visitor.
-    """
-    kind = _clean_kind(kind)
-    access = get_session_for(caller, session_id)
-    _require_kind(access, kind)
-    if not access.session.is_open:
-        raise Conflict(_("This chat is over."), code="chat_closed")
-    frame = realtime.typing_frame(
-        active=bool(active), kind=kind, author=author_name(access, caller), role=access.role.value
-    )
-    realtime.publish(_ephemeral_group(access, kind), frame, origin=origin)
+    if kind in Message.STAFF_ONLY_KINDS or hidden:
+        return realtime.session_staff_group(session_id)
+    return realtime.session_group(session_id)
 
 
 def mark_read(*, caller: Caller, session_id, seq, origin: str = "") -> int:
@@ -450,5 +626,6 @@ def mark_read(*, caller: Caller, session_id, seq, origin: str = "") -> int:
     if seq > access.session.last_seq:
         raise InvalidInput(_("There is no message with that seq yet."), code="invalid_seq")
     frame = realtime.read_frame(seq=seq, author=author_name(access, caller), role=access.role.value)
-    realtime.publish(_ephemeral_group(access, Message.Kind.TEXT), frame, origin=origin)
+    group = _signal_group(access.session.pk, Message.Kind.TEXT, hidden=_is_hidden_observer(access))
+    realtime.publish(group, frame, origin=origin)
     return seq

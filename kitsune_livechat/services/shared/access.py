@@ -12,14 +12,17 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from ...conf import livechat_settings
 from ...exceptions import NotFound
 from ...models import ChatSession, Participant
-from .roles import answers_chats, in_training, is_supervisor
+from .roles import answers_chats, in_training, is_supervisor, training_rows
 
 TOKEN_SALT = "kitsune_livechat.visitor"
 
@@ -59,6 +62,26 @@ def login_session_alive(caller: Caller, session_key: str | None) -> bool:
         return True
     store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
     return str(store.load().get(SESSION_KEY, "")) == str(caller.user_id)
+
+
+def login_session_condition(caller: Caller, session_key: str | None) -> Q | None:
+    """``login_session_alive`` as a condition a statement can carry, so a write that must stop at
+    a logout needs no read first: Q() when there is no login session to lose, None when the
+    session store is not in the database (the caller then reads it with
+    ``login_session_alive``).
+
+    A logout deletes the session row and a login as someone else replaces its key, so the row
+    being there, unexpired, is the login still standing.
+    """
+    if not caller.is_authenticated or session_key is None:
+        return Q()
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if not issubclass(store, DatabaseSessionStore):
+        return None
+    rows = store.get_model_class()._default_manager.filter(
+        session_key=session_key, expire_date__gt=Now()
+    )
+    return Q(Exists(rows))
 
 
 def current_caller(caller: Caller, session_key: str | None) -> Caller | None:
@@ -178,6 +201,46 @@ def get_session_for(caller: Caller, session_id, *, for_update: bool = False) -> 
     if access is None:
         raise NotFound()
     return access
+
+
+def still_admitted(caller: Caller, access: SessionAccess) -> Q:
+    """The access gate's answer for ``access`` as a condition on the chat's row: true while the
+    caller still holds the place that gave them that role (the visitor's key or account, the
+    chat's helper, an active participant row with the same role and visibility, the training
+    that admits a trainee without a helper's permission).
+
+    A socket admitted once by ``get_session_for`` writes with this condition in the statement
+    itself, so a helper transferred away or a participant removed since is refused by the
+    database without a read first. Permissions are those of the caller object, as in the gate;
+    their changes reach sockets as a re-check event (``receivers``).
+    """
+    session = access.session
+    if access.role == ChatRole.VISITOR:
+        if caller.anonymous_key and session.anonymous_key == caller.anonymous_key:
+            return Q(anonymous_key=caller.anonymous_key)
+        return Q(visitor_id=caller.user_id)
+    participant = access.participant
+    if participant is not None:
+        rows = Participant.objects.filter(
+            pk=participant.pk,
+            session_id=OuterRef("pk"),
+            state=Participant.State.ACTIVE,
+            role=participant.role,
+            visible=participant.visible,
+        )
+        held = Q(Exists(rows)) & ~Q(helper_id=caller.user_id)
+        if participant.role == Participant.Role.TRAINEE and not answers_chats(caller.account):
+            held &= Q(Exists(training_rows(caller.user_id)))
+        return held
+    if session.helper_id == caller.user_id:
+        held = Q(helper_id=caller.user_id)
+        if not answers_chats(caller.account):
+            # A trainee's chat: theirs while supervised (which takes the full send) or while
+            # in training.
+            held &= Q(Exists(training_rows(caller.user_id)))
+        return held
+    # A supervisor observing without a participant row: their permission admits them.
+    return ~Q(helper_id=caller.user_id)
 
 
 def current_access(

@@ -3,7 +3,8 @@ hand-offs and fallback emails.
 
 Counters live in Django's cache, so they are shared across processes when the cache is (Redis,
 Memcached, the database); with the per-process local-memory cache each process counts alone.
-Counters are fixed windows: ``cache.add`` then ``cache.incr`` is atomic on shared backends.
+Counters are fixed windows: ``cache.incr`` (``cache.add`` for a window's first use) is atomic
+on shared backends.
 A cache that cannot be reached (a Redis restart) counts nothing while it is down: the limits
 lapse for that time, and chat goes on.
 """
@@ -36,12 +37,13 @@ def caller_key(caller: Caller) -> str:
 def _count(key: str, timeout: int) -> int:
     """One more use of ``key`` in its window; 0 when the cache cannot be reached."""
     try:
-        cache.add(key, 0, timeout=timeout)
         try:
+            # One round trip while the window's counter exists (the common case).
             return cache.incr(key)
-        except ValueError:  # expired or evicted between add and incr
-            cache.set(key, 1, timeout=timeout)
-            return 1
+        except ValueError:  # the window's first use, or expired or evicted meanwhile
+            if cache.add(key, 1, timeout=timeout):
+                return 1
+            return cache.incr(key)  # another process added it first
     except Exception:
         logger.warning("Live chat limits are not counted: the cache is unreachable", exc_info=True)
         return 0

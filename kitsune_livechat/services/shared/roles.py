@@ -62,9 +62,12 @@ def in_training(user_id) -> bool:
     An applicant nobody has paired yet may not: a mentor vouches for whoever reads the staff
     side of a chat.
     """
-    return Trainee.objects.filter(
-        user_id=user_id, stage__in=IN_TRAINING, mentor__isnull=False
-    ).exists()
+    return training_rows(user_id).exists()
+
+
+def training_rows(user_id):
+    """The row that makes ``in_training`` true, as a query a statement can test with Exists."""
+    return Trainee.objects.filter(user_id=user_id, stage__in=IN_TRAINING, mentor__isnull=False)
 
 
 def is_trainee(user_id) -> bool:
