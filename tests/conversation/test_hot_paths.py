@@ -15,7 +15,7 @@ from kitsune_livechat.models import ChatSession, Message, Participant, Trainee
 from kitsune_livechat.services.conversation import messaging
 from kitsune_livechat.services.conversation.messaging import store_message
 from kitsune_livechat.services.shared.access import Caller, get_session_for
-from tests.factories import ActiveChatFactory, HelperFactory, SupervisorFactory, UserFactory
+from tests.factories import HelperFactory, SupervisorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,11 +24,6 @@ POSTGRES = connection.vendor == "postgresql"
 
 def sql_of(queries) -> list[str]:
     return [q["sql"] for q in queries.captured_queries]
-
-
-@pytest.fixture
-def chat(db):
-    return ActiveChatFactory()
 
 
 @pytest.mark.postgres

@@ -32,11 +32,6 @@ from tests.sockets import chat_path, join_chat, open_socket, session_cookie
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-async def chat():
-    return await db(ActiveChatFactory)()
-
-
 def send(user, chat, body, **kwargs):
     """Send as ``user`` through the service every door uses."""
     return db(messaging.send_message)(
