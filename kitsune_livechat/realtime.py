@@ -421,11 +421,6 @@ def message_event(
     return group, message_frame(message)
 
 
-def message_published(session_id, message: dict[str, Any], *, staff_only: bool) -> None:
-    """A message was stored (``message_event``), announced after commit."""
-    publish(*message_event(session_id, message, staff_only=staff_only))
-
-
 def typing_frame(*, active: bool, kind: str, author: str, role: str) -> dict[str, Any]:
     """``typing {active, kind, author, role}``: someone is (or stopped) typing; not stored."""
     return {"type": "typing", "active": active, "kind": kind, "author": author, "role": role}

@@ -98,12 +98,8 @@ def attachment_json(message: Message) -> dict | None:
 
 
 def publish_message(message: Message) -> None:
-    """Staff-only kinds go to the staff group only, so no visitor connection ever gets them."""
-    realtime.message_published(
-        message.session_id,
-        message_json(message),
-        staff_only=message.kind in Message.STAFF_ONLY_KINDS,
-    )
+    """Announce a stored message once its transaction commits (``message_event``)."""
+    realtime.publish(*message_event(message))
 
 
 # --- Storing ----------------------------------------------------------------------------------
@@ -327,7 +323,11 @@ def allowed_kinds(access: SessionAccess) -> tuple[str, ...]:
 
 
 def _require_kind(access: SessionAccess, kind: str) -> None:
-    if kind not in allowed_kinds(access):
+    _require_kind_in(allowed_kinds(access), kind)
+
+
+def _require_kind_in(kinds: tuple[str, ...], kind: str) -> None:
+    if kind not in kinds:
         raise Forbidden(_("You cannot send this kind of message."), code="kind_not_allowed")
 
 
@@ -501,8 +501,7 @@ def post(sender: Sender, *, body, client_msg_id=None, kind=Message.Kind.TEXT) ->
     body = clean_body(body)
     kind = _clean_kind(kind)
     client_msg_id = _clean_client_msg_id(client_msg_id)
-    if kind not in sender.kinds:
-        raise Forbidden(_("You cannot send this kind of message."), code="kind_not_allowed")
+    _require_kind_in(sender.kinds, kind)
     if not sender.direct or (sender.hidden and kind == Message.Kind.TEXT):
         return None
     message = Message(
@@ -522,7 +521,8 @@ def post(sender: Sender, *, body, client_msg_id=None, kind=Message.Kind.TEXT) ->
 
 
 def message_event(message: Message) -> tuple[str, dict]:
-    """The group and frame that announce a stored message (as ``publish_message`` sends them)."""
+    """The group and frame that announce a stored message: staff-only kinds go to the staff
+    group only, so no visitor connection ever gets them."""
     return realtime.message_event(
         message.session_id,
         message_json(message),
@@ -540,8 +540,7 @@ def typing_event(sender: Sender, *, status: str, active, kind) -> tuple[str, dic
     if not isinstance(active, bool):
         raise InvalidInput(_("active must be true or false."), code="invalid_active")
     kind = _clean_kind(kind)
-    if kind not in sender.kinds:
-        raise Forbidden(_("You cannot send this kind of message."), code="kind_not_allowed")
+    _require_kind_in(sender.kinds, kind)
     if status not in ChatSession.OPEN_STATUSES:
         raise Conflict(_("This chat is over."), code="chat_closed")
     frame = realtime.typing_frame(
