@@ -148,6 +148,17 @@ async def open_chat(port: int, session: str, cookie: str):
     return ws
 
 
+def profile(pid: int, args) -> subprocess.Popen:
+    """py-spy sampling server ``pid`` while messages flow, into ``--profile``'s folder as
+    collapsed stacks (one line a stack and its count), for finding where the time goes."""
+    out = Path(args.profile) / f"server-{pid}.txt"
+    seconds = str(int(args.warmup + args.seconds))
+    command = ["py-spy", "record", "--pid", str(pid), "--rate", "50", "--duration", seconds]
+    return subprocess.Popen(
+        [*command, "--format", "raw", "--nonblocking", "-o", str(out)], stdout=subprocess.DEVNULL
+    )
+
+
 async def run_layer(layer: str, chats: list[dict], args, bench_url: str) -> Result:
     result = Result(layer)
     ports = [free_port() for _ in range(args.processes)]
@@ -204,11 +215,14 @@ async def run_layer(layer: str, chats: list[dict], args, bench_url: str) -> Resu
             for index, ws in enumerate(sockets)
             if ws is not None
         ]
+        profilers = [profile(server.pid, args) for server in servers if args.profile]
         cpu_before = sum(process_cpu(server.pid) for server in servers)
         started = await send_at_rate(sockets, result, args, message, warm_until=warm_until)
         await asyncio.sleep(min(3.0, args.seconds))
         result.seconds = time.perf_counter() - started
         result.cpu_seconds = sum(process_cpu(server.pid) for server in servers) - cpu_before
+        for profiler in profilers:
+            profiler.wait()
         notes = [result.note] if result.note else []
         if errors:
             notes.append(f"{errors} error frames")
@@ -274,6 +288,9 @@ def parse_args(argv=None):
         "--relays",
         default="none",
         help="relay baselines to measure first: none (always), inmemory, redis, pubsub",
+    )
+    parser.add_argument(
+        "--profile", default="", help="a folder for py-spy's sampled stacks of each server"
     )
     parser.add_argument(
         "--processes", type=int, default=1, help="uvicorn processes serving the chat stack"

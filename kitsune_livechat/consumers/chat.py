@@ -40,7 +40,6 @@ from .base import (
     db,
     logger,
     retried,
-    spend,
 )
 
 
@@ -225,7 +224,7 @@ class SessionConsumer(LivechatConsumer):
     async def on_send(self, content: dict) -> None:
         """One statement stores the message if the socket's standing still holds; it is then
         published from here. Otherwise the gate decides, with the chat's row lock."""
-        await spend(limits.spend_message, self.caller)
+        await limits.aspend_message(self.caller)
         # A send with an id is stored once however often it is tried: safe to retry.
         store = retried if content.get("client_msg_id") else db
         fields = {
@@ -269,7 +268,7 @@ class SessionConsumer(LivechatConsumer):
         await self.deliver_live(frame)
 
     async def on_typing(self, content: dict) -> None:
-        await spend(limits.spend_frame, self.caller, FRAME_BUDGET_FACTOR)
+        await limits.aspend_frame(self.caller, FRAME_BUDGET_FACTOR)
         group, frame = messaging.typing_event(
             self.sender,
             status=self.status,
@@ -279,7 +278,7 @@ class SessionConsumer(LivechatConsumer):
         await realtime.publish_now(group, frame, origin=self.channel_name)
 
     async def on_read(self, content: dict) -> None:
-        await spend(limits.spend_frame, self.caller, FRAME_BUDGET_FACTOR)
+        await limits.aspend_frame(self.caller, FRAME_BUDGET_FACTOR)
         seq = messaging.clean_seq(content.get("seq"))
         if seq <= self.last_seq:
             # This socket carried that seq: it exists, and the mark goes out at once.
@@ -297,14 +296,14 @@ class SessionConsumer(LivechatConsumer):
         """The client's heartbeat: re-check access and send what this socket missed, then
         ``pong {last_seq}`` (the client's own ``last_seq``, if it sends one, changes nothing:
         the server knows what it sent on this socket)."""
-        await spend(limits.spend_frame, self.caller, FRAME_BUDGET_FACTOR)
+        await limits.aspend_frame(self.caller, FRAME_BUDGET_FACTOR)
         if "last_seq" in content:
             messaging.clean_seq(content["last_seq"], name="last_seq")
         await self.resync()
         await self.send_json(realtime.pong_frame(self.last_seq))
 
     async def on_resume(self, content: dict) -> None:
-        await spend(limits.spend_frame, self.caller, FRAME_BUDGET_FACTOR)
+        await limits.aspend_frame(self.caller, FRAME_BUDGET_FACTOR)
         after_seq = messaging.clean_seq(content.get("after_seq", 0), name="after_seq")
         # Never replay to someone no longer entitled, even if the event saying so was lost.
         await self.refresh()

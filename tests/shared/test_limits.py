@@ -1,6 +1,7 @@
 """Budgets per user across sockets, HTTP and processes; open-socket caps; anonymous visitors'
 share of the line."""
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from kitsune_livechat.models import ChatSession, Message
-from kitsune_livechat.services.shared import limits
+from kitsune_livechat.services.shared import counters, limits
 from kitsune_livechat.services.shared.access import Caller
 from tests.factories import (
     ActiveChatFactory,
@@ -21,7 +22,7 @@ from tests.factories import (
     UserFactory,
     chat_form,
 )
-from tests.sockets import CONSOLE_PATH, chat_path, join_chat, open_socket
+from tests.sockets import CONSOLE_PATH, chat_path, free_port, join_chat, open_socket
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -172,15 +173,28 @@ class UnreachableCache:
         return call
 
 
+def redis_cache_at_a_closed_port() -> dict:
+    port = free_port()
+    backend = "django.core.cache.backends.redis.RedisCache"
+    return {"default": {"BACKEND": backend, "LOCATION": f"redis://127.0.0.1:{port}/0"}}
+
+
+@pytest.mark.parametrize("down", ["any cache", "a Redis cache"])
 @pytest.mark.django_db(transaction=True)
-async def test_an_unreachable_cache_lifts_the_limits_and_chat_goes_on(monkeypatch):
+async def test_an_unreachable_cache_lifts_the_limits_and_chat_goes_on(monkeypatch, down):
+    """A socket counts its frames on a Redis client of its own when the site's cache is Redis,
+    and through the cache's API otherwise: neither stops a message while the cache is down."""
     chat = await db(ActiveChatFactory)()
-    monkeypatch.setattr(limits, "cache", UnreachableCache())
+    with contextlib.ExitStack() as outage:
+        if down == "any cache":
+            monkeypatch.setattr(counters, "cache", UnreachableCache())
+            monkeypatch.setattr(limits, "cache", UnreachableCache())
+        else:
+            outage.enter_context(override_settings(CACHES=redis_cache_at_a_closed_port()))
+        visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+        await visitor.send("message.send", body="Still here?", client_msg_id="down-1")
 
-    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
-    await visitor.send("message.send", body="Still here?", client_msg_id="down-1")
-
-    echo = await visitor.receive()
-    assert (echo["type"], echo["body"]) == ("message", "Still here?")
-    assert await db(Message.objects.filter(client_msg_id="down-1").count)() == 1
-    await visitor.close()
+        echo = await visitor.receive()
+        assert (echo["type"], echo["body"]) == ("message", "Still here?")
+        assert await db(Message.objects.filter(client_msg_id="down-1").count)() == 1
+        await visitor.close()

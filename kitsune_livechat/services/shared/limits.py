@@ -3,8 +3,7 @@ hand-offs and fallback emails.
 
 Counters live in Django's cache, so they are shared across processes when the cache is (Redis,
 Memcached, the database); with the per-process local-memory cache each process counts alone.
-Counters are fixed windows: ``cache.incr`` (``cache.add`` for a window's first use) is atomic
-on shared backends.
+Counters are fixed windows (``counters``); a socket counts its frames from the event loop.
 A cache that cannot be reached (a Redis restart) counts nothing while it is down: the limits
 lapse for that time, and chat goes on.
 """
@@ -22,6 +21,7 @@ from ...conf import livechat_settings
 from ...exceptions import Conflict, RateLimited
 from ...models import ChatSession, Queue
 from ..line.availability import read_line, seats_limit
+from . import counters
 from .access import Caller
 
 PREFIX = "livechat:limit"
@@ -34,19 +34,8 @@ def caller_key(caller: Caller) -> str:
     return f"u{caller.user_id}" if caller.is_authenticated else f"a{caller.anonymous_key}"
 
 
-def _count(key: str, timeout: int) -> int:
-    """One more use of ``key`` in its window; 0 when the cache cannot be reached."""
-    try:
-        try:
-            # One round trip while the window's counter exists (the common case).
-            return cache.incr(key)
-        except ValueError:  # the window's first use, or expired or evicted meanwhile
-            if cache.add(key, 1, timeout=timeout):
-                return 1
-            return cache.incr(key)  # another process added it first
-    except Exception:
-        logger.warning("Live chat limits are not counted: the cache is unreachable", exc_info=True)
-        return 0
+def _window_key(bucket: str, who: str, window: int) -> str:
+    return f"{PREFIX}:{bucket}:{who}:{int(time.time() // window)}"
 
 
 def spend(bucket: str, who: str, *, limit: int, window: int, error: RateLimited) -> None:
@@ -55,8 +44,13 @@ def spend(bucket: str, who: str, *, limit: int, window: int, error: RateLimited)
     A refused use is not taken back: whoever keeps pushing stays refused until the window
     turns, which is what a flood should get.
     """
-    key = f"{PREFIX}:{bucket}:{who}:{int(time.time() // window)}"
-    if _count(key, window + 1) > limit:
+    if counters.count(_window_key(bucket, who, window), window + 1) > limit:
+        raise error
+
+
+async def aspend(bucket: str, who: str, *, limit: int, window: int, error: RateLimited) -> None:
+    """``spend`` from the event loop: a socket's frames, counted without a thread."""
+    if await counters.acount(_window_key(bucket, who, window), window + 1) > limit:
         raise error
 
 
@@ -67,26 +61,38 @@ def messages_too_fast() -> RateLimited:
     )
 
 
+def _message_budget(caller: Caller) -> dict:
+    return {
+        "bucket": "send",
+        "who": caller_key(caller),
+        "limit": livechat_settings.RATE_LIMIT_MESSAGES,
+        "window": livechat_settings.RATE_LIMIT_SECONDS,
+        "error": messages_too_fast(),
+    }
+
+
+def _frame_budget(caller: Caller, factor: int) -> dict:
+    return {
+        **_message_budget(caller),
+        "bucket": "frame",
+        "limit": livechat_settings.RATE_LIMIT_MESSAGES * factor,
+    }
+
+
 def spend_message(caller: Caller) -> None:
-    """One message, whichever socket or process it came through."""
-    spend(
-        "send",
-        caller_key(caller),
-        limit=livechat_settings.RATE_LIMIT_MESSAGES,
-        window=livechat_settings.RATE_LIMIT_SECONDS,
-        error=messages_too_fast(),
-    )
+    """One message, whichever socket, request or process it came through."""
+    spend(**_message_budget(caller))
 
 
-def spend_frame(caller: Caller, factor: int) -> None:
-    """One typing, read or resume frame: ``factor`` times the message budget."""
-    spend(
-        "frame",
-        caller_key(caller),
-        limit=livechat_settings.RATE_LIMIT_MESSAGES * factor,
-        window=livechat_settings.RATE_LIMIT_SECONDS,
-        error=messages_too_fast(),
-    )
+async def aspend_message(caller: Caller) -> None:
+    """``spend_message`` for a socket."""
+    await aspend(**_message_budget(caller))
+
+
+async def aspend_frame(caller: Caller, factor: int) -> None:
+    """One typing, read, resume or ping frame from a socket: ``factor`` times the message
+    budget."""
+    await aspend(**_frame_budget(caller, factor))
 
 
 def spend_fallback(caller: Caller, client: str, kind: str) -> None:
@@ -108,7 +114,7 @@ SOCKET_TTL = 6 * 3600  # a process killed without disconnecting cannot hold a se
 def open_socket(caller: Caller) -> None:
     """Take one of the caller's ``LIVECHAT_MAX_SOCKETS_PER_USER`` seats, or Conflict."""
     key = f"{PREFIX}:sockets:{caller_key(caller)}"
-    if _count(key, SOCKET_TTL) > livechat_settings.MAX_SOCKETS_PER_USER:
+    if counters.count(key, SOCKET_TTL) > livechat_settings.MAX_SOCKETS_PER_USER:
         close_socket(caller)
         raise Conflict(_("Too many open chat windows."), code="too_many_sockets")
     try:
