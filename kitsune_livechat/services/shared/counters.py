@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 
 # A count waits this long for Redis (seconds) before the limit lapses for that frame.
 REDIS_TIMEOUT = 1.0
+# Connections a process's event loop keeps for counting.
+MAX_CONNECTIONS = 16
 
 _clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -73,7 +75,13 @@ def _redis_client():
     if url not in clients:
         import redis.asyncio
 
-        clients[url] = redis.asyncio.Redis.from_url(
-            url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT
+        # A burst of frames waits for one of a few connections rather than opening more.
+        pool = redis.asyncio.BlockingConnectionPool.from_url(
+            url,
+            max_connections=MAX_CONNECTIONS,
+            timeout=REDIS_TIMEOUT,
+            socket_timeout=REDIS_TIMEOUT,
+            socket_connect_timeout=REDIS_TIMEOUT,
         )
+        clients[url] = redis.asyncio.Redis(connection_pool=pool)
     return clients[url]
