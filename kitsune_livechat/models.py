@@ -214,6 +214,11 @@ class ChatSession(models.Model):
 
     # Highest seq handed out; bumped under a row lock so every message gets the next one.
     last_seq = models.PositiveIntegerField(default=0)
+    # How far each side has read, so a reloaded window shows "Read" again: the visitor, and the
+    # staff the visitor may know of (a hidden observer's reading is not theirs to see). Only
+    # ever raised; a socket writes its caller's mark when it reads the database anyway.
+    visitor_read_seq = models.PositiveIntegerField(default=0)
+    staff_read_seq = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["created"]

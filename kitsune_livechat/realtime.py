@@ -235,10 +235,11 @@ def status_frame(
     position: int | None = None,
     wait_seconds: int | None = None,
 ) -> dict[str, Any]:
-    """``status {status, change, position, wait_seconds, helpers}`` for a chat's sockets.
+    """``status {status, change, position, wait_seconds, helpers, read}`` for a chat's sockets.
 
     ``change`` says what happened (assigned, transferred, ended, participants, position...);
-    ``helpers`` lists the people the visitor may see, by display name.
+    ``helpers`` lists the people the visitor may see, by display name; ``read`` the stored read
+    marks (``read_marks``), so a client rebuilding the chat shows them again.
     """
     return {
         "type": "status",
@@ -247,7 +248,14 @@ def status_frame(
         "position": position,
         "wait_seconds": wait_seconds,
         "helpers": helpers,
+        "read": read_marks(session),
     }
+
+
+def read_marks(session) -> dict[str, int]:
+    """``{visitor, staff}``: the highest seq the visitor and the staff they may know of have
+    read, as stored (live ``read`` frames may be ahead)."""
+    return {"visitor": session.visitor_read_seq, "staff": session.staff_read_seq}
 
 
 def ack_frame(message) -> dict[str, Any]:
@@ -427,7 +435,8 @@ def typing_frame(*, active: bool, kind: str, author: str, role: str) -> dict[str
 
 
 def read_frame(*, seq: int, author: str, role: str) -> dict[str, Any]:
-    """``read {seq, author, role}``: someone read the chat up to ``seq``; not stored."""
+    """``read {seq, author, role}``: someone read the chat up to ``seq`` (the mark is stored
+    later, coalesced: ``status``'s ``read``)."""
     return {"type": "read", "seq": seq, "author": author, "role": role}
 
 

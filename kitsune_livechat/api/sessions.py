@@ -115,6 +115,12 @@ class VisitorOut(Schema):
     display_name: str
 
 
+class ReadMarksOut(Schema):
+    # The highest seq each side has read, as stored (live ``read`` frames may be ahead).
+    visitor: int
+    staff: int
+
+
 class SessionOut(Schema):
     id: str
     status: str
@@ -136,6 +142,7 @@ class SessionOut(Schema):
     handoff: HandoffOut
     fallback: list[str]
     follow_up_of: str | None = None
+    read: ReadMarksOut
     visitor: VisitorOut | None = None
     token: str | None = None
     focus_title: str | None = None

@@ -72,6 +72,9 @@ class SessionConsumer(LivechatConsumer):
         self.position_task: asyncio.Task | None = None
         # Every message with a seq up to here was sent on this socket, or is not for it.
         self.last_seq = 0
+        # The highest seq the caller marked read on this socket, and the highest it stored:
+        # written when the socket reads the database anyway (``store_read``).
+        self.read_seq = self.read_stored = 0
         self.synced_at = time.monotonic()
         self.resync_task: asyncio.Task | None = None
         self.auth_timer: asyncio.Task | None = None
@@ -192,8 +195,17 @@ class SessionConsumer(LivechatConsumer):
         """
         await self.refresh()
         self.synced_at = time.monotonic()
+        await self.store_read()
         if self.access.session.last_seq > self.last_seq:
             await self.replay(announce=False)
+
+    async def store_read(self) -> None:
+        """Store the caller's read mark if it moved since the last write: one statement, on a
+        trip the socket makes anyway (a resync, the disconnect), never one per ``read``."""
+        seq = self.read_seq
+        if seq > self.read_stored and self.sender is not None:
+            await retried(messaging.store_read)(self.sender, seq)
+            self.read_stored = seq
 
     async def resync_when_idle(self) -> None:
         """Every ``LIVECHAT_RESYNC_SECONDS`` without a resync (a client ``ping`` does one),
@@ -217,6 +229,11 @@ class SessionConsumer(LivechatConsumer):
         for task in (getattr(self, name, None) for name in tasks):
             if task is not None:
                 task.cancel()
+        try:
+            if getattr(self, "sender", None) is not None:
+                await self.store_read()
+        except Exception:
+            logger.exception("Could not store a read mark")
         await super().disconnect(code)
 
     # --- Client frames ------------------------------------------------------------------------
@@ -284,6 +301,7 @@ class SessionConsumer(LivechatConsumer):
             # This socket carried that seq: it exists, and the mark goes out at once.
             group, frame = messaging.read_event(self.sender, seq=seq)
             await realtime.publish_now(group, frame, origin=self.channel_name)
+            self.read_seq = max(self.read_seq, seq)
             return
         try:
             await db(messaging.mark_read)(
@@ -291,6 +309,9 @@ class SessionConsumer(LivechatConsumer):
             )
         except NotFound:
             raise AccessLost() from None
+        # Stored by ``mark_read`` with the gate's check.
+        self.read_seq = max(self.read_seq, seq)
+        self.read_stored = max(self.read_stored, seq)
 
     async def on_ping(self, content: dict) -> None:
         """The client's heartbeat: re-check access and send what this socket missed, then

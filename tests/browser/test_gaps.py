@@ -221,6 +221,40 @@ def test_visitor_and_helper_send_screenshots_and_files(site, new_context):
     expect(chat.get_by_role("log").get_by_role("img", name="toolbar.png")).to_be_visible()
 
 
+def test_read_marks_come_back_after_a_reload_on_both_sides(site, new_context):
+    """Each side's mark is stored when its socket closes (or at its next heartbeat): a window
+    reloaded after the other side's reload shows "Read" again, from the database."""
+    session_id = active_chat(site, "Seen: the bookmarks toolbar is empty.", "helper2")
+    console = new_context().new_page()
+    sign_in(console, site, "helper2", reverse("livechat:console"))
+    panel = console.get_by_role("tabpanel")
+    expect(panel.locator("[data-bind=problem]")).to_have_text(
+        "Seen: the bookmarks toolbar is empty."
+    )
+    chat = new_context().new_page()
+    sign_in(chat, site, "visitor", reverse("livechat:chat_session", args=[session_id]))
+
+    chat.get_by_label("Your message").fill("The toolbar has no bookmarks at all.")
+    chat.get_by_label("Your message").press("Enter")
+    expect(panel.get_by_role("log").get_by_text("The toolbar has no bookmarks")).to_be_visible()
+    panel.get_by_label("Your message").fill("Let us bring them back together.")
+    panel.get_by_label("Your message").press("Enter")
+    expect(chat.get_by_role("log").get_by_text("Let us bring them back")).to_be_visible()
+    visitor_seen = chat.locator(".lc-msg--mine .lc-msg__read")
+    helper_seen = panel.locator(".lc-msg--mine .lc-msg__read")
+    expect(visitor_seen).to_be_visible()  # live
+    expect(helper_seen).to_be_visible()
+
+    console.reload()  # the helper's mark is stored as their socket closes
+    chat.reload()  # and so is the visitor's
+    expect(chat.get_by_role("log").get_by_text("Let us bring them back")).to_be_visible()
+    expect(visitor_seen).to_be_visible()
+    console.reload()
+    panel = console.get_by_role("tabpanel")
+    expect(panel.get_by_role("log").get_by_text("Let us bring them back")).to_be_visible()
+    expect(panel.locator(".lc-msg--mine .lc-msg__read")).to_be_visible()
+
+
 RATE_AND_JUDGE = """
 from kitsune_livechat.models import ArticleFeedback, ChatSession, Rating
 session = ChatSession.objects.get(pk=SESSION)

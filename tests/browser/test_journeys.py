@@ -163,7 +163,8 @@ def test_monitor_whispers_trainee_knocks_and_the_chat_is_transferred(site, new_c
     expect(whisper).to_contain_text("Maya Mentor")
     shoot(mentor, "console-observing")
 
-    # A trainee knocks; Priya lets them in; they may only whisper.
+    # A trainee knocks; Priya turns them away, they knock again and she lets them in; they
+    # may only whisper.
     trainee = new_context().new_page()
     sign_in(trainee, site, "trainee", reverse("livechat:console"))
     trainee.locator(".lc-qitem", has_text="Priya Helper").get_by_role(
@@ -171,11 +172,19 @@ def test_monitor_whispers_trainee_knocks_and_the_chat_is_transferred(site, new_c
     ).click()
     trainee_panel = trainee.get_by_role("tabpanel")
     expect(trainee_panel.get_by_role("heading", name="You are not in this chat")).to_be_visible()
-    trainee_panel.get_by_role("button", name="Knock to join").click()
+    knock_button = trainee_panel.get_by_role("button", name="Knock to join")
+    knock_button.click()
     expect(trainee_panel.get_by_text("You knocked.")).to_be_visible()
+    expect(knock_button).to_be_disabled()
     shoot(trainee, "console-trainee-knocking")
     people = priya_panel.locator("[data-bind=people]")
     expect(people).to_contain_text("Tom Trainee")
+    expect(people).to_contain_text("knocking")
+    people.get_by_role("button", name="Turn away").click()
+    expect(trainee_panel.get_by_text("The helper did not let you in this time.")).to_be_visible()
+    expect(knock_button).to_be_enabled()
+    knock_button.click()
+    expect(trainee_panel.get_by_text("You knocked.")).to_be_visible()
     expect(people).to_contain_text("knocking")
     shoot(priya, "console-knock-to-admit")
     people.get_by_role("button", name="Let in").click()

@@ -120,6 +120,22 @@ def test_typing_and_read_marks_from_what_the_socket_knows_cost_no_query(
     )
 
 
+def test_a_socket_stores_its_read_mark_in_one_statement_that_never_lowers_it(
+    chat, django_assert_num_queries
+):
+    chat.last_seq = 5
+    chat.save(update_fields=["last_seq"])
+    visitor, helper = sender_of(chat.visitor, chat), sender_of(chat.helper, chat)
+    with django_assert_num_queries(1):
+        assert messaging.store_read(visitor, 4)
+    with django_assert_num_queries(1):
+        assert not messaging.store_read(visitor, 3)
+    assert messaging.store_read(helper, 5)
+    assert not messaging.store_read(helper, 6)  # no such seq yet
+    chat.refresh_from_db()
+    assert (chat.visitor_read_seq, chat.staff_read_seq) == (4, 5)
+
+
 def test_typing_is_refused_in_an_ended_chat_and_for_kinds_the_role_may_not_send(chat):
     visitor = sender_of(chat.visitor, chat)
     with pytest.raises(Conflict):
@@ -173,6 +189,35 @@ def test_a_message_from_a_stale_sender_stores_nothing(chat, change, invited):
     assert messaging.post(sender, body="too late", client_msg_id="h1") is None
     assert not Message.objects.exists()
     assert ChatSession.objects.get(pk=chat.pk).last_seq == 0
+
+
+@pytest.mark.parametrize("invited, change", [(False, _transfer), (True, _remove)])
+def test_a_read_mark_from_a_stale_sender_stores_nothing(chat, change, invited):
+    """Transferred away or removed since the socket was admitted: not their chat any more."""
+    chat.last_seq = 2
+    chat.save(update_fields=["last_seq"])
+    helper = chat.helper
+    if invited:
+        helper = HelperFactory()
+        Participant.objects.create(
+            session=chat, user=helper, role=Participant.Role.HELPER, state="active"
+        )
+    sender = sender_of(helper, chat)
+    change(chat, helper)
+
+    assert not messaging.store_read(sender, 2)
+    assert ChatSession.objects.get(pk=chat.pk).staff_read_seq == 0
+
+
+def test_a_read_mark_is_stored_after_the_chat_ended(chat):
+    """The visitor reads the helper's last words on the ended screen."""
+    chat.last_seq = 2
+    chat.save(update_fields=["last_seq"])
+    sender = sender_of(chat.visitor, chat)
+    _end(chat, chat.helper)
+
+    assert messaging.store_read(sender, 2)
+    assert ChatSession.objects.get(pk=chat.pk).visitor_read_seq == 2
 
 
 def test_a_message_after_the_login_ended_stores_nothing(chat):

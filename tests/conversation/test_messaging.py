@@ -245,6 +245,20 @@ def test_read_marks(chat, api_client):
     assert helper.post(url(chat, "read"), {"seq": -1}).status_code == 400
 
 
+def test_a_read_mark_over_http_is_stored_for_its_side_and_never_lowered(chat, api_client):
+    MessageFactory(session=chat)
+    MessageFactory(session=chat)
+    helper, visitor = api_client(chat.helper), api_client(chat.visitor)
+
+    helper.post(url(chat, "read"), {"seq": 2})
+    helper.post(url(chat, "read"), {"seq": 1})
+    visitor.post(url(chat, "read"), {"seq": 1})
+
+    assert helper.get(f"sessions/{chat.pk}").json()["read"] == {"visitor": 1, "staff": 2}
+    chat.refresh_from_db()
+    assert (chat.visitor_read_seq, chat.staff_read_seq) == (1, 2)
+
+
 def test_supervised_trainee_text_waits_as_a_draft_the_visitor_never_sees(api_client):
     trainee_user = UserFactory(perms=["answer_chats"])
     Trainee.objects.create(user=trainee_user, stage=Trainee.Stage.TRAINING)

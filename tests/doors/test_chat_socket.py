@@ -13,7 +13,7 @@ from django.test.utils import override_settings
 from django.urls import reverse
 
 from kitsune_livechat import realtime
-from kitsune_livechat.models import Message, Participant, Trainee
+from kitsune_livechat.models import ChatSession, Message, Participant, Trainee
 from kitsune_livechat.services.conversation import messaging, participants
 from kitsune_livechat.services.line import assignment, lifecycle, transfer
 from kitsune_livechat.services.shared import notify
@@ -370,6 +370,117 @@ async def test_read_marks_show_to_the_others(chat):
     assert (await helper.receive())["code"] == "invalid_seq"
     await visitor.close()
     await helper.close()
+
+
+# --- Stored read marks ------------------------------------------------------------------------
+
+
+@db
+def stored_marks(chat) -> tuple[int, int]:
+    """(visitor_read_seq, staff_read_seq) as the chat's row holds them."""
+    return ChatSession.objects.values_list("visitor_read_seq", "staff_read_seq").get(pk=chat.pk)
+
+
+@db
+def messages_in(chat, count: int) -> None:
+    for _ in range(count):
+        MessageFactory(session=chat, role=Message.Role.HELPER, author=chat.helper)
+
+
+async def test_read_marks_survive_a_reconnect_and_the_other_side_sees_them(chat, api_client):
+    await messages_in(chat, 3)
+    visitor, greeting = await join_chat(chat.pk, user=chat.visitor)
+    assert greeting[-1]["read"] == {"visitor": 0, "staff": 0}
+
+    await visitor.send("read", seq=2)
+    await visitor.send("read", seq=3)
+    await visitor.close()  # the page is reloaded or closed
+
+    assert await stored_marks(chat) == (3, 0)
+    helper, greeting = await join_chat(chat.pk, user=chat.helper)
+    assert greeting[-1]["read"] == {"visitor": 3, "staff": 0}
+    await helper.send("read", seq=3)
+    await helper.close()
+
+    visitor, greeting = await join_chat(chat.pk, user=chat.visitor, after_seq=3)
+    assert greeting[-1]["read"] == {"visitor": 3, "staff": 3}
+    await visitor.close()
+    session = await db(lambda: api_client(chat.visitor).get(f"sessions/{chat.pk}").json())()
+    assert session["read"] == {"visitor": 3, "staff": 3}
+
+
+async def test_a_read_frame_costs_no_query_and_its_mark_is_stored_once_on_the_next_ping(
+    chat, statements
+):
+    await messages_in(chat, 3)
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    helper, _ = await join_chat(chat.pk, user=chat.helper)
+    statements.clear()
+
+    for seq in (1, 3, 2):
+        await visitor.send("read", seq=seq)
+        assert (await helper.receive())["seq"] == seq
+    assert statements.statements == []
+    assert await stored_marks(chat) == (0, 0)
+
+    await visitor.send("ping")
+    assert (await visitor.receive())["type"] == "pong"
+    await visitor.send("ping")  # nothing new to store
+    assert (await visitor.receive())["type"] == "pong"
+    writes = [sql for sql in statements.statements if "visitor_read_seq" in sql and "UPDATE" in sql]
+    assert len(writes) == 1
+    assert await stored_marks(chat) == (3, 0)
+    await visitor.close()
+    await helper.close()
+
+
+async def test_a_stored_read_mark_never_goes_down(chat):
+    await messages_in(chat, 4)
+    newer, _ = await join_chat(chat.pk, user=chat.helper)
+    older, _ = await join_chat(chat.pk, user=chat.helper)  # a second tab, behind
+
+    await newer.send("read", seq=4)
+    await newer.send("ping")
+    assert (await newer.receive())["type"] == "pong"
+    await older.send("read", seq=2)
+    await older.close()
+    await newer.send("read", seq=1)
+    await newer.send("ping")
+    await newer.receive_until("pong")  # past the other tab's live mark
+    await newer.close()
+
+    assert await stored_marks(chat) == (0, 4)
+
+
+async def test_a_read_mark_of_someone_no_longer_in_the_chat_is_not_stored(chat, api_client):
+    """Access lost without any event: the pending mark's statement refuses it, as a message's
+    would; a stranger's mark over HTTP is a 404 and stores nothing."""
+    await messages_in(chat, 2)
+    colleague = await db(HelperFactory)()
+    await db(Participant.objects.create)(
+        session=chat, user=colleague, role=Participant.Role.HELPER, state="active"
+    )
+    guest, _ = await join_chat(chat.pk, user=colleague)
+    await guest.send("read", seq=2)
+    await db(Participant.objects.filter(user=colleague).update)(state="left")
+    await guest.close()
+
+    stranger = await db(HelperFactory)()
+    response = await db(lambda: api_client(stranger).post(f"sessions/{chat.pk}/read", {"seq": 2}))()
+    assert (response.status_code, response.json()["code"]) == (404, "not_found")
+    assert await stored_marks(chat) == (0, 0)
+
+
+async def test_a_hidden_monitors_reading_is_not_stored_for_the_visitor_to_see(chat):
+    await messages_in(chat, 2)
+    supervisor = await db(SupervisorFactory)()
+    await db(participants.join_as_monitor)(caller=Caller(user=supervisor), session_id=chat.pk)
+    monitor, _ = await join_chat(chat.pk, user=supervisor)
+
+    await monitor.send("read", seq=2)
+    await monitor.close()
+
+    assert await stored_marks(chat) == (0, 0)
 
 
 # --- Replay and resume ------------------------------------------------------------------------

@@ -16,15 +16,15 @@ import time
 
 import pytest
 from channels.db import database_sync_to_async as db
-from django.conf import settings
 from django.db import connection
-from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from kitsune_livechat.models import Message
 from tests.factories import ActiveChatFactory
 from tests.sockets import (
     PrivateRedis,
+    chat_path,
+    connect_to_server,
     database_url,
     free_port,
     session_cookie,
@@ -74,16 +74,8 @@ class Peer:
 
     async def open(self, port: int) -> None:
         self.port = port
-        uri = (
-            f"ws://127.0.0.1:{port}/ws/livechat/session/{self.session_id}/"
-            f"?after_seq={self.last_seq}"
-        )
-        self.socket = await connect(
-            uri,
-            origin=f"http://127.0.0.1:{port}",
-            additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={self.cookie}"},
-            open_timeout=TIMEOUT,
-        )
+        path = chat_path(self.session_id, after_seq=self.last_seq)
+        self.socket = await connect_to_server(port, path, cookie=self.cookie, timeout=TIMEOUT)
         stream: list[int] = []
         self.streams.append(stream)
         resumed = asyncio.Event()

@@ -438,6 +438,9 @@ class Sender:
     # False when the login session cannot be checked in the statement (a store outside the
     # database): the socket reads it before sending.
     login_in_statement: bool
+    # The gate's answer (and the login, where the statement can check it) without the chat
+    # being open: what storing a read mark needs (``store_read``).
+    admitted: Q
     # What the sender was built from, to tell whether a fresh access still matches it.
     basis: tuple
 
@@ -471,10 +474,10 @@ def sender_for(
     if previous is not None and previous.basis == basis:
         return previous
     login = login_session_condition(caller, session_key)
-    only_if = Q(status__in=ChatSession.OPEN_STATUSES, supervised=False)
-    only_if &= still_admitted(caller, access)
+    admitted = still_admitted(caller, access)
     if login is not None:
-        only_if &= login
+        admitted &= login
+    only_if = Q(status__in=ChatSession.OPEN_STATUSES, supervised=False) & admitted
     return Sender(
         session_id=access.session.pk,
         role=access.role,
@@ -485,6 +488,7 @@ def sender_for(
         direct=not access.session.supervised,
         only_if=chat_condition(only_if),
         login_in_statement=login is not None,
+        admitted=admitted,
         basis=basis,
     )
 
@@ -615,16 +619,43 @@ def _signal_group(session_id, kind: str, *, hidden: bool) -> str:
 
 
 def mark_read(*, caller: Caller, session_id, seq, origin: str = "") -> int:
-    """The caller has read the chat up to ``seq``: the others see a read mark.
-
-    Read marks are live only (nothing is stored): a reconnecting client shows its own
-    history, and the other side sends a fresh mark as soon as it reads again.
-    """
+    """The caller has read the chat up to ``seq``: the others see a read mark, and it is
+    stored for the caller's side (never lowered), as the gate was asked anyway."""
     seq = clean_seq(seq)
     access = get_session_for(caller, session_id)
     if seq > access.session.last_seq:
         raise InvalidInput(_("There is no message with that seq yet."), code="invalid_seq")
+    hidden = _is_hidden_observer(access)
     frame = realtime.read_frame(seq=seq, author=author_name(access, caller), role=access.role.value)
-    group = _signal_group(access.session.pk, Message.Kind.TEXT, hidden=_is_hidden_observer(access))
+    group = _signal_group(access.session.pk, Message.Kind.TEXT, hidden=hidden)
+    field = _read_field(access.role, hidden=hidden)
+    if field is not None:
+        _raise_read_mark(ChatSession.objects.filter(pk=access.session.pk), field, seq)
     realtime.publish(group, frame, origin=origin)
     return seq
+
+
+def _read_field(role: ChatRole, *, hidden: bool) -> str | None:
+    """The stored mark a reader moves: the visitor's, or the staff side's that the visitor is
+    shown; a hidden observer's reading moves neither."""
+    if role == ChatRole.VISITOR:
+        return "visitor_read_seq"
+    return None if hidden else "staff_read_seq"
+
+
+def _raise_read_mark(rows, field: str, seq: int) -> bool:
+    """One UPDATE that only ever raises the mark, so marks written late or out of order by
+    several sockets never take it back."""
+    return bool(rows.filter(**{f"{field}__lt": seq}).update(**{field: seq}))
+
+
+def store_read(sender: Sender, seq: int) -> bool:
+    """Store the highest seq a socket's caller marked read (``read_event`` sent it live) for
+    their side of the chat: one statement, which writes only while the caller still holds the
+    place the gate gave the socket. False when nothing changed (a lower or equal mark, a hidden
+    observer, or the caller no longer in the chat)."""
+    field = _read_field(sender.role, hidden=sender.hidden)
+    if field is None or seq <= 0:
+        return False
+    rows = ChatSession.objects.filter(sender.admitted, pk=sender.session_id, last_seq__gte=seq)
+    return _raise_read_mark(rows, field, seq)

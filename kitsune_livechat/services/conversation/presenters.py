@@ -10,6 +10,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ... import realtime
 from ...models import ChatSession
 from ..line.availability import position_and_wait
 from ..line.focus import answers_shown
@@ -71,6 +72,7 @@ def session_json(access: SessionAccess, *, token: str | None = None) -> dict[str
         },
         "fallback": list(FALLBACKS) if may_hand_off(session) else [],
         "follow_up_of": str(session.follow_up_of_id) if session.follow_up_of_id else None,
+        "read": realtime.read_marks(session),
     }
     if access.is_staff:
         data["visitor"] = {"display_name": session.visitor_name or _("Visitor")}

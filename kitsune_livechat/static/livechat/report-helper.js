@@ -1,11 +1,11 @@
 // "Report this helper" on the visitor's ended screen: the report goes to the supervisors'
-// floor view. The chat window's own module says which chat ended (data-ended-session).
+// floor view. The chat window's own module says which chat ended (data-ended-session); its
+// API client (with the token the server gave this visitor) sends the report.
 
-import { Api } from "./api.js";
-import { $, gettext, show, store } from "./dom.js";
+import { $, gettext, show } from "./dom.js";
+import { api, root } from "./visitor/context.js";
 
-const root = document.getElementById("lc-visitor");
-const box = root && $("[data-report]", root);
+const box = $("[data-report]", root);
 
 if (box) {
   const form = $('[data-form="report"]', box);
@@ -32,7 +32,6 @@ if (box) {
       form.elements.reason.focus();
       return;
     }
-    const api = new Api({ root: root.dataset.api, token: store.get("livechat.token", "") });
     try {
       await api.post(`sessions/${box.dataset.session}/report`, { reason });
     } catch (failure) {

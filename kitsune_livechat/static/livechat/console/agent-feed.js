@@ -2,11 +2,11 @@
 // them or taken away, invitations, knocks, ratings, their status changed elsewhere) turned
 // into alerts and updates of the queue, the tabs and the chats in progress.
 
-import { $, announce, fmt, gettext } from "../dom.js";
+import { announce, fmt, gettext } from "../dom.js";
 import { showRating } from "../rating-panel.js";
 import { ChatSocket } from "../socket.js";
 import { alertUser, failed, keyedToast, toast } from "./alerts.js";
-import { announcer, api, bind, data, root, socketUrl } from "./context.js";
+import { announcer, api, data, socketUrl } from "./context.js";
 import { loadLiveSoon } from "./live.js";
 import { currentStatus, onPresenceFrame } from "./presence.js";
 import { refreshQueue } from "./queue.js";
@@ -124,10 +124,7 @@ function onKnockFrame(frame) {
       gettext("Someone asks to observe"),
       fmt(gettext("%(name)s knocks on your chat."), { name: frame.by }),
     );
-    const reveal = () => {
-      selectChat(session.id);
-      $("[data-admit]", getChat(session.id)?.panel || root)?.focus();
-    };
+    const reveal = () => (getChat(session.id) || openChat(session.id)).revealKnock();
     keyedToast(
       `knock-${session.id}`,
       fmt(gettext("%(name)s asks to observe your chat."), { name: frame.by }),
@@ -139,12 +136,6 @@ function onKnockFrame(frame) {
     chat.mode = "observer";
     chat.load();
   } else if (frame.change === "turned_away") {
-    const chat = getChat(session.id);
-    if (chat) {
-      bind("knock-text", chat.panel).textContent = gettext(
-        "The helper did not let you in this time.",
-      );
-      $('[data-action="knock"]', chat.panel).disabled = false;
-    }
+    getChat(session.id)?.showKnock("turned_away");
   }
 }

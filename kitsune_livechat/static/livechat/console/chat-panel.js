@@ -240,6 +240,22 @@ export class ChatPanel {
     this.updateUnanswered();
   }
 
+  /** Where this caller's knock stands in the knock panel: ``knocked`` (waiting for the helper)
+   * or ``turned_away`` (the helper said no this time; they may knock again). */
+  showKnock(state) {
+    const knocked = state === "knocked";
+    bind("knock-text", this.panel).textContent = knocked
+      ? gettext("You knocked. Waiting for the helper to let you in…")
+      : gettext("The helper did not let you in this time.");
+    $('[data-action="knock"]', this.panel).disabled = knocked;
+  }
+
+  /** Show this chat with the first knocking person's "Let in" focused (the helper's answer). */
+  revealKnock() {
+    this.tabs.select(this.id);
+    $("[data-admit]", this.panel)?.focus();
+  }
+
   focusComposer() {
     this.composer.focus();
   }

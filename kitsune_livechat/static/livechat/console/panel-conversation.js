@@ -38,6 +38,7 @@ export class PanelConversation {
       socket: () => this.socket,
       typingFromOthers: (frame) => frame.author !== data.me,
       readFromOthers: (frame) => frame.role === "visitor",
+      storedFromOthers: (read) => read.visitor,
       shown,
     });
   }

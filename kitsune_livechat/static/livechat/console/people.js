@@ -107,10 +107,7 @@ export async function participate(chat, action, user = null) {
       );
     } else if (action === "knock") {
       await api.post(`sessions/${chat.id}/knock`, {});
-      bind("knock-text", chat.panel).textContent = gettext(
-        "You knocked. Waiting for the helper to let you in…",
-      );
-      $('[data-action="knock"]', chat.panel).disabled = true;
+      chat.showKnock("knocked");
     } else if (action === "leave") {
       await api.post(`sessions/${chat.id}/leave`, {});
       chat.closeNow();

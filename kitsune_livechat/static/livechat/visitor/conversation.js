@@ -29,6 +29,7 @@ export class Conversation {
       socket: () => this.socket,
       typingFromOthers: (frame) => frame.role !== "visitor",
       readFromOthers: (frame) => frame.role !== "visitor",
+      storedFromOthers: (read) => read.staff,
     });
     this.composer = new Composer({
       form: $('[data-form="composer"]', root),
@@ -153,8 +154,7 @@ export class Conversation {
     });
     socket.addEventListener("frame", (event) => {
       const frame = event.detail;
-      if (frame.type === "status") this.onStatus(frame);
-      else this.marks.onFrame(frame);
+      if (!this.marks.onFrame(frame) && frame.type === "status") this.onStatus(frame);
     });
     socket.addEventListener("failed", (event) => {
       log.markFailed(event.detail.item.client_msg_id, event.detail.detail);
