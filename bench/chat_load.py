@@ -153,10 +153,10 @@ def profile(pid: int, args) -> subprocess.Popen:
     collapsed stacks (one line a stack and its count), for finding where the time goes."""
     out = Path(args.profile) / f"server-{pid}.txt"
     seconds = str(int(args.warmup + args.seconds))
-    command = ["py-spy", "record", "--pid", str(pid), "--rate", "50", "--duration", seconds]
-    return subprocess.Popen(
-        [*command, "--format", "raw", "--nonblocking", "-o", str(out)], stdout=subprocess.DEVNULL
-    )
+    # --gil: only the thread holding the GIL, so the samples show where CPU goes.
+    command = ["py-spy", "record", "--pid", str(pid), "--gil", "--rate", "200"]
+    command += ["--duration", seconds, "--format", "raw", "--nonblocking", "-o", str(out)]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL)
 
 
 async def run_layer(layer: str, chats: list[dict], args, bench_url: str) -> Result:

@@ -11,6 +11,7 @@ goes through the gate again.
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from urllib.parse import parse_qs
 
@@ -210,8 +211,10 @@ class SessionConsumer(LivechatConsumer):
     async def resync_when_idle(self) -> None:
         """Every ``LIVECHAT_RESYNC_SECONDS`` without a resync (a client ``ping`` does one),
         resync: a client that never pings still catches up after a layer outage."""
-        interval = livechat_settings.RESYNC_SECONDS
         while not self.closed:
+            # Sockets opened together (a server restart, a reconnect wave) would resync
+            # together forever; a random share of the interval spreads them out.
+            interval = livechat_settings.RESYNC_SECONDS * random.uniform(0.75, 1.0)
             await asyncio.sleep(max(0.0, self.synced_at + interval - time.monotonic()))
             if self.closed or time.monotonic() - self.synced_at < interval:
                 continue

@@ -9,6 +9,7 @@ receives one, live, on replay or over HTTP.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -186,36 +187,13 @@ def _insert_with_next_seq(
     chat's row does not meet the conditions, no row comes back. Every column of the model is
     written from the instance, cast to its database type.
     """
-    quote = connection.ops.quote_name
-    fields = [f for f in Message._meta.concrete_fields if not f.primary_key and f.attname != "seq"]
+    fields, _casts = _message_columns()
     values = [f.get_db_prep_save(f.pre_save(message, True), connection) for f in fields]
-    first = condition = ""
-    params: list[Any] = []
-    if first_response:
-        first = f", {quote('first_response_at')} = COALESCE({quote('first_response_at')}, %s)"
-        params.append(message.created)
+    params: list[Any] = [message.created] if first_response else []
     params += [message.session_id, message.session_id, message.client_msg_id]
     if only_if is not None:
-        condition = f" AND ({only_if.sql})"
         params += only_if.params
-    sql = f"""
-        WITH bumped AS (
-            UPDATE {quote(ChatSession._meta.db_table)}
-            SET {quote("last_seq")} = {quote("last_seq")} + 1{first}
-            WHERE {quote("id")} = %s AND NOT EXISTS (
-                SELECT 1 FROM {quote(Message._meta.db_table)}
-                WHERE {quote("session_id")} = %s AND {quote("client_msg_id")} = %s
-            ){condition}
-            RETURNING {quote("last_seq")}
-        )
-        INSERT INTO {quote(Message._meta.db_table)}
-            ({", ".join(quote(f.column) for f in fields)}, {quote("seq")})
-        SELECT {", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields)},
-            {quote("last_seq")}
-        FROM bumped
-        ON CONFLICT DO NOTHING
-        RETURNING {quote("id")}, {quote("seq")}
-    """
+    sql = _next_seq_statement(first_response, None if only_if is None else only_if.sql)
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *values])
         row = cursor.fetchone()
@@ -224,6 +202,43 @@ def _insert_with_next_seq(
     message.pk, message.seq = row
     message._state.adding = False
     return True
+
+
+@functools.cache
+def _message_columns() -> tuple[list, list[str]]:
+    """The message's columns the statement writes (all but the id and the seq), with the
+    database type each value is cast to."""
+    fields = [f for f in Message._meta.concrete_fields if not f.primary_key and f.attname != "seq"]
+    return fields, [f.db_type(connection) for f in fields]
+
+
+@functools.lru_cache(maxsize=256)
+def _next_seq_statement(first_response: bool, condition: str | None) -> str:
+    """The one statement's SQL, written once per shape: whether it stamps the first response,
+    and the chat condition's SQL (its parameters vary, its text seldom does)."""
+    quote = connection.ops.quote_name
+    fields, casts = _message_columns()
+    first = ""
+    if first_response:
+        first = f", {quote('first_response_at')} = COALESCE({quote('first_response_at')}, %s)"
+    where = "" if condition is None else f" AND ({condition})"
+    return f"""
+        WITH bumped AS (
+            UPDATE {quote(ChatSession._meta.db_table)}
+            SET {quote("last_seq")} = {quote("last_seq")} + 1{first}
+            WHERE {quote("id")} = %s AND NOT EXISTS (
+                SELECT 1 FROM {quote(Message._meta.db_table)}
+                WHERE {quote("session_id")} = %s AND {quote("client_msg_id")} = %s
+            ){where}
+            RETURNING {quote("last_seq")}
+        )
+        INSERT INTO {quote(Message._meta.db_table)}
+            ({", ".join(quote(f.column) for f in fields)}, {quote("seq")})
+        SELECT {", ".join(f"CAST(%s AS {cast})" for cast in casts)}, {quote("last_seq")}
+        FROM bumped
+        ON CONFLICT DO NOTHING
+        RETURNING {quote("id")}, {quote("seq")}
+    """
 
 
 def _insert_then_number(

@@ -48,12 +48,6 @@ def spend(bucket: str, who: str, *, limit: int, window: int, error: RateLimited)
         raise error
 
 
-async def aspend(bucket: str, who: str, *, limit: int, window: int, error: RateLimited) -> None:
-    """``spend`` from the event loop: a socket's frames, counted without a thread."""
-    if await counters.acount(_window_key(bucket, who, window), window + 1) > limit:
-        raise error
-
-
 def messages_too_fast() -> RateLimited:
     return RateLimited(
         _("You are sending messages too quickly. Wait a moment and try again."),
@@ -61,38 +55,33 @@ def messages_too_fast() -> RateLimited:
     )
 
 
-def _message_budget(caller: Caller) -> dict:
-    return {
-        "bucket": "send",
-        "who": caller_key(caller),
-        "limit": livechat_settings.RATE_LIMIT_MESSAGES,
-        "window": livechat_settings.RATE_LIMIT_SECONDS,
-        "error": messages_too_fast(),
-    }
-
-
-def _frame_budget(caller: Caller, factor: int) -> dict:
-    return {
-        **_message_budget(caller),
-        "bucket": "frame",
-        "limit": livechat_settings.RATE_LIMIT_MESSAGES * factor,
-    }
-
-
 def spend_message(caller: Caller) -> None:
     """One message, whichever socket, request or process it came through."""
-    spend(**_message_budget(caller))
+    spend(
+        "send",
+        caller_key(caller),
+        limit=livechat_settings.RATE_LIMIT_MESSAGES,
+        window=livechat_settings.RATE_LIMIT_SECONDS,
+        error=messages_too_fast(),
+    )
 
 
 async def aspend_message(caller: Caller) -> None:
-    """``spend_message`` for a socket."""
-    await aspend(**_message_budget(caller))
+    """``spend_message`` for a socket, from the event loop."""
+    await _aspend("send", caller, livechat_settings.RATE_LIMIT_MESSAGES)
 
 
 async def aspend_frame(caller: Caller, factor: int) -> None:
     """One typing, read, resume or ping frame from a socket: ``factor`` times the message
     budget."""
-    await aspend(**_frame_budget(caller, factor))
+    await _aspend("frame", caller, livechat_settings.RATE_LIMIT_MESSAGES * factor)
+
+
+async def _aspend(bucket: str, caller: Caller, limit: int) -> None:
+    window = livechat_settings.RATE_LIMIT_SECONDS
+    key = _window_key(bucket, caller_key(caller), window)
+    if await counters.acount(key, window + 1) > limit:
+        raise messages_too_fast()
 
 
 def spend_fallback(caller: Caller, client: str, kind: str) -> None:
