@@ -95,9 +95,6 @@ DEFAULTS: dict[str, Any] = {
     # messages it may have missed from the database (0: only on ping). Covers channel layer
     # outages for clients that never ping.
     "RESYNC_SECONDS": 30,
-    # Threads (each with its own database connection) that run the sockets' database work, so
-    # one socket's statement does not wait for another's round trip. SQLite always gets one.
-    "SOCKET_DATABASE_THREADS": 4,
     # The console sets an online helper away after this many seconds without activity (a key,
     # a click, a pointer move) and back online at the next one; 0 turns it off.
     "AUTO_AWAY_SECONDS": 600,

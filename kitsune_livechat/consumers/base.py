@@ -7,17 +7,14 @@ channel layer are forwarded. Refused sockets are accepted and closed at once wit
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.db import close_old_connections, connection
 from django.utils.translation import gettext as _
 
 from .. import realtime
@@ -42,36 +39,7 @@ AUTH_TIMEOUT = 10
 # Typing, read and other frames may come this many times as often as messages.
 FRAME_BUDGET_FACTOR = 5
 
-_socket_database: ThreadPoolExecutor | None = None
-
-
-def db(func):
-    """``func`` off the event loop, on one of the sockets' database threads.
-
-    Channels runs all database work of a process on one thread, so each statement waits for
-    every other socket's round trip; a chat socket's statements are self-contained, so a few
-    threads with a connection each carry them side by side. Statements of one socket still
-    run one after another (its frames take turns). SQLite, which has one writer, keeps
-    Channels' single thread.
-    """
-    global _socket_database
-    threads = livechat_settings.SOCKET_DATABASE_THREADS
-    if connection.vendor == "sqlite" or threads <= 1:
-        return database_sync_to_async(func)
-    if _socket_database is None:
-        _socket_database = ThreadPoolExecutor(threads, thread_name_prefix="livechat-db")
-
-    @functools.wraps(func)
-    def run(*args, **kwargs):
-        # Inside the call's context, where its connection lives: a connection past its age
-        # (or broken) is closed before and after, as for Django's requests.
-        close_old_connections()
-        try:
-            return func(*args, **kwargs)
-        finally:
-            close_old_connections()
-
-    return sync_to_async(run, thread_sensitive=False, executor=_socket_database)
+db = database_sync_to_async
 
 
 def retried(func):

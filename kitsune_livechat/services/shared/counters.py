@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 import weakref
 
 from asgiref.sync import sync_to_async
@@ -27,6 +28,9 @@ logger = logging.getLogger(__name__)
 REDIS_TIMEOUT = 1.0
 # Connections a process's event loop keeps for counting.
 MAX_CONNECTIONS = 16
+WARN_EVERY = 10.0
+
+_warned_at = -WARN_EVERY
 
 _clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -42,7 +46,7 @@ def count(key: str, timeout: int) -> int:
                 return 1
             return cache.incr(key)  # another process added it first
     except Exception:
-        logger.warning("Live chat limits are not counted: the cache is unreachable", exc_info=True)
+        _warn_unreachable()
         return 0
 
 
@@ -60,8 +64,18 @@ async def acount(key: str, timeout: int) -> int:
             _created, used = await asyncio.wait_for(pipe.execute(), REDIS_TIMEOUT)
         return int(used)
     except Exception:
-        logger.warning("Live chat limits are not counted: the cache is unreachable", exc_info=True)
+        _warn_unreachable()
         return 0
+
+
+def _warn_unreachable() -> None:
+    """Say so at most every ``WARN_EVERY`` seconds: when Redis is down or slow, every frame
+    fails to count, and a traceback for each would make a slow server slower."""
+    global _warned_at
+    now = time.monotonic()
+    if now - _warned_at >= WARN_EVERY:
+        _warned_at = now
+        logger.warning("Live chat limits are not counted: the cache is unreachable", exc_info=True)
 
 
 def _redis_client():
