@@ -8,11 +8,18 @@ finally moves the chat from waiting to active with a conditional UPDATE that onl
 transaction can win. A chat is therefore never assigned twice and no helper goes over capacity,
 on any database. Locks are always taken helper first, chat second, and chats are only ever
 locked without waiting, so claims cannot deadlock with each other.
+
+On PostgreSQL a claim does the counting, the locking and the moving in one statement issued
+after the helper's lock (``_take_at_once``); when it takes nothing, the step-by-step path that
+every database runs finds out why (or takes the chat a moment later) and answers with the
+precise error.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, NamedTuple
+from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -30,6 +37,7 @@ from ...locales import clean_locale
 from ...models import AgentStatus, ChatSession, Participant, Queue
 from ...signals import chat_assigned, send_on_commit
 from ..conversation.messaging import post_system_message
+from ..conversation.roster import visible_people
 from ..shared import notify
 from ..shared.roles import is_helper
 from .availability import HelperLoad, heartbeat_cutoff, online_helpers
@@ -307,15 +315,20 @@ def give_chat(session: ChatSession, helper, row: AgentStatus, *, now: datetime) 
     AgentStatus.objects.filter(pk=row.pk).update(last_assigned=now, last_seen=now)
 
 
-def announce_assignment(session: ChatSession, helper, *, auto: bool) -> None:
-    """Everyone who cares learns the chat has a helper, once the assignment commits."""
+def announce_assignment(session: ChatSession, helper, *, auto: bool) -> list[dict[str, str]]:
+    """Everyone who cares learns the chat has a helper, once the assignment commits.
+
+    Answers the people the visitor now sees, read once for the chat's sockets and the caller.
+    """
     name = get_host_adapter().display_name(helper)
     post_system_message(session, gettext_lazy("%(name)s joined the chat."), name=name)
-    notify.session_status_changed(session, change="assigned")
+    helpers = visible_people(session)
+    notify.session_status_changed(session, change="assigned", helpers=helpers, floor=False)
     notify.queue_changed(session, change="taken")  # also retires the line's cached answers
     realtime.agent_chat_changed(helper.pk, session, change="assigned")
     realtime.line_moved(session.queue_id)
     send_on_commit(chat_assigned, ChatSession, session=session, helper=helper, auto=auto)
+    return helpers
 
 
 def _waiting_chat(session_id) -> ChatSession:
@@ -336,27 +349,164 @@ def _waiting_chat(session_id) -> ChatSession:
     return session
 
 
+class Taken(NamedTuple):
+    """A claimed chat and the people its visitor now sees (the claim's answer shows them)."""
+
+    session: ChatSession
+    helpers: list[dict[str, str]]
+
+
 def claim_chat(*, user, session_id=None) -> ChatSession:
     """Take a waiting chat: ``session_id`` ("take this one") or, without it, the oldest chat
     the helper may take ("take next"). The helper must be online with a free seat."""
+    return take_chat(user=user, session_id=session_id).session
+
+
+def take_chat(*, user, session_id=None) -> Taken:
+    """``claim_chat``, also answering whom the visitor sees, so the answer reads it once."""
     require_helper(user)
     now = timezone.now()
     with transaction.atomic():
         row = lock_helper(user.pk)  # no presence row yet: not online
-        check_seat(row, now=now)
-        if session_id is None:
-            session = skip_locked(eligible_waiting(row).select_related("queue")).first()
-            if session is None:
-                raise NotFound(_("No chat is waiting for you."), code="queue_empty")
-        else:
-            session = _waiting_chat(session_id)
-            if not eligible_waiting(row).filter(pk=session.pk).exists():
-                raise Forbidden(
-                    _("This chat is for another queue or language than yours."),
-                    code="not_eligible",
-                )
-        give_chat(session, user, row, now=now)
-        announce_assignment(session, user, auto=False)
+        session = None
+        if is_available(row, now) and connection.vendor == "postgresql":
+            session = _take_at_once(row, user, now=now, session_id=session_id)
+        if session is None:
+            session = _take_step_by_step(row, user, now=now, session_id=session_id)
+        helpers = announce_assignment(session, user, auto=False)
+    return Taken(session, helpers)
+
+
+def _take_step_by_step(row: AgentStatus, user, *, now: datetime, session_id) -> ChatSession:
+    """Seats, then the chat, then the move, each a statement: any database, every error."""
+    check_seat(row, now=now)
+    if session_id is None:
+        session = skip_locked(eligible_waiting(row).select_related("queue")).first()
+        if session is None:
+            raise NotFound(_("No chat is waiting for you."), code="queue_empty")
+    else:
+        session = _waiting_chat(session_id)
+        if not eligible_waiting(row).filter(pk=session.pk).exists():
+            raise Forbidden(
+                _("This chat is for another queue or language than yours."),
+                code="not_eligible",
+            )
+    give_chat(session, user, row, now=now)
+    return session
+
+
+# The columns of one statement's answer, and how to turn them into instances again.
+def _columns(model) -> list:
+    return list(model._meta.concrete_fields)
+
+
+def _instance(model, fields: list, values) -> Any:
+    """A model instance from a raw row, converted as the ORM would (JSON fields parsed...)."""
+    converted = []
+    for field, value in zip(fields, values, strict=True):
+        for convert in _converters(field):
+            value = convert(value, field.cached_col, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [field.attname for field in fields], converted)
+
+
+_CONVERTERS: dict = {}
+
+
+def _converters(field) -> list:
+    key = (connection.vendor, field)
+    if key not in _CONVERTERS:
+        col = field.cached_col
+        _CONVERTERS[key] = connection.ops.get_db_converters(col) + col.get_db_converters(
+            connection
+        )
+    return _CONVERTERS[key]
+
+
+_TAKE_SQL: dict = {}
+
+
+def _take_sql(*, by_locale: bool, one: bool) -> str:
+    """The claim as one PostgreSQL statement, built once per shape from the models' tables.
+
+    Its snapshot is taken after the helper's lock, so the seats it counts are every chat the
+    helper holds. The chat is picked as ``eligible_waiting`` picks it (the helper's queues,
+    none meaning every active one's; their locales; never their own chat), locked with SKIP
+    LOCKED, moved only while still waiting, and the helper's row stamped only when a chat was
+    taken. It answers the chat with its queue, or no row.
+    """
+    key = (by_locale, one)
+    if key in _TAKE_SQL:
+        return _TAKE_SQL[key]
+    quote = connection.ops.quote_name
+    chats = quote(ChatSession._meta.db_table)
+    statuses = quote(AgentStatus._meta.db_table)
+    queues = quote(Queue._meta.db_table)
+    picked = AgentStatus.queues.through._meta
+    picked_table = quote(picked.db_table)
+    picked_agent = quote(picked.get_field("agentstatus").column)
+    picked_queue = quote(picked.get_field("queue").column)
+    chat_cols = ", ".join(quote(f.column) for f in _columns(ChatSession))
+    queue_cols = ", ".join(f"q.{quote(f.column)}" for f in _columns(Queue))
+    taken_cols = ", ".join(f"taken.{quote(f.column)}" for f in _columns(ChatSession))
+    conditions = [
+        "status = %(waiting)s",
+        "(visitor_id IS NULL OR visitor_id <> %(user)s)",
+        f"(NOT EXISTS (SELECT 1 FROM {picked_table} WHERE {picked_agent} = %(row)s)"
+        f" OR queue_id IN (SELECT {picked_queue} FROM {picked_table}"
+        f" WHERE {picked_agent} = %(row)s))",
+        "(SELECT seats.active FROM seats) < %(capacity)s",
+    ]
+    if by_locale:
+        conditions.append("locale = ANY(%(locales)s)")
+    if one:
+        conditions.append("id = %(chat)s")
+    sql = (
+        f"WITH seats AS (SELECT count(*) AS active FROM {chats}"
+        " WHERE helper_id = %(user)s AND status = %(active)s),"
+        f" picked AS (SELECT id FROM {chats} WHERE {' AND '.join(conditions)}"
+        " ORDER BY created, id LIMIT 1 FOR UPDATE SKIP LOCKED),"
+        f" taken AS (UPDATE {chats}"
+        " SET status = %(active)s, helper_id = %(user)s, assigned_at = %(now)s"
+        " WHERE id = (SELECT picked.id FROM picked) AND status = %(waiting)s"
+        f" RETURNING {chat_cols}),"
+        f" stamped AS (UPDATE {statuses} SET last_assigned = %(now)s, last_seen = %(now)s"
+        " WHERE id = %(row)s AND EXISTS (SELECT 1 FROM taken))"
+        f" SELECT {taken_cols}, {queue_cols} FROM taken"
+        f" JOIN {queues} q ON q.id = taken.queue_id"
+    )
+    _TAKE_SQL[key] = sql
+    return sql
+
+
+def _take_at_once(row: AgentStatus, user, *, now: datetime, session_id) -> ChatSession | None:
+    """PostgreSQL: seats, pick, move and stamp as one statement; None when it took nothing
+    (no seat, no chat, a malformed id...), and the step-by-step path says why."""
+    params = {
+        "waiting": Status.WAITING,
+        "active": Status.ACTIVE,
+        "user": user.pk,
+        "row": row.pk,
+        "capacity": row.capacity,
+        "now": now,
+        "locales": list(row.locales or []),
+    }
+    if session_id is not None:
+        try:
+            params["chat"] = session_id if isinstance(session_id, UUID) else UUID(str(session_id))
+        except (ValueError, TypeError, AttributeError):
+            return None
+    sql = _take_sql(by_locale=bool(row.locales), one=session_id is not None)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    chat_fields, queue_fields = _columns(ChatSession), _columns(Queue)
+    session = _instance(ChatSession, chat_fields, found[: len(chat_fields)])
+    session.queue = _instance(Queue, queue_fields, found[len(chat_fields) :])
+    session.helper = user
+    row.last_assigned = row.last_seen = now
     return session
 
 

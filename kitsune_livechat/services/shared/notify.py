@@ -48,14 +48,21 @@ def session_status_changed(
     change: str,
     position: int | None = None,
     wait_seconds: int | None = None,
+    helpers: list[dict[str, str]] | None = None,
+    floor: bool = True,
 ) -> None:
-    """A chat was assigned, transferred, requeued or ended: tell every socket of it."""
+    """A chat was assigned, transferred, requeued or ended: tell every socket of it.
+
+    ``helpers``: the visible people when the caller has just read them; ``floor=False`` when
+    the caller tells the floor itself (one signal a change is enough).
+    """
     realtime.session_status_changed(
         session,
-        helpers=visible_people(session),
+        helpers=visible_people(session) if helpers is None else helpers,
         change=change,
         position=position,
         wait_seconds=wait_seconds,
+        floor=floor,
     )
 
 
