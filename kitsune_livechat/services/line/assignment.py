@@ -417,9 +417,7 @@ def _converters(field) -> list:
     key = (connection.vendor, field)
     if key not in _CONVERTERS:
         col = field.cached_col
-        _CONVERTERS[key] = connection.ops.get_db_converters(col) + col.get_db_converters(
-            connection
-        )
+        _CONVERTERS[key] = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
     return _CONVERTERS[key]
 
 
