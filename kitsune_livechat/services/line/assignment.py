@@ -279,10 +279,28 @@ def skip_locked(chats: QuerySet) -> QuerySet:
 
 def lock_helper(user_id: int) -> AgentStatus:
     """The per-helper lock: capacity is counted and used under it."""
-    row = AgentStatus.objects.select_for_update().filter(user_id=user_id).first()
+    if connection.vendor == "postgresql":
+        row = _lock_helper_row(user_id)
+    else:
+        row = AgentStatus.objects.select_for_update().filter(user_id=user_id).first()
     if row is None:
         raise Conflict(_("Go online to take chats."), code="not_online")
     return row
+
+
+def _lock_helper_row(user_id: int) -> AgentStatus | None:
+    """``lock_helper``'s statement written once: every claim runs it, the ORM would rebuild it."""
+    fields = _columns(AgentStatus)
+    if "lock" not in _TAKE_SQL:
+        quote = connection.ops.quote_name
+        _TAKE_SQL["lock"] = (
+            f"SELECT {', '.join(quote(f.column) for f in fields)}"
+            f" FROM {quote(AgentStatus._meta.db_table)} WHERE user_id = %s FOR UPDATE"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(_TAKE_SQL["lock"], [user_id])
+        found = cursor.fetchone()
+    return None if found is None else _instance(AgentStatus, fields, found)
 
 
 def active_count(user_id: int) -> int:
@@ -315,16 +333,26 @@ def give_chat(session: ChatSession, helper, row: AgentStatus, *, now: datetime) 
     AgentStatus.objects.filter(pk=row.pk).update(last_assigned=now, last_seen=now)
 
 
-def announce_assignment(session: ChatSession, helper, *, auto: bool) -> list[dict[str, str]]:
+def announce_assignment(
+    session: ChatSession,
+    helper,
+    *,
+    auto: bool,
+    alone: bool = False,
+    counts: dict[str, int] | None = None,
+) -> list[dict[str, str]]:
     """Everyone who cares learns the chat has a helper, once the assignment commits.
 
     Answers the people the visitor now sees, read once for the chat's sockets and the caller.
+    ``alone``: the claim saw no other visible participant, so the helper is the whole list;
+    ``counts``: the waiting counts the claim read.
     """
     name = get_host_adapter().display_name(helper)
     post_system_message(session, gettext_lazy("%(name)s joined the chat."), name=name)
-    helpers = visible_people(session)
+    helpers = [{"display_name": name, "role": "helper"}] if alone else visible_people(session)
     notify.session_status_changed(session, change="assigned", helpers=helpers, floor=False)
-    notify.queue_changed(session, change="taken")  # also retires the line's cached answers
+    # Also retires the line's cached answers.
+    notify.queue_changed(session, change="taken", counts=counts)
     realtime.agent_chat_changed(helper.pk, session, change="assigned")
     realtime.line_moved(session.queue_id)
     send_on_commit(chat_assigned, ChatSession, session=session, helper=helper, auto=auto)
@@ -349,6 +377,12 @@ def _waiting_chat(session_id) -> ChatSession:
     return session
 
 
+class _AtOnce(NamedTuple):
+    session: ChatSession
+    alone: bool  # no visible participant besides the helper
+    counts: dict[str, int]  # waiting chats, in all queues and in the chat's
+
+
 class Taken(NamedTuple):
     """A claimed chat and the people its visitor now sees (the claim's answer shows them)."""
 
@@ -368,12 +402,17 @@ def take_chat(*, user, session_id=None) -> Taken:
     now = timezone.now()
     with transaction.atomic():
         row = lock_helper(user.pk)  # no presence row yet: not online
-        session = None
+        taken = None
         if is_available(row, now) and connection.vendor == "postgresql":
-            session = _take_at_once(row, user, now=now, session_id=session_id)
-        if session is None:
+            taken = _take_at_once(row, user, now=now, session_id=session_id)
+        if taken is None:
             session = _take_step_by_step(row, user, now=now, session_id=session_id)
-        helpers = announce_assignment(session, user, auto=False)
+            helpers = announce_assignment(session, user, auto=False)
+        else:
+            session = taken.session
+            helpers = announce_assignment(
+                session, user, auto=False, alone=taken.alone, counts=taken.counts
+            )
     return Taken(session, helpers)
 
 
@@ -431,7 +470,8 @@ def _take_sql(*, by_locale: bool, one: bool) -> str:
     helper holds. The chat is picked as ``eligible_waiting`` picks it (the helper's queues,
     none meaning every active one's; their locales; never their own chat), locked with SKIP
     LOCKED, moved only while still waiting, and the helper's row stamped only when a chat was
-    taken. It answers the chat with its queue, or no row.
+    taken. It answers the chat with its queue, whether anyone else is visible in it and the
+    waiting counts after it (``notify.waiting_counts``), or no row.
     """
     key = (by_locale, one)
     if key in _TAKE_SQL:
@@ -439,6 +479,7 @@ def _take_sql(*, by_locale: bool, one: bool) -> str:
     quote = connection.ops.quote_name
     chats = quote(ChatSession._meta.db_table)
     statuses = quote(AgentStatus._meta.db_table)
+    participants = quote(Participant._meta.db_table)
     queues = quote(Queue._meta.db_table)
     picked = AgentStatus.queues.through._meta
     picked_table = quote(picked.db_table)
@@ -470,14 +511,20 @@ def _take_sql(*, by_locale: bool, one: bool) -> str:
         f" RETURNING {chat_cols}),"
         f" stamped AS (UPDATE {statuses} SET last_assigned = %(now)s, last_seen = %(now)s"
         " WHERE id = %(row)s AND EXISTS (SELECT 1 FROM taken))"
-        f" SELECT {taken_cols}, {queue_cols} FROM taken"
-        f" JOIN {queues} q ON q.id = taken.queue_id"
+        f" SELECT {taken_cols}, {queue_cols},"
+        f" NOT EXISTS (SELECT 1 FROM {participants} p WHERE p.session_id = taken.id"
+        " AND p.state = %(present)s AND p.visible AND p.user_id <> taken.helper_id),"
+        " counts.waiting, counts.in_queue"
+        f" FROM taken JOIN {queues} q ON q.id = taken.queue_id"
+        " CROSS JOIN LATERAL (SELECT count(*) AS waiting,"
+        " count(*) FILTER (WHERE w.queue_id = taken.queue_id) AS in_queue"
+        f" FROM {chats} w WHERE w.status = %(waiting)s AND w.id <> taken.id) counts"
     )
     _TAKE_SQL[key] = sql
     return sql
 
 
-def _take_at_once(row: AgentStatus, user, *, now: datetime, session_id) -> ChatSession | None:
+def _take_at_once(row: AgentStatus, user, *, now: datetime, session_id) -> _AtOnce | None:
     """PostgreSQL: seats, pick, move and stamp as one statement; None when it took nothing
     (no seat, no chat, a malformed id...), and the step-by-step path says why."""
     params = {
@@ -488,6 +535,7 @@ def _take_at_once(row: AgentStatus, user, *, now: datetime, session_id) -> ChatS
         "capacity": row.capacity,
         "now": now,
         "locales": list(row.locales or []),
+        "present": Participant.State.ACTIVE,
     }
     if session_id is not None:
         try:
@@ -501,11 +549,13 @@ def _take_at_once(row: AgentStatus, user, *, now: datetime, session_id) -> ChatS
     if found is None:
         return None
     chat_fields, queue_fields = _columns(ChatSession), _columns(Queue)
-    session = _instance(ChatSession, chat_fields, found[: len(chat_fields)])
-    session.queue = _instance(Queue, queue_fields, found[len(chat_fields) :])
+    split = len(chat_fields)
+    session = _instance(ChatSession, chat_fields, found[:split])
+    session.queue = _instance(Queue, queue_fields, found[split : split + len(queue_fields)])
     session.helper = user
     row.last_assigned = row.last_seen = now
-    return session
+    alone, waiting, in_queue = found[split + len(queue_fields) :]
+    return _AtOnce(session, alone, {"waiting": waiting, "in_queue": in_queue})
 
 
 def _plan(helpers: list[HelperLoad], chats: list[dict], refused: set, now: datetime) -> list:

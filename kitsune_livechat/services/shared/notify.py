@@ -66,9 +66,16 @@ def session_status_changed(
     )
 
 
-def queue_changed(session: ChatSession, *, change: str) -> None:
-    """A chat joined, left or waits too long in a line: every console's queue and counts."""
-    realtime.queue_changed(session, change=change, counts=waiting_counts(session.queue_id))
+def queue_changed(
+    session: ChatSession, *, change: str, counts: dict[str, int] | None = None
+) -> None:
+    """A chat joined, left or waits too long in a line: every console's queue and counts.
+
+    ``counts``: the ``waiting_counts`` when the caller's own statement already read them.
+    """
+    if counts is None:
+        counts = waiting_counts(session.queue_id)
+    realtime.queue_changed(session, change=change, counts=counts)
     line_changed(session.queue_id)
 
 
