@@ -166,7 +166,7 @@ def test_listing_the_queue_costs_the_same_however_long_it_is(
     client = api_client(helper)
     client.get("agent/queue")  # warm the session and permission caches of the test client
 
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get("agent/queue")
     assert response.json()["count"] == waiting
 
@@ -339,6 +339,6 @@ def test_taking_the_next_chat_costs_the_same_however_long_the_line(
     # The gate, the helper's lock, the claim (seats, the chat with SKIP LOCKED, the move and
     # the stamp: one statement on PostgreSQL, four elsewhere), the system line (one statement
     # on PostgreSQL, three elsewhere) and the events' frames; the answer reads nothing more.
-    with django_assert_num_queries(10 if connection.vendor == "postgresql" else 19):
+    with django_assert_num_queries(9 if connection.vendor == "postgresql" else 18):
         response = client.post("agent/claim", {})
     assert response.status_code == 200
