@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from kitsune_livechat.models import AgentStatus, ChatSession, Message
+from kitsune_livechat.models import AgentStatus, ChatSession, Message, Participant
 from kitsune_livechat.services.line import assignment, lifecycle
 from tests.factories import (
     ActiveChatFactory,
@@ -216,6 +216,55 @@ def test_take_this_one(api_client, queue):
     assert response.json()["id"] == str(newest.pk)
     newest.refresh_from_db()
     assert newest.helper == helper
+
+
+@pytest.mark.parametrize("take", ["next", "this one"])
+def test_a_claim_tells_the_counts_left_and_everyone_the_visitor_sees(
+    api_client, queue, published, django_capture_on_commit_callbacks, take
+):
+    helper = online_helper()
+    oldest, _newer, _newest = waiting_chats(queue, 3)
+    ChatSessionFactory(queue=QueueFactory(slug="other"))
+    # Someone still in a chat that went back to the line: visible, so named with the helper.
+    colleague = HelperFactory(username="colleague")
+    Participant.objects.create(session=oldest, user=colleague, role="helper", visible=True)
+    Participant.objects.create(session=oldest, user=HelperFactory(), role="monitor", visible=False)
+    body = {} if take == "next" else {"session": str(oldest.pk)}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client(helper).post("agent/claim", body)
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["id"] == str(oldest.pk)
+    people = [(h["display_name"], h["role"]) for h in response.json()["helpers"]]
+    assert people == [(helper.username, "helper"), ("colleague", "helper")]
+    (status,) = published.of_type(f"livechat.session.{oldest.pk.hex}", "status")
+    assert status["helpers"] == response.json()["helpers"]
+    (taken,) = published.of_type("livechat.queue", "queue")
+    assert taken["counts"] == {"waiting": 3, "in_queue": 2}
+    floors = [name for _group, name, _data in published.signals if name == "floor_changed"]
+    assert floors == ["floor_changed"]
+    assert AgentStatus.objects.get(user=helper).last_assigned is not None
+
+
+def test_a_helper_alone_in_the_chat_is_the_whole_list(api_client, queue):
+    helper = online_helper()
+    (chat,) = waiting_chats(queue, 1)
+    Participant.objects.create(
+        session=chat, user=HelperFactory(), role="helper", state=Participant.State.LEFT
+    )
+    response = api_client(helper).post("agent/claim", {})
+    assert response.json()["helpers"] == [{"display_name": helper.username, "role": "helper"}]
+
+
+def test_someone_elses_chat_cannot_be_taken_from_them(api_client, queue):
+    owner, other = online_helper(), online_helper()
+    chat = ActiveChatFactory(queue=queue, helper=owner)
+    response = api_client(other).post("agent/claim", {"session": str(chat.pk)})
+    assert (response.status_code, response.json()["code"]) == (409, "already_taken")
+    chat.refresh_from_db()
+    assert chat.helper == owner
+    assert not Message.objects.filter(session=chat, kind="system").exists()
 
 
 def test_a_chat_just_taken_cannot_be_taken_again(api_client, queue):
