@@ -247,6 +247,36 @@ def test_a_claim_tells_the_counts_left_and_everyone_the_visitor_sees(
     assert AgentStatus.objects.get(user=helper).last_assigned is not None
 
 
+@pytest.mark.parametrize("picks", ["queue and locale", "every queue"])
+def test_take_next_skips_what_the_helper_may_not_take(api_client, queue, picks):
+    row = AgentStatusFactory(capacity=5)
+    helper, other = row.user, QueueFactory(slug="other", is_active=False)
+    if picks == "queue and locale":
+        row.queues.set([queue])
+        row.locales = ["de"]
+        row.save()
+    now = timezone.now()
+
+    def waiting(minutes, **fields):
+        return ChatSessionFactory(created=now - timedelta(minutes=minutes), **fields)
+
+    elsewhere = waiting(5, queue=other, locale="de")
+    french = waiting(4, queue=queue, locale="fr")
+    waiting(3, queue=queue, locale="de", visitor=helper)  # their own chat: never
+    german = waiting(2, queue=queue, locale="de")
+    expected = [german] if picks == "queue and locale" else [elsewhere, french, german]
+
+    taken = []
+    for _ in expected:
+        assert assignment.eligible_waiting(row).first().pk == expected[len(taken)].pk
+        response = api_client(helper).post("agent/claim", {})
+        assert response.status_code == 200, response.json()
+        taken.append(response.json()["id"])
+    assert taken == [str(chat.pk) for chat in expected]
+    response = api_client(helper).post("agent/claim", {})
+    assert (response.status_code, response.json()["code"]) == (404, "queue_empty")
+
+
 def test_a_helper_alone_in_the_chat_is_the_whole_list(api_client, queue):
     helper = online_helper()
     (chat,) = waiting_chats(queue, 1)

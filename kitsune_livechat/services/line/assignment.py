@@ -289,7 +289,8 @@ def lock_helper(user_id: int) -> AgentStatus:
 
 
 def _lock_helper_row(user_id: int) -> AgentStatus | None:
-    """``lock_helper``'s statement written once: every claim runs it, the ORM would rebuild it."""
+    """``lock_helper``'s statement, written once: every claim runs it and the ORM would build
+    it anew each time."""
     fields = _columns(AgentStatus)
     if "lock" not in _TAKE_SQL:
         quote = connection.ops.quote_name
@@ -468,8 +469,8 @@ def _take_sql(*, by_locale: bool, one: bool) -> str:
 
     Its snapshot is taken after the helper's lock, so the seats it counts are every chat the
     helper holds. The chat is picked as ``eligible_waiting`` picks it (the helper's queues,
-    none meaning every active one's; their locales; never their own chat), locked with SKIP
-    LOCKED, moved only while still waiting, and the helper's row stamped only when a chat was
+    none meaning every queue; their locales; never their own chat; oldest first), locked with
+    SKIP LOCKED, moved only while still waiting, and the helper's row stamped only when a chat was
     taken. It answers the chat with its queue, whether anyone else is visible in it and the
     waiting counts after it (``notify.waiting_counts``), or no row.
     """
