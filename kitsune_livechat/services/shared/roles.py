@@ -100,7 +100,9 @@ def has_livechat_perm(user, codename: str) -> bool:
     """
     if not _authenticated(user):
         return False
-    known = user.__dict__.setdefault("_livechat_perms", {})
+    known = getattr(user, "_livechat_perms", None)
+    if known is None:
+        known = user._livechat_perms = {}  # on the user itself, through request.user's proxy
     if codename not in known:
         if hasattr(user, "_perm_cache") or not _plain_model_backends():
             known[codename] = user.has_perm(f"{PERM_APP}.{codename}")
