@@ -8,9 +8,12 @@ on the same rows, is the raw ceiling: H database connections looping over
 back to waiting and one uvicorn process of the example site serves ``POST agent/claim`` to H
 keep-alive connections, one per helper, each logged in with its own session and CSRF token,
 until the line is empty. Afterwards every chat is checked: taken once, by the helper whose
-claim returned it, and no helper over capacity. Bounded: the line's length, loopback only.
+claim returned it, and no helper over capacity. ``--processes 2`` serves the claims from two
+uvicorn processes (helpers split across them; server CPU is their sum). Bounded: the line's
+length, loopback only.
 
     python bench/claims_load.py --helpers 20 --chats 2000
+    python bench/claims_load.py --helpers 20 --chats 2000 --processes 2
 """
 
 from __future__ import annotations
@@ -76,27 +79,33 @@ async def raw_ceiling(bench_url: str, data: dict) -> dict:
 
 
 async def http_claims(args, bench_url: str, data: dict) -> dict:
-    port = free_port()
+    ports = [free_port() for _ in range(args.processes)]
     prefix = f"livechat-bench-{uuid.uuid4().hex[:8]}"
-    server = start_site(
-        "pubsub",
-        port,
-        SimpleNamespace(redis_url=args.redis_url),
-        bench_url,
-        DJANGO_CONN_MAX_AGE="0",
-        **({"DJANGO_DB_POOL": str(args.pool)} if args.pool else {}),
-        CACHE_URL=args.redis_url,
-        LIVECHAT_CACHE_PREFIX=prefix,
-        **UVICORN_TUNED,
-    )
+    channels = f"livechat-bench-{uuid.uuid4().hex[:8]}"
+    servers = [
+        start_site(
+            "pubsub",
+            port,
+            SimpleNamespace(redis_url=args.redis_url),
+            bench_url,
+            DJANGO_CONN_MAX_AGE="0",
+            **({"DJANGO_DB_POOL": str(args.pool)} if args.pool else {}),
+            CACHE_URL=args.redis_url,
+            LIVECHAT_CACHE_PREFIX=prefix,
+            LIVECHAT_CHANNEL_PREFIX=channels,
+            **UVICORN_TUNED,
+        )
+        for port in ports
+    ]
     claimed: list[tuple[str, int]] = []
     latencies: list[float] = []
     refusals: Counter = Counter()
     try:
-        await wait_listening(port, server)
+        for port, server in zip(ports, servers, strict=True):
+            await wait_listening(port, server)
 
-        async def helper(row: dict) -> None:
-            conn = Connection(port)
+        async def helper(index: int, row: dict) -> None:
+            conn = Connection(ports[index % len(ports)])  # helpers split across the processes
             headers = {
                 "Cookie": f"sessionid={row['cookie']}; csrftoken={row['csrf']}",
                 "X-CSRFToken": row["csrf"],
@@ -122,13 +131,14 @@ async def http_claims(args, bench_url: str, data: dict) -> dict:
             finally:
                 conn.close()
 
-        cpu_before = process_cpu(server.pid)
+        cpu_before = sum(process_cpu(server.pid) for server in servers)
         started = time.perf_counter()
-        await asyncio.gather(*(helper(row) for row in data["helpers"]))
+        await asyncio.gather(*(helper(i, row) for i, row in enumerate(data["helpers"])))
         seconds = time.perf_counter() - started
-        cpu = process_cpu(server.pid) - cpu_before
+        cpu = sum(process_cpu(server.pid) for server in servers) - cpu_before
     finally:
-        await shut_down([], server)
+        for server in servers:
+            await shut_down([], server)
         drop_cache(args.redis_url, prefix)
     return {
         "claims": len(claimed),
@@ -188,10 +198,18 @@ def parse_args(argv=None):
         default=10,
         help="the site's database pool (DJANGO_DB_POOL; 0: a connection per request)",
     )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="uvicorn processes serving the claims (helpers split across them)",
+    )
     add_service_options(parser)
     args = parser.parse_args(argv)
     if not 1 <= args.helpers <= 100 or not 1 <= args.chats <= 20000 or not 0 <= args.pool <= 20:
         parser.error("keep it bounded: 1-100 helpers, 1-20000 chats, a pool of up to 20")
+    if not 1 <= args.processes <= 4:
+        parser.error("keep it bounded: 1-4 processes")
     return args
 
 
@@ -211,9 +229,12 @@ def main(argv=None) -> int:
     raw, http, problems = asyncio.run(run(args))
     raw_rate = raw["claims"] / raw["seconds"]
     http_rate = http["claims"] / http["seconds"]
+    processes = (
+        "one uvicorn process" if args.processes == 1 else f"{args.processes} uvicorn processes"
+    )
     print(
-        f"{args.helpers} helpers, {args.chats} waiting chats, PostgreSQL, one uvicorn process, "
-        f"loopback, database pool {args.pool or 'off'}"
+        f"{args.helpers} helpers, {args.chats} waiting chats, PostgreSQL, {processes}, "
+        f"loopback, database pool {args.pool or 'off'}{' each' if args.processes > 1 else ''}"
     )
     print()
     print(f"{'':<34}{'claims':>8}{'claims/s':>10}{'x raw':>8}{'p50 ms':>9}{'p99 ms':>9}")

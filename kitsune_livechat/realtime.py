@@ -274,17 +274,20 @@ def session_status_changed(
     change: str,
     position: int | None = None,
     wait_seconds: int | None = None,
+    floor: bool = True,
 ) -> None:
     """A chat was assigned, transferred, requeued or ended: tell every socket of it.
 
     Every receiving socket re-checks its access first, so whoever left the chat (a helper
-    transferred away) is disconnected instead of told.
+    transferred away) is disconnected instead of told. ``floor=False``: the caller signals the
+    floor itself, with another event of the same change.
     """
     frame = status_frame(
         session, helpers=helpers, change=change, position=position, wait_seconds=wait_seconds
     )
     publish(session_group(session.pk), frame, recheck=True)
-    floor_changed()
+    if floor:
+        floor_changed()
 
 
 def participants_changed(

@@ -102,8 +102,8 @@ def waiting(request: HttpRequest):
 @router.post("agent/claim", auth=chat_auth, response=SessionOut, summary="Take a chat")
 def claim(request: HttpRequest, payload: ClaimIn):
     """``session``: take this one; none: take the next (oldest) chat the caller may take."""
-    session = assignment.claim_chat(user=_user(request), session_id=payload.session)
-    return session_json(SessionAccess(session, ChatRole.HELPER))
+    taken = assignment.take_chat(user=_user(request), session_id=payload.session)
+    return session_json(SessionAccess(taken.session, ChatRole.HELPER), helpers=taken.helpers)
 
 
 @router.get("agent/chats", auth=chat_auth, response=list[SessionOut], summary="My chats")

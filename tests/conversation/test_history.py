@@ -174,7 +174,7 @@ def test_history_costs_the_same_queries_for_one_chat_or_many(
     now = ActiveChatFactory(visitor=visitor, helper=helper)
     EndedChatFactory(visitor=visitor, helper=helper)
     client = api_client(helper)
-    with django_assert_num_queries(7) as one:
+    with django_assert_num_queries(6) as one:
         assert len(client.get(f"sessions/{now.pk}/history").json()) == 1
     for _ in range(4):
         RatingFactory(session=EndedChatFactory(visitor=visitor, helper=helper))

@@ -112,7 +112,7 @@ def test_floor_snapshot_takes_a_fixed_number_of_queries(django_assert_num_querie
         ChatSessionFactory()
         AgentStatusFactory()
         ActiveChatFactory(assigned_at=ago(hours=2))
-    with django_assert_num_queries(11):  # 9, and two to load the caller's permissions
+    with django_assert_num_queries(10):  # 9, and one to read the caller's permission
         floor.snapshot(caller=supervisor)
 
 

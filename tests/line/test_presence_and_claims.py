@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from kitsune_livechat.models import AgentStatus, ChatSession, Message
+from kitsune_livechat.models import AgentStatus, ChatSession, Message, Participant
 from kitsune_livechat.services.line import assignment, lifecycle
 from tests.factories import (
     ActiveChatFactory,
@@ -166,7 +166,7 @@ def test_listing_the_queue_costs_the_same_however_long_it_is(
     client = api_client(helper)
     client.get("agent/queue")  # warm the session and permission caches of the test client
 
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get("agent/queue")
     assert response.json()["count"] == waiting
 
@@ -216,6 +216,85 @@ def test_take_this_one(api_client, queue):
     assert response.json()["id"] == str(newest.pk)
     newest.refresh_from_db()
     assert newest.helper == helper
+
+
+@pytest.mark.parametrize("take", ["next", "this one"])
+def test_a_claim_tells_the_counts_left_and_everyone_the_visitor_sees(
+    api_client, queue, published, django_capture_on_commit_callbacks, take
+):
+    helper = online_helper()
+    oldest, _newer, _newest = waiting_chats(queue, 3)
+    ChatSessionFactory(queue=QueueFactory(slug="other"))
+    # Someone still in a chat that went back to the line: visible, so named with the helper.
+    colleague = HelperFactory(username="colleague")
+    Participant.objects.create(session=oldest, user=colleague, role="helper", visible=True)
+    Participant.objects.create(session=oldest, user=HelperFactory(), role="monitor", visible=False)
+    body = {} if take == "next" else {"session": str(oldest.pk)}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client(helper).post("agent/claim", body)
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["id"] == str(oldest.pk)
+    people = [(h["display_name"], h["role"]) for h in response.json()["helpers"]]
+    assert people == [(helper.username, "helper"), ("colleague", "helper")]
+    (status,) = published.of_type(f"livechat.session.{oldest.pk.hex}", "status")
+    assert status["helpers"] == response.json()["helpers"]
+    (taken,) = published.of_type("livechat.queue", "queue")
+    assert taken["counts"] == {"waiting": 3, "in_queue": 2}
+    floors = [name for _group, name, _data in published.signals if name == "floor_changed"]
+    assert floors == ["floor_changed"]
+    assert AgentStatus.objects.get(user=helper).last_assigned is not None
+
+
+@pytest.mark.parametrize("picks", ["queue and locale", "every queue"])
+def test_take_next_skips_what_the_helper_may_not_take(api_client, queue, picks):
+    row = AgentStatusFactory(capacity=5)
+    helper, other = row.user, QueueFactory(slug="other", is_active=False)
+    if picks == "queue and locale":
+        row.queues.set([queue])
+        row.locales = ["de"]
+        row.save()
+    now = timezone.now()
+
+    def waiting(minutes, **fields):
+        return ChatSessionFactory(created=now - timedelta(minutes=minutes), **fields)
+
+    elsewhere = waiting(5, queue=other, locale="de")
+    french = waiting(4, queue=queue, locale="fr")
+    waiting(3, queue=queue, locale="de", visitor=helper)  # their own chat: never
+    german = waiting(2, queue=queue, locale="de")
+    expected = [german] if picks == "queue and locale" else [elsewhere, french, german]
+
+    taken = []
+    for _ in expected:
+        assert assignment.eligible_waiting(row).first().pk == expected[len(taken)].pk
+        response = api_client(helper).post("agent/claim", {})
+        assert response.status_code == 200, response.json()
+        taken.append(response.json()["id"])
+    assert taken == [str(chat.pk) for chat in expected]
+    response = api_client(helper).post("agent/claim", {})
+    assert (response.status_code, response.json()["code"]) == (404, "queue_empty")
+
+
+def test_a_helper_alone_in_the_chat_is_the_whole_list(api_client, queue):
+    helper = online_helper()
+    (chat,) = waiting_chats(queue, 1)
+    Participant.objects.create(
+        session=chat, user=HelperFactory(), role="helper", state=Participant.State.LEFT
+    )
+    response = api_client(helper).post("agent/claim", {})
+    assert response.json()["helpers"] == [{"display_name": helper.username, "role": "helper"}]
+
+
+def test_someone_elses_chat_cannot_be_taken_from_them(api_client, queue):
+    owner, other = online_helper(), online_helper()
+    chat = ActiveChatFactory(queue=queue, helper=owner)
+    response = api_client(other).post("agent/claim", {"session": str(chat.pk)})
+    assert (response.status_code, response.json()["code"]) == (409, "already_taken")
+    chat.refresh_from_db()
+    assert chat.helper == owner
+    assert not Message.objects.filter(session=chat, kind="system").exists()
 
 
 def test_a_chat_just_taken_cannot_be_taken_again(api_client, queue):
@@ -336,8 +415,9 @@ def test_taking_the_next_chat_costs_the_same_however_long_the_line(
     waiting_chats(queue, waiting)
     client = api_client(helper)
     client.get("agent/status")
-    # The gate, the helper's lock, seats, the chat (SKIP LOCKED), the move, the system line
-    # (one statement on PostgreSQL, three elsewhere) and the events' frames.
-    with django_assert_num_queries(16 if connection.vendor == "postgresql" else 20):
+    # The gate, the helper's lock, the claim (seats, the chat with SKIP LOCKED, the move and
+    # the stamp: one statement on PostgreSQL, four elsewhere), the system line (one statement
+    # on PostgreSQL, three elsewhere) and the events' frames; the answer reads nothing more.
+    with django_assert_num_queries(9 if connection.vendor == "postgresql" else 18):
         response = client.post("agent/claim", {})
     assert response.status_code == 200

@@ -25,10 +25,16 @@ def may_hand_off(session: ChatSession) -> bool:
     return session.status != ChatSession.Status.ACTIVE and not session.handoff_question_id
 
 
-def session_json(access: SessionAccess, *, token: str | None = None) -> dict[str, Any]:
+def session_json(
+    access: SessionAccess,
+    *,
+    token: str | None = None,
+    helpers: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
     """The session JSON of docs/http-api.md, with the form, browser and hand-off for the UI.
 
     Staff also see who the visitor is (by the name they gave, never an account id or email).
+    ``helpers``: the visible people, when the caller read them in the same request.
     """
     session = access.session
     position, wait = position_and_wait(session)
@@ -44,7 +50,7 @@ def session_json(access: SessionAccess, *, token: str | None = None) -> dict[str
             "revision_id": session.article_revision_id,
         },
         "queue": session.queue.slug,
-        "helpers": visible_people(session),
+        "helpers": visible_people(session) if helpers is None else helpers,
         "created": session.created.isoformat(),
         "role": str(access.role),
         "locale": session.locale,

@@ -8,11 +8,18 @@ finally moves the chat from waiting to active with a conditional UPDATE that onl
 transaction can win. A chat is therefore never assigned twice and no helper goes over capacity,
 on any database. Locks are always taken helper first, chat second, and chats are only ever
 locked without waiting, so claims cannot deadlock with each other.
+
+On PostgreSQL a claim does the counting, the locking and the moving in one statement issued
+after the helper's lock (``_take_at_once``); when it takes nothing, the step-by-step path that
+every database runs finds out why (or takes the chat a moment later) and answers with the
+precise error.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, NamedTuple
+from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -30,6 +37,7 @@ from ...locales import clean_locale
 from ...models import AgentStatus, ChatSession, Participant, Queue
 from ...signals import chat_assigned, send_on_commit
 from ..conversation.messaging import post_system_message
+from ..conversation.roster import visible_people
 from ..shared import notify
 from ..shared.roles import is_helper
 from .availability import HelperLoad, heartbeat_cutoff, online_helpers
@@ -271,10 +279,29 @@ def skip_locked(chats: QuerySet) -> QuerySet:
 
 def lock_helper(user_id: int) -> AgentStatus:
     """The per-helper lock: capacity is counted and used under it."""
-    row = AgentStatus.objects.select_for_update().filter(user_id=user_id).first()
+    if connection.vendor == "postgresql":
+        row = _lock_helper_row(user_id)
+    else:
+        row = AgentStatus.objects.select_for_update().filter(user_id=user_id).first()
     if row is None:
         raise Conflict(_("Go online to take chats."), code="not_online")
     return row
+
+
+def _lock_helper_row(user_id: int) -> AgentStatus | None:
+    """``lock_helper``'s statement, written once: every claim runs it and the ORM would build
+    it anew each time."""
+    fields = _columns(AgentStatus)
+    if "lock" not in _TAKE_SQL:
+        quote = connection.ops.quote_name
+        _TAKE_SQL["lock"] = (
+            f"SELECT {', '.join(quote(f.column) for f in fields)}"
+            f" FROM {quote(AgentStatus._meta.db_table)} WHERE user_id = %s FOR UPDATE"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(_TAKE_SQL["lock"], [user_id])
+        found = cursor.fetchone()
+    return None if found is None else _instance(AgentStatus, fields, found)
 
 
 def active_count(user_id: int) -> int:
@@ -307,15 +334,30 @@ def give_chat(session: ChatSession, helper, row: AgentStatus, *, now: datetime) 
     AgentStatus.objects.filter(pk=row.pk).update(last_assigned=now, last_seen=now)
 
 
-def announce_assignment(session: ChatSession, helper, *, auto: bool) -> None:
-    """Everyone who cares learns the chat has a helper, once the assignment commits."""
+def announce_assignment(
+    session: ChatSession,
+    helper,
+    *,
+    auto: bool,
+    alone: bool = False,
+    counts: dict[str, int] | None = None,
+) -> list[dict[str, str]]:
+    """Everyone who cares learns the chat has a helper, once the assignment commits.
+
+    Answers the people the visitor now sees, read once for the chat's sockets and the caller.
+    ``alone``: the claim saw no other visible participant, so the helper is the whole list;
+    ``counts``: the waiting counts the claim read.
+    """
     name = get_host_adapter().display_name(helper)
     post_system_message(session, gettext_lazy("%(name)s joined the chat."), name=name)
-    notify.session_status_changed(session, change="assigned")
-    notify.queue_changed(session, change="taken")  # also retires the line's cached answers
+    helpers = [{"display_name": name, "role": "helper"}] if alone else visible_people(session)
+    notify.session_status_changed(session, change="assigned", helpers=helpers, floor=False)
+    # Also retires the line's cached answers.
+    notify.queue_changed(session, change="taken", counts=counts)
     realtime.agent_chat_changed(helper.pk, session, change="assigned")
     realtime.line_moved(session.queue_id)
     send_on_commit(chat_assigned, ChatSession, session=session, helper=helper, auto=auto)
+    return helpers
 
 
 def _waiting_chat(session_id) -> ChatSession:
@@ -336,28 +378,185 @@ def _waiting_chat(session_id) -> ChatSession:
     return session
 
 
+class _AtOnce(NamedTuple):
+    session: ChatSession
+    alone: bool  # no visible participant besides the helper
+    counts: dict[str, int]  # waiting chats, in all queues and in the chat's
+
+
+class Taken(NamedTuple):
+    """A claimed chat and the people its visitor now sees (the claim's answer shows them)."""
+
+    session: ChatSession
+    helpers: list[dict[str, str]]
+
+
 def claim_chat(*, user, session_id=None) -> ChatSession:
     """Take a waiting chat: ``session_id`` ("take this one") or, without it, the oldest chat
     the helper may take ("take next"). The helper must be online with a free seat."""
+    return take_chat(user=user, session_id=session_id).session
+
+
+def take_chat(*, user, session_id=None) -> Taken:
+    """``claim_chat``, also answering whom the visitor sees, so the answer reads it once."""
     require_helper(user)
     now = timezone.now()
     with transaction.atomic():
         row = lock_helper(user.pk)  # no presence row yet: not online
-        check_seat(row, now=now)
-        if session_id is None:
-            session = skip_locked(eligible_waiting(row).select_related("queue")).first()
-            if session is None:
-                raise NotFound(_("No chat is waiting for you."), code="queue_empty")
+        taken = None
+        if is_available(row, now) and connection.vendor == "postgresql":
+            taken = _take_at_once(row, user, now=now, session_id=session_id)
+        if taken is None:
+            session = _take_step_by_step(row, user, now=now, session_id=session_id)
+            helpers = announce_assignment(session, user, auto=False)
         else:
-            session = _waiting_chat(session_id)
-            if not eligible_waiting(row).filter(pk=session.pk).exists():
-                raise Forbidden(
-                    _("This chat is for another queue or language than yours."),
-                    code="not_eligible",
-                )
-        give_chat(session, user, row, now=now)
-        announce_assignment(session, user, auto=False)
+            session = taken.session
+            helpers = announce_assignment(
+                session, user, auto=False, alone=taken.alone, counts=taken.counts
+            )
+    return Taken(session, helpers)
+
+
+def _take_step_by_step(row: AgentStatus, user, *, now: datetime, session_id) -> ChatSession:
+    """Seats, then the chat, then the move, each a statement: any database, every error."""
+    check_seat(row, now=now)
+    if session_id is None:
+        session = skip_locked(eligible_waiting(row).select_related("queue")).first()
+        if session is None:
+            raise NotFound(_("No chat is waiting for you."), code="queue_empty")
+    else:
+        session = _waiting_chat(session_id)
+        if not eligible_waiting(row).filter(pk=session.pk).exists():
+            raise Forbidden(
+                _("This chat is for another queue or language than yours."),
+                code="not_eligible",
+            )
+    give_chat(session, user, row, now=now)
     return session
+
+
+# The columns of one statement's answer, and how to turn them into instances again.
+def _columns(model) -> list:
+    return list(model._meta.concrete_fields)
+
+
+def _instance(model, fields: list, values) -> Any:
+    """A model instance from a raw row, converted as the ORM would (JSON fields parsed...)."""
+    converted = []
+    for field, value in zip(fields, values, strict=True):
+        for convert in _converters(field):
+            value = convert(value, field.cached_col, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [field.attname for field in fields], converted)
+
+
+_CONVERTERS: dict = {}
+
+
+def _converters(field) -> list:
+    key = (connection.vendor, field)
+    if key not in _CONVERTERS:
+        col = field.cached_col
+        _CONVERTERS[key] = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+    return _CONVERTERS[key]
+
+
+_TAKE_SQL: dict = {}
+
+
+def _take_sql(*, by_locale: bool, one: bool) -> str:
+    """The claim as one PostgreSQL statement, built once per shape from the models' tables.
+
+    Its snapshot is taken after the helper's lock, so the seats it counts are every chat the
+    helper holds. The chat is picked as ``eligible_waiting`` picks it (the helper's queues,
+    none meaning every queue; their locales; never their own chat; oldest first), locked with
+    SKIP LOCKED, moved only while still waiting, and the helper's row stamped only when a chat was
+    taken. It answers the chat with its queue, whether anyone else is visible in it and the
+    waiting counts after it (``notify.waiting_counts``), or no row.
+    """
+    key = (by_locale, one)
+    if key in _TAKE_SQL:
+        return _TAKE_SQL[key]
+    quote = connection.ops.quote_name
+    chats = quote(ChatSession._meta.db_table)
+    statuses = quote(AgentStatus._meta.db_table)
+    participants = quote(Participant._meta.db_table)
+    queues = quote(Queue._meta.db_table)
+    picked = AgentStatus.queues.through._meta
+    picked_table = quote(picked.db_table)
+    picked_agent = quote(picked.get_field("agentstatus").column)
+    picked_queue = quote(picked.get_field("queue").column)
+    chat_cols = ", ".join(quote(f.column) for f in _columns(ChatSession))
+    queue_cols = ", ".join(f"q.{quote(f.column)}" for f in _columns(Queue))
+    taken_cols = ", ".join(f"taken.{quote(f.column)}" for f in _columns(ChatSession))
+    conditions = [
+        "status = %(waiting)s",
+        "(visitor_id IS NULL OR visitor_id <> %(user)s)",
+        f"(NOT EXISTS (SELECT 1 FROM {picked_table} WHERE {picked_agent} = %(row)s)"
+        f" OR queue_id IN (SELECT {picked_queue} FROM {picked_table}"
+        f" WHERE {picked_agent} = %(row)s))",
+        "(SELECT seats.active FROM seats) < %(capacity)s",
+    ]
+    if by_locale:
+        conditions.append("locale = ANY(%(locales)s)")
+    if one:
+        conditions.append("id = %(chat)s")
+    sql = (
+        f"WITH seats AS (SELECT count(*) AS active FROM {chats}"
+        " WHERE helper_id = %(user)s AND status = %(active)s),"
+        f" picked AS (SELECT id FROM {chats} WHERE {' AND '.join(conditions)}"
+        " ORDER BY created, id LIMIT 1 FOR UPDATE SKIP LOCKED),"
+        f" taken AS (UPDATE {chats}"
+        " SET status = %(active)s, helper_id = %(user)s, assigned_at = %(now)s"
+        " WHERE id = (SELECT picked.id FROM picked) AND status = %(waiting)s"
+        f" RETURNING {chat_cols}),"
+        f" stamped AS (UPDATE {statuses} SET last_assigned = %(now)s, last_seen = %(now)s"
+        " WHERE id = %(row)s AND EXISTS (SELECT 1 FROM taken))"
+        f" SELECT {taken_cols}, {queue_cols},"
+        f" NOT EXISTS (SELECT 1 FROM {participants} p WHERE p.session_id = taken.id"
+        " AND p.state = %(present)s AND p.visible AND p.user_id <> taken.helper_id),"
+        " counts.waiting, counts.in_queue"
+        f" FROM taken JOIN {queues} q ON q.id = taken.queue_id"
+        " CROSS JOIN LATERAL (SELECT count(*) AS waiting,"
+        " count(*) FILTER (WHERE w.queue_id = taken.queue_id) AS in_queue"
+        f" FROM {chats} w WHERE w.status = %(waiting)s AND w.id <> taken.id) counts"
+    )
+    _TAKE_SQL[key] = sql
+    return sql
+
+
+def _take_at_once(row: AgentStatus, user, *, now: datetime, session_id) -> _AtOnce | None:
+    """PostgreSQL: seats, pick, move and stamp as one statement; None when it took nothing
+    (no seat, no chat, a malformed id...), and the step-by-step path says why."""
+    params = {
+        "waiting": Status.WAITING,
+        "active": Status.ACTIVE,
+        "user": user.pk,
+        "row": row.pk,
+        "capacity": row.capacity,
+        "now": now,
+        "locales": list(row.locales or []),
+        "present": Participant.State.ACTIVE,
+    }
+    if session_id is not None:
+        try:
+            params["chat"] = session_id if isinstance(session_id, UUID) else UUID(str(session_id))
+        except (ValueError, TypeError, AttributeError):
+            return None
+    sql = _take_sql(by_locale=bool(row.locales), one=session_id is not None)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    chat_fields, queue_fields = _columns(ChatSession), _columns(Queue)
+    split = len(chat_fields)
+    session = _instance(ChatSession, chat_fields, found[:split])
+    session.queue = _instance(Queue, queue_fields, found[split : split + len(queue_fields)])
+    session.helper = user
+    row.last_assigned = row.last_seen = now
+    alone, waiting, in_queue = found[split + len(queue_fields) :]
+    return _AtOnce(session, alone, {"waiting": waiting, "in_queue": in_queue})
 
 
 def _plan(helpers: list[HelperLoad], chats: list[dict], refused: set, now: datetime) -> list:

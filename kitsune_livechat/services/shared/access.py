@@ -22,7 +22,7 @@ from django.utils import timezone
 from ...conf import livechat_settings
 from ...exceptions import NotFound
 from ...models import ChatSession, Participant
-from .roles import answers_chats, in_training, is_supervisor, training_rows
+from .roles import answers_chats, has_livechat_perm, in_training, is_supervisor, training_rows
 
 TOKEN_SALT = "kitsune_livechat.visitor"
 
@@ -48,7 +48,7 @@ class Caller:
         return self.user if self.is_authenticated else None
 
     def has_perm(self, codename: str) -> bool:
-        return self.is_authenticated and self.user.has_perm(f"livechat.{codename}")
+        return self.is_authenticated and has_livechat_perm(self.user, codename)
 
 
 def login_session_alive(caller: Caller, session_key: str | None) -> bool:

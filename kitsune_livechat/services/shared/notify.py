@@ -48,20 +48,34 @@ def session_status_changed(
     change: str,
     position: int | None = None,
     wait_seconds: int | None = None,
+    helpers: list[dict[str, str]] | None = None,
+    floor: bool = True,
 ) -> None:
-    """A chat was assigned, transferred, requeued or ended: tell every socket of it."""
+    """A chat was assigned, transferred, requeued or ended: tell every socket of it.
+
+    ``helpers``: the visible people when the caller has just read them; ``floor=False`` when
+    the caller tells the floor itself (one signal a change is enough).
+    """
     realtime.session_status_changed(
         session,
-        helpers=visible_people(session),
+        helpers=visible_people(session) if helpers is None else helpers,
         change=change,
         position=position,
         wait_seconds=wait_seconds,
+        floor=floor,
     )
 
 
-def queue_changed(session: ChatSession, *, change: str) -> None:
-    """A chat joined, left or waits too long in a line: every console's queue and counts."""
-    realtime.queue_changed(session, change=change, counts=waiting_counts(session.queue_id))
+def queue_changed(
+    session: ChatSession, *, change: str, counts: dict[str, int] | None = None
+) -> None:
+    """A chat joined, left or waits too long in a line: every console's queue and counts.
+
+    ``counts``: the ``waiting_counts`` when the caller's own statement already read them.
+    """
+    if counts is None:
+        counts = waiting_counts(session.queue_id)
+    realtime.queue_changed(session, change=change, counts=counts)
     line_changed(session.queue_id)
 
 

@@ -11,10 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_backends, get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from ...exceptions import Forbidden, NotAuthenticated
 from ...models import Message, Trainee
+
+PERM_APP = "livechat"
 
 # Trainees on the path: they observe and take supervised chats; their text is a draft.
 IN_TRAINING = (Trainee.Stage.TRAINING, Trainee.Stage.PROPOSED)
@@ -24,14 +31,96 @@ def _authenticated(user) -> bool:
     return bool(user is not None and user.is_authenticated)
 
 
+# What ModelBackend asks itself to answer ``has_perm``: a backend that redefines none of these
+# answers exactly as the one statement of ``_granted`` does.
+_MODEL_BACKEND_STEPS = (
+    "has_perm",
+    "get_all_permissions",
+    "get_user_permissions",
+    "get_group_permissions",
+    "_get_permissions",
+    "_get_user_permissions",
+    "_get_group_permissions",
+)
+_STATEMENT: dict[str, str] = {}
+
+
+def _plain_model_backends() -> bool:
+    """Every configured backend answers permissions as ModelBackend (or not at all)."""
+    backends = get_backends()
+    return any(isinstance(b, ModelBackend) for b in backends) and all(
+        not hasattr(b, "has_perm")
+        or (
+            isinstance(b, ModelBackend)
+            and all(
+                getattr(type(b), step) is getattr(ModelBackend, step)
+                for step in _MODEL_BACKEND_STEPS
+            )
+        )
+        for b in backends
+    )
+
+
+def _granted(user, codename: str) -> bool:
+    """Whether ``user`` holds ``livechat.<codename>`` directly or through a group: one
+    statement instead of ModelBackend's two reads of every permission they hold."""
+    if "sql" not in _STATEMENT:
+        quote = connection.ops.quote_name
+        User = get_user_model()
+        direct = User._meta.get_field("user_permissions")
+        groups = User._meta.get_field("groups")
+        granted = Group._meta.get_field("permissions")
+        perms = quote(Permission._meta.db_table)
+        types = quote(ContentType._meta.db_table)
+        wanted = (
+            f"SELECT p.id FROM {perms} p JOIN {types} t ON t.id = p.content_type_id"
+            " WHERE p.codename = %s AND t.app_label = %s"
+        )
+        _STATEMENT["sql"] = (
+            f"SELECT EXISTS (SELECT 1 FROM {quote(direct.m2m_db_table())}"
+            f" WHERE {quote(direct.m2m_column_name())} = %s"
+            f" AND {quote(direct.m2m_reverse_name())} IN ({wanted}))"
+            f" OR EXISTS (SELECT 1 FROM {quote(groups.m2m_db_table())} ug"
+            f" JOIN {quote(granted.m2m_db_table())} gp"
+            f" ON gp.{quote(granted.m2m_column_name())} = ug.{quote(groups.m2m_reverse_name())}"
+            f" WHERE ug.{quote(groups.m2m_column_name())} = %s"
+            f" AND gp.{quote(granted.m2m_reverse_name())} IN ({wanted}))"
+        )
+    params = [user.pk, codename, PERM_APP, user.pk, codename, PERM_APP]
+    with connection.cursor() as cursor:
+        cursor.execute(_STATEMENT["sql"], params)
+        return bool(cursor.fetchone()[0])
+
+
+def has_livechat_perm(user, codename: str) -> bool:
+    """``user.has_perm("livechat.<codename>")``, answered once per user object.
+
+    With Django's ModelBackend (alone or with backends that do not answer permissions) it is
+    one statement; any other backend is asked through ``has_perm`` as usual.
+    """
+    if not _authenticated(user):
+        return False
+    known = getattr(user, "_livechat_perms", None)
+    if known is None:
+        known = user._livechat_perms = {}  # on the user itself, through request.user's proxy
+    if codename not in known:
+        if hasattr(user, "_perm_cache") or not _plain_model_backends():
+            known[codename] = user.has_perm(f"{PERM_APP}.{codename}")
+        elif not user.is_active:
+            known[codename] = False
+        else:
+            known[codename] = bool(user.is_superuser) or _granted(user, codename)
+    return known[codename]
+
+
 def is_helper(user) -> bool:
     """Answers chats from the queue (``livechat.answer_chats``)."""
-    return _authenticated(user) and user.has_perm("livechat.answer_chats")
+    return has_livechat_perm(user, "answer_chats")
 
 
 def is_supervisor(user) -> bool:
     """Watches any chat and mentors trainees (``livechat.supervise_chats``)."""
-    return _authenticated(user) and user.has_perm("livechat.supervise_chats")
+    return has_livechat_perm(user, "supervise_chats")
 
 
 def answers_chats(user) -> bool:
@@ -41,13 +130,13 @@ def answers_chats(user) -> bool:
 
 def reads_insights(user) -> bool:
     """Reads the insight pages, stats and exports (``livechat.view_insights``)."""
-    return _authenticated(user) and user.has_perm("livechat.view_insights")
+    return has_livechat_perm(user, "view_insights")
 
 
 def is_operator(user) -> bool:
     """Focus campaigns are run by people with ``manage_focus``, chat supervisors and staff."""
     return _authenticated(user) and (
-        user.is_staff or user.has_perm("livechat.manage_focus") or is_supervisor(user)
+        user.is_staff or has_livechat_perm(user, "manage_focus") or is_supervisor(user)
     )
 
 
