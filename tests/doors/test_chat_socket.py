@@ -337,6 +337,20 @@ async def test_typing_and_read_marks_cost_no_query_and_a_message_one_statement(c
     await helper.close()
 
 
+async def test_a_visitors_ping_rechecks_everything_in_two_reads(chat, statements):
+    """Every socket re-checks on each ``ping`` (and idle resync): the login and the account
+    in one read, the chat in another; with nothing missed, nothing more."""
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    statements.clear()
+
+    await visitor.send("ping")
+
+    assert (await visitor.receive())["type"] == "pong"
+    selects = [sql for sql in statements.statements if sql.split()[0].upper() == "SELECT"]
+    assert len(selects) == 2
+    await visitor.close()
+
+
 async def test_a_read_mark_beyond_what_the_socket_carried_is_checked_in_the_database(chat):
     visitor, _ = await join_chat(chat.pk, user=chat.visitor)
     helper, _ = await join_chat(chat.pk, user=chat.helper)

@@ -93,9 +93,14 @@ def current_caller(caller: Caller, session_key: str | None) -> Caller | None:
     """
     if not caller.is_authenticated:
         return caller
-    if not login_session_alive(caller, session_key):
-        return None
-    user = get_user_model()._default_manager.filter(pk=caller.user_id, is_active=True).first()
+    users = get_user_model()._default_manager.filter(pk=caller.user_id, is_active=True)
+    login = login_session_condition(caller, session_key)
+    if login is None:
+        if not login_session_alive(caller, session_key):
+            return None
+    else:
+        users = users.filter(login)  # the login and the account in one read
+    user = users.first()
     if user is None:
         return None
     return Caller(user=user, anonymous_key=caller.anonymous_key)

@@ -17,6 +17,7 @@ import re
 import time
 import weakref
 
+import redis.asyncio
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
@@ -87,8 +88,6 @@ def _redis_client():
     url = servers[0].strip()  # the one Django's backend writes to
     clients = _clients.setdefault(asyncio.get_running_loop(), {})
     if url not in clients:
-        import redis.asyncio
-
         # A burst of frames waits for one of a few connections rather than opening more.
         pool = redis.asyncio.BlockingConnectionPool.from_url(
             url,
