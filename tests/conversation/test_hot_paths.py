@@ -163,6 +163,17 @@ def _supervise(chat, helper):
     chat.save(update_fields=["supervised"])
 
 
+def staff_in(chat, *, invited: bool):
+    """The chat's helper, or a helper invited in as a participant."""
+    if not invited:
+        return chat.helper
+    helper = HelperFactory()
+    Participant.objects.create(
+        session=chat, user=helper, role=Participant.Role.HELPER, state="active"
+    )
+    return helper
+
+
 @pytest.mark.parametrize(
     "invited, change",
     [
@@ -177,12 +188,7 @@ def _supervise(chat, helper):
 def test_a_message_from_a_stale_sender_stores_nothing(chat, change, invited):
     """The chat ended, the helper was transferred away or removed, the chat became supervised
     since the socket was admitted: the statement refuses, and the socket asks the gate."""
-    helper = chat.helper
-    if invited:
-        helper = HelperFactory()
-        Participant.objects.create(
-            session=chat, user=helper, role=Participant.Role.HELPER, state="active"
-        )
+    helper = staff_in(chat, invited=invited)
     sender = sender_of(helper, chat)
     change(chat, helper)
 
@@ -196,12 +202,7 @@ def test_a_read_mark_from_a_stale_sender_stores_nothing(chat, change, invited):
     """Transferred away or removed since the socket was admitted: not their chat any more."""
     chat.last_seq = 2
     chat.save(update_fields=["last_seq"])
-    helper = chat.helper
-    if invited:
-        helper = HelperFactory()
-        Participant.objects.create(
-            session=chat, user=helper, role=Participant.Role.HELPER, state="active"
-        )
+    helper = staff_in(chat, invited=invited)
     sender = sender_of(helper, chat)
     change(chat, helper)
 
