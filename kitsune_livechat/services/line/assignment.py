@@ -17,6 +17,7 @@ precise error.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any, NamedTuple
 from uuid import UUID
@@ -279,29 +280,10 @@ def skip_locked(chats: QuerySet) -> QuerySet:
 
 def lock_helper(user_id: int) -> AgentStatus:
     """The per-helper lock: capacity is counted and used under it."""
-    if connection.vendor == "postgresql":
-        row = _lock_helper_row(user_id)
-    else:
-        row = AgentStatus.objects.select_for_update().filter(user_id=user_id).first()
+    row = AgentStatus.objects.select_for_update().filter(user_id=user_id).first()
     if row is None:
         raise Conflict(_("Go online to take chats."), code="not_online")
     return row
-
-
-def _lock_helper_row(user_id: int) -> AgentStatus | None:
-    """``lock_helper``'s statement, written once: every claim runs it and the ORM would build
-    it anew each time."""
-    fields = _columns(AgentStatus)
-    if "lock" not in _TAKE_SQL:
-        quote = connection.ops.quote_name
-        _TAKE_SQL["lock"] = (
-            f"SELECT {', '.join(quote(f.column) for f in fields)}"
-            f" FROM {quote(AgentStatus._meta.db_table)} WHERE user_id = %s FOR UPDATE"
-        )
-    with connection.cursor() as cursor:
-        cursor.execute(_TAKE_SQL["lock"], [user_id])
-        found = cursor.fetchone()
-    return None if found is None else _instance(AgentStatus, fields, found)
 
 
 def active_count(user_id: int) -> int:
@@ -450,20 +432,14 @@ def _instance(model, fields: list, values) -> Any:
     return model.from_db(connection.alias, [field.attname for field in fields], converted)
 
 
-_CONVERTERS: dict = {}
-
-
+@functools.cache
 def _converters(field) -> list:
-    key = (connection.vendor, field)
-    if key not in _CONVERTERS:
-        col = field.cached_col
-        _CONVERTERS[key] = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-    return _CONVERTERS[key]
+    """The ORM's conversions of a column's value (PostgreSQL: the one-statement claim)."""
+    col = field.cached_col
+    return connection.ops.get_db_converters(col) + col.get_db_converters(connection)
 
 
-_TAKE_SQL: dict = {}
-
-
+@functools.cache
 def _take_sql(*, by_locale: bool, one: bool) -> str:
     """The claim as one PostgreSQL statement, built once per shape from the models' tables.
 
@@ -474,9 +450,6 @@ def _take_sql(*, by_locale: bool, one: bool) -> str:
     taken. It answers the chat with its queue, whether anyone else is visible in it and the
     waiting counts after it (``notify.waiting_counts``), or no row.
     """
-    key = (by_locale, one)
-    if key in _TAKE_SQL:
-        return _TAKE_SQL[key]
     quote = connection.ops.quote_name
     chats = quote(ChatSession._meta.db_table)
     statuses = quote(AgentStatus._meta.db_table)
@@ -521,7 +494,6 @@ def _take_sql(*, by_locale: bool, one: bool) -> str:
         " count(*) FILTER (WHERE w.queue_id = taken.queue_id) AS in_queue"
         f" FROM {chats} w WHERE w.status = %(waiting)s AND w.id <> taken.id) counts"
     )
-    _TAKE_SQL[key] = sql
     return sql
 
 
