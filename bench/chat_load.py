@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -154,7 +155,8 @@ def profile(pid: int, args) -> subprocess.Popen:
     out = Path(args.profile) / f"server-{pid}.txt"
     seconds = str(int(args.warmup + args.seconds))
     # --gil: only the thread holding the GIL, so the samples show where CPU goes.
-    command = ["py-spy", "record", "--pid", str(pid), "--gil", "--rate", "200"]
+    py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    command = [py_spy, "record", "--pid", str(pid), "--gil", "--rate", "200"]
     command += ["--duration", seconds, "--format", "raw", "--nonblocking", "-o", str(out)]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL)
 

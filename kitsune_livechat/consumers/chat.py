@@ -187,17 +187,21 @@ class SessionConsumer(LivechatConsumer):
         await self.adopt(access)
 
     async def resync(self) -> None:
-        """Re-read the caller, re-check access and send whatever the chat holds that this
-        socket has not carried.
+        """Re-check the caller's standing and send whatever the chat holds that this socket
+        has not carried. One read while nothing the gate decided from has changed (the
+        sender's ``standing``); the caller and the whole gate again when anything has.
 
         Live events travel at most once over the channel layer; this read of the database is
         what makes a socket whole again after the layer lost some (a Redis restart, a full
         buffer), without waiting for the next message to show the gap.
         """
-        await self.refresh()
+        last_seq = await retried(messaging.standing_seq)(self.sender)
+        if last_seq is None:
+            await self.refresh()
+            last_seq = self.access.session.last_seq
         self.synced_at = time.monotonic()
         await self.store_read()
-        if self.access.session.last_seq > self.last_seq:
+        if last_seq > self.last_seq:
             await self.replay(announce=False)
 
     async def store_read(self) -> None:

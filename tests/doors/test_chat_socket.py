@@ -337,18 +337,20 @@ async def test_typing_and_read_marks_cost_no_query_and_a_message_one_statement(c
     await helper.close()
 
 
-async def test_a_visitors_ping_rechecks_everything_in_two_reads(chat, statements):
-    """Every socket re-checks on each ``ping`` (and idle resync): the login and the account
-    in one read, the chat in another; with nothing missed, nothing more."""
+async def test_a_ping_rechecks_everything_in_one_read_while_nothing_changed(chat, statements):
+    """Every socket re-checks on each ``ping`` (and idle resync): the chat, the caller's place
+    in it, their login, account and permissions, in one read; with nothing missed, nothing
+    more."""
     visitor, _ = await join_chat(chat.pk, user=chat.visitor)
-    statements.clear()
+    helper, _ = await join_chat(chat.pk, user=chat.helper)
+    for socket in (visitor, helper):
+        statements.clear()
 
-    await visitor.send("ping")
+        await socket.send("ping")
 
-    assert (await visitor.receive())["type"] == "pong"
-    selects = [sql for sql in statements.statements if sql.split()[0].upper() == "SELECT"]
-    assert len(selects) == 2
-    await visitor.close()
+        assert (await socket.receive())["type"] == "pong"
+        assert [sql.split()[0].upper() for sql in statements.statements] == ["SELECT"]
+        await socket.close()
 
 
 async def test_a_read_mark_beyond_what_the_socket_carried_is_checked_in_the_database(chat):
@@ -1033,6 +1035,128 @@ async def test_a_deactivation_without_an_event_shows_at_the_next_ping(chat):
 
 def revoke(user, codename):
     user.user_permissions.remove(Permission.objects.get(codename=codename))
+
+
+def lose_every_event(monkeypatch):
+    """The channel layer drops everything from now on: only the socket's own re-check is left."""
+    monkeypatch.setattr(realtime, "_send_on_commit", lambda group, message: None)
+
+
+def make_superuser_observer():
+    return UserFactory(is_superuser=True)
+
+
+def group_supervisor():
+    group = Group.objects.create(name="Chat supervisors")
+    group.permissions.add(Permission.objects.get(codename="supervise_chats"))
+    user = UserFactory()
+    user.groups.add(group)
+    return user
+
+
+LOST_CHANGES = {
+    "helper loses answer_chats": ("helper", lambda chat, user: revoke(user, "answer_chats")),
+    "helper transferred away": (
+        "helper",
+        lambda chat, user: ChatSession.objects.filter(pk=chat.pk).update(helper=HelperFactory()),
+    ),
+    "supervisor's group loses the permission": (
+        group_supervisor,
+        lambda chat, user: user.groups.get().permissions.clear(),
+    ),
+    "superuser flag taken away": (
+        make_superuser_observer,
+        lambda chat, user: type(user).objects.filter(pk=user.pk).update(is_superuser=False),
+    ),
+    "participant left": (
+        "participant",
+        lambda chat, user: Participant.objects.filter(user=user).update(state="left"),
+    ),
+    "participant's role changed": (
+        "participant",
+        lambda chat, user: Participant.objects.filter(user=user).update(
+            role=Participant.Role.MONITOR
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("change", LOST_CHANGES, ids=list(LOST_CHANGES))
+async def test_a_change_whose_event_was_lost_closes_the_socket_at_the_next_ping(
+    chat, monkeypatch, change
+):
+    """The one-read re-check sees everything the gate decided from, and so does what the gate
+    would do: close the socket of someone who may no longer be in the chat."""
+    who, apply = LOST_CHANGES[change]
+
+    def someone():
+        if who == "helper":
+            return chat.helper
+        if who == "participant":
+            user = HelperFactory()
+            Participant.objects.create(
+                session=chat, user=user, role=Participant.Role.HELPER, state="active"
+            )
+            return user
+        return who()
+
+    user = await db(someone)()
+    socket, _ = await join_chat(chat.pk, user=user)
+    await socket.send("ping")
+    assert (await socket.receive())["type"] == "pong"
+    lose_every_event(monkeypatch)
+    await db(apply)(chat, user)
+
+    await socket.send("ping")
+
+    assert await socket.closed_with() == 4403
+    await socket.close()
+
+
+async def test_a_logout_whose_event_was_lost_closes_the_socket_at_the_next_ping(chat, monkeypatch):
+    cookie = await session_cookie(chat.visitor)
+    visitor, _ = await join_chat(chat.pk, cookie=cookie)
+    lose_every_event(monkeypatch)
+    await log_out(cookie)
+
+    await visitor.send("ping")
+
+    assert await visitor.closed_with() == 4401
+    await visitor.close()
+
+
+async def test_an_end_whose_event_was_lost_shows_at_the_next_ping(chat, monkeypatch):
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    lose_every_event(monkeypatch)
+    await db(ChatSession.objects.filter(pk=chat.pk).update)(status=ChatSession.Status.ENDED)
+
+    await visitor.send("ping")
+    assert (await visitor.receive())["type"] == "pong"
+    await visitor.send("typing", active=True)
+
+    assert (await visitor.receive())["code"] == "chat_closed"
+    await visitor.close()
+
+
+async def test_after_a_change_that_keeps_the_caller_in_a_ping_is_one_read_again(
+    chat, monkeypatch, statements
+):
+    helper, _ = await join_chat(chat.pk, user=chat.helper)
+    lose_every_event(monkeypatch)
+    await db(chat.helper.user_permissions.add)(
+        await db(Permission.objects.get)(codename="supervise_chats")
+    )
+    statements.clear()
+
+    await helper.send("ping")
+    assert (await helper.receive())["type"] == "pong"
+    assert len(statements.statements) > 1  # the standing changed: the whole gate answered
+    statements.clear()
+    await helper.send("ping")
+
+    assert (await helper.receive())["type"] == "pong"
+    assert len(statements.statements) == 1
+    await helper.close()
 
 
 async def test_a_supervisor_who_lost_the_permission_stops_getting_whispers(chat):

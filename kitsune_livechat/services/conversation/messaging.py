@@ -35,9 +35,10 @@ from ..shared.access import (
     SessionAccess,
     get_session_for,
     login_session_condition,
+    standing,
     still_admitted,
 )
-from ..shared.roles import answers_chats, message_kind_for
+from ..shared.roles import chat_perms, message_kind_for
 from . import roster
 from .visitor_view import visible_messages
 
@@ -456,6 +457,9 @@ class Sender:
     # The gate's answer (and the login, where the statement can check it) without the chat
     # being open: what storing a read mark needs (``store_read``).
     admitted: Q
+    # Everything the gate decided from, as one read of the chat's last seq that finds the row
+    # only while it all still holds (``access.standing``); None when that cannot be a read.
+    standing: tuple[str, tuple] | None
     # What the sender was built from, to tell whether a fresh access still matches it.
     basis: tuple
 
@@ -465,11 +469,13 @@ def _basis(access: SessionAccess, caller: Caller) -> tuple:
     participant = access.participant
     return (
         access.session.pk,
+        access.session.status,
+        access.session.queue_id,
         access.role,
         caller.user_id,
         caller.anonymous_key,
         # The gate has read the caller's permissions already (cached on the user) for staff.
-        access.role != ChatRole.VISITOR and answers_chats(caller.account),
+        access.role != ChatRole.VISITOR and chat_perms(caller.account),
         access.session.helper_id,
         access.session.supervised,
         access.session.visitor_name,
@@ -493,6 +499,7 @@ def sender_for(
     if login is not None:
         admitted &= login
     only_if = Q(status__in=ChatSession.OPEN_STATUSES, supervised=False) & admitted
+    held = standing(caller, access, session_key)
     return Sender(
         session_id=access.session.pk,
         role=access.role,
@@ -504,8 +511,28 @@ def sender_for(
         only_if=chat_condition(only_if),
         login_in_statement=login is not None,
         admitted=admitted,
+        standing=None if held is None else _last_seq_read(held),
         basis=basis,
     )
+
+
+def _last_seq_read(condition: Q) -> tuple[str, tuple]:
+    """The SQL and parameters that read the chat's last seq where ``condition`` holds."""
+    rows = ChatSession.objects.filter(condition).order_by().values_list("last_seq")
+    sql, params = rows.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def standing_seq(sender: Sender) -> int | None:
+    """The chat's last seq while everything the gate decided for ``sender`` still holds (one
+    read), or None when the gate must answer again: something changed, or the sender's
+    standing cannot be read in one statement."""
+    if sender.standing is None:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(*sender.standing)
+        row = cursor.fetchone()
+    return None if row is None else row[0]
 
 
 def post(sender: Sender, *, body, client_msg_id=None, kind=Message.Kind.TEXT) -> Message | None:

@@ -22,7 +22,14 @@ from django.utils import timezone
 from ...conf import livechat_settings
 from ...exceptions import NotFound
 from ...models import ChatSession, Participant
-from .roles import answers_chats, has_livechat_perm, in_training, is_supervisor, training_rows
+from .roles import (
+    answers_chats,
+    chat_perms_unchanged,
+    has_livechat_perm,
+    in_training,
+    is_supervisor,
+    training_rows,
+)
 
 TOKEN_SALT = "kitsune_livechat.visitor"
 
@@ -246,6 +253,46 @@ def still_admitted(caller: Caller, access: SessionAccess) -> Q:
         return held
     # A supervisor observing without a participant row: their permission admits them.
     return ~Q(helper_id=caller.user_id)
+
+
+def standing(caller: Caller, access: SessionAccess, session_key: str | None) -> Q | None:
+    """Everything the gate read to give ``access`` (the chat's row as it was, the caller's
+    place in it, their login, account and chat-role permissions) as one condition on the
+    chat's row: true while the gate would still answer the same, so a socket's periodic
+    re-check is one read while nothing changed, and the whole gate when anything did.
+
+    None when part of it cannot be a condition (a session store or permission backend outside
+    the database, an anonymous visitor's token that expires with time): the gate then runs.
+    """
+    session = access.session
+    held = Q(
+        pk=session.pk,
+        status=session.status,
+        queue_id=session.queue_id,
+        supervised=session.supervised,
+        visitor_name=session.visitor_name,
+    )
+    held &= Q(helper_id=session.helper_id) if session.helper_id else Q(helper_id__isnull=True)
+    held &= still_admitted(caller, access)
+    if caller.is_authenticated:
+        login = login_session_condition(caller, session_key)
+        if access.is_staff:
+            account = chat_perms_unchanged(caller.account)
+        else:
+            users = get_user_model()._default_manager.filter(pk=caller.user_id, is_active=True)
+            account = Q(Exists(users))
+        if login is None or account is None:
+            return None
+        held &= login & account
+    elif session.ended_at is not None:
+        return None  # its token runs out at a time, not at a change
+    if access.is_staff and access.participant is None and session.helper_id != caller.user_id:
+        # An observer by permission alone: a participant row, were one added, would answer.
+        rows = Participant.objects.filter(
+            session_id=OuterRef("pk"), user_id=caller.user_id, state=Participant.State.ACTIVE
+        )
+        held &= ~Q(Exists(rows))
+    return held
 
 
 def current_access(

@@ -16,6 +16,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django.db.models import Exists, Q
 from django.utils.translation import gettext as _
 
 from ...exceptions import Forbidden, NotAuthenticated
@@ -111,6 +112,38 @@ def has_livechat_perm(user, codename: str) -> bool:
         else:
             known[codename] = bool(user.is_superuser) or _granted(user, codename)
     return known[codename]
+
+
+# The permissions that decide a chat role (``answers_chats``, ``is_supervisor``).
+CHAT_ROLE_PERMS = ("answer_chats", "supervise_chats")
+
+
+def chat_perms(user) -> tuple[bool, ...]:
+    """What decides ``user``'s chat roles: the superuser flag and each of ``CHAT_ROLE_PERMS``."""
+    if not _authenticated(user):
+        return ()
+    return (bool(user.is_superuser), *(has_livechat_perm(user, c) for c in CHAT_ROLE_PERMS))
+
+
+def chat_perms_unchanged(user) -> Q | None:
+    """True while ``user`` is active and ``chat_perms`` would answer as it did, no permission
+    more or fewer: a condition any statement can carry, so a socket re-checks its standing in
+    the read it makes anyway. None when a backend other than ModelBackend answers permissions
+    (then only ``has_perm`` can)."""
+    if not _plain_model_backends():
+        return None
+    superuser, *held = chat_perms(user)
+    users = get_user_model()._default_manager.filter(
+        pk=user.pk, is_active=True, is_superuser=superuser
+    )
+    unchanged = Q(Exists(users))
+    if superuser:
+        return unchanged
+    for codename, had in zip(CHAT_ROLE_PERMS, held, strict=True):
+        perms = Permission.objects.filter(codename=codename, content_type__app_label=PERM_APP)
+        granted = Q(Exists(perms.filter(Q(user=user.pk) | Q(group__user=user.pk))))
+        unchanged &= granted if had else ~granted
+    return unchanged
 
 
 def is_helper(user) -> bool:
