@@ -1,13 +1,16 @@
 """Budgets per user across sockets, HTTP and processes; open-socket caps; anonymous visitors'
 share of the line."""
 
+import asyncio
 import contextlib
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async as db
 from django.conf import settings
 from django.test import override_settings
@@ -127,6 +130,19 @@ def test_the_limits_count_in_the_configured_cache():
         limits.spend_message(caller)
         with pytest.raises(limits.RateLimited):
             limits.spend_message(caller)
+
+
+async def test_counts_made_together_each_get_their_own_number():
+    """A socket's counts from one turn of the event loop travel to the cache together; each is
+    still counted once, and the HTTP doors' ``count`` goes on from the same number."""
+    window = f"together-{uuid.uuid4().hex}"
+    keys = [f"{window}-a"] * 30 + [f"{window}-b"] * 10
+
+    used = await asyncio.gather(*(counters.acount(key, 60) for key in keys))
+
+    assert sorted(used[:30]) == list(range(1, 31))
+    assert sorted(used[30:]) == list(range(1, 11))
+    assert await sync_to_async(counters.count)(f"{window}-a", 60) == 31
 
 
 # --- Anonymous visitors in the line -----------------------------------------------------------

@@ -1,10 +1,11 @@
 """Fixed-window counters in the site's cache, shared by every process when the cache is.
 
 ``count`` works with any Django cache. ``acount`` is what a socket uses for each frame: when the
-site's cache is Django's Redis backend it counts from the event loop, in one round trip on a
-client of its own, instead of sending two blocking commands from a worker thread (which cost a
-socket more than storing the message). Both write the same key, so sockets and HTTP requests
-spend one budget.
+site's cache is Django's Redis backend it counts from the event loop on a client of its own,
+and the counts a loop makes in one turn travel together, as one command. A Redis command from
+Python costs a socket more than storing its message, so under load this is what keeps the
+budgets cheap; each count is still exact and atomic. Both write the same keys, so sockets and
+HTTP requests spend one budget.
 
 A cache that cannot be reached counts nothing: the limits lapse while it is down, and chat goes on.
 """
@@ -27,13 +28,75 @@ logger = logging.getLogger(__name__)
 
 # A count waits this long for Redis (seconds) before the limit lapses for that frame.
 REDIS_TIMEOUT = 1.0
-# Connections a process's event loop keeps for counting.
-MAX_CONNECTIONS = 16
 WARN_EVERY = 10.0
 
 _warned_at = -WARN_EVERY
 
-_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_counters: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+# One use of each of KEYS, its window's length in the ARGV of the same place: a new window's
+# counter gets its expiry with its first use, so none outlives its window however a process
+# dies. Returns the uses so far, key by key.
+COUNT_SCRIPT = """
+local used = {}
+for i, key in ipairs(KEYS) do
+  used[i] = redis.call('INCR', key)
+  if used[i] == 1 then redis.call('EXPIRE', key, ARGV[i]) end
+end
+return used
+"""
+
+
+class _Counter:
+    """This event loop's connection to Redis for counting, and the counts waiting for it.
+
+    One command is on its way at a time; the counts made meanwhile wait and go together in the
+    next. The busier the loop, the more each command carries, so the cost per count falls
+    as the load rises, and a burst never opens more connections.
+    """
+
+    def __init__(self, url: str):
+        pool = redis.asyncio.BlockingConnectionPool.from_url(
+            url,
+            max_connections=1,
+            timeout=REDIS_TIMEOUT,
+            socket_timeout=REDIS_TIMEOUT,
+            socket_connect_timeout=REDIS_TIMEOUT,
+        )
+        self.script = redis.asyncio.Redis(connection_pool=pool).register_script(COUNT_SCRIPT)
+        self.waiting: list[tuple[str, int, asyncio.Future]] = []
+        self.sending: asyncio.Task | None = None
+
+    def count(self, key: str, timeout: int) -> asyncio.Future:
+        """A future of the key's uses in its window."""
+        used = asyncio.get_running_loop().create_future()
+        self.waiting.append((key, timeout, used))
+        if self.sending is None:
+            # It starts on the loop's next turn, with every count made in this one.
+            self.sending = asyncio.ensure_future(self.send())
+        return used
+
+    async def send(self) -> None:
+        try:
+            while self.waiting:
+                batch, self.waiting = self.waiting, []
+                await self.answer(batch)
+        finally:
+            self.sending = None
+
+    async def answer(self, batch: list[tuple[str, int, asyncio.Future]]) -> None:
+        keys = [key for key, _timeout, _used in batch]
+        try:
+            async with asyncio.timeout(REDIS_TIMEOUT):
+                counts = await self.script(keys=keys, args=[t for _key, t, _used in batch])
+        except Exception as error:
+            for _key, _timeout, used in batch:
+                if not used.done():
+                    used.set_exception(error)
+            return
+        for (_key, _timeout, used), n in zip(batch, counts, strict=True):
+            if not used.done():
+                used.set_result(int(n))
 
 
 def count(key: str, timeout: int) -> int:
@@ -53,17 +116,11 @@ def count(key: str, timeout: int) -> int:
 
 async def acount(key: str, timeout: int) -> int:
     """``count`` for the event loop: the same key and window, without a thread."""
-    client = _redis_client()
-    if client is None:
+    counter = _counter()
+    if counter is None:
         return await sync_to_async(count, thread_sensitive=False)(key, timeout)
     try:
-        full_key = cache.make_and_validate_key(key)
-        async with client.pipeline(transaction=False) as pipe:
-            # The window starts at 0 with its expiry if it is new; INCR keeps the expiry.
-            pipe.set(full_key, 0, ex=timeout, nx=True)
-            pipe.incr(full_key)
-            _created, used = await asyncio.wait_for(pipe.execute(), REDIS_TIMEOUT)
-        return int(used)
+        return await counter.count(cache.make_and_validate_key(key), timeout)
     except Exception:
         _warn_unreachable()
         return 0
@@ -79,22 +136,14 @@ def _warn_unreachable() -> None:
         logger.warning("Live chat limits are not counted: the cache is unreachable", exc_info=True)
 
 
-def _redis_client():
-    """This event loop's Redis client for the site's cache, or None when it is not Redis."""
+def _counter() -> _Counter | None:
+    """This event loop's counter for the site's cache, or None when the cache is not Redis."""
     if not isinstance(caches[DEFAULT_CACHE_ALIAS], RedisCache):
         return None
     location = settings.CACHES[DEFAULT_CACHE_ALIAS]["LOCATION"]
     servers = location if isinstance(location, list | tuple) else re.split("[;,]", location)
     url = servers[0].strip()  # the one Django's backend writes to
-    clients = _clients.setdefault(asyncio.get_running_loop(), {})
-    if url not in clients:
-        # A burst of frames waits for one of a few connections rather than opening more.
-        pool = redis.asyncio.BlockingConnectionPool.from_url(
-            url,
-            max_connections=MAX_CONNECTIONS,
-            timeout=REDIS_TIMEOUT,
-            socket_timeout=REDIS_TIMEOUT,
-            socket_connect_timeout=REDIS_TIMEOUT,
-        )
-        clients[url] = redis.asyncio.Redis(connection_pool=pool)
-    return clients[url]
+    counters = _counters.setdefault(asyncio.get_running_loop(), {})
+    if url not in counters:
+        counters[url] = _Counter(url)
+    return counters[url]
