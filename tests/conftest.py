@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import translation
 
 from kitsune_livechat import realtime, signals
+from kitsune_livechat.services.shared import loop_db
 from tests.factories import ActiveChatFactory, DefaultQueueFactory, UserFactory, online_helper
 
 API = "/livechat/api/"
@@ -200,6 +201,14 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _loop_connections():
+    """Each test runs its sockets on an event loop of its own: the connections that loop opened
+    for its hot statements close with the test, as a server's close with the server."""
+    yield
+    loop_db.close_all()
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """A request to a /de/ page leaves German active in the thread; the next test starts over
     in the site's default language (error details are written in the active one)."""
@@ -239,7 +248,8 @@ class StatementCounter:
 
 @pytest.fixture
 def statements(monkeypatch):
-    """A ``StatementCounter`` of everything run through Django's cursors during the test."""
+    """A ``StatementCounter`` of everything run through Django's cursors, and the socket's
+    statements on the event loop (``loop_db``), during the test."""
     counter = StatementCounter()
     real = utils.CursorWrapper._execute_with_wrappers
 
@@ -247,5 +257,12 @@ def statements(monkeypatch):
         counter.statements.append(sql)
         return real(self, sql, params, many, executor)
 
+    real_on_loop = loop_db.fetch_one
+
+    async def counted_on_loop(sql, params, **kwargs):
+        counter.statements.append(sql)
+        return await real_on_loop(sql, params, **kwargs)
+
     monkeypatch.setattr(utils.CursorWrapper, "_execute_with_wrappers", counted)
+    monkeypatch.setattr(loop_db, "fetch_one", counted_on_loop)
     return counter

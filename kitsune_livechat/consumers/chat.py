@@ -23,7 +23,7 @@ from ..conf import livechat_settings
 from ..exceptions import InvalidInput, NotFound
 from ..models import ChatSession, Message
 from ..services.conversation import messaging, participants
-from ..services.shared import limits, notify
+from ..services.shared import limits, loop_db, notify
 from ..services.shared.access import (
     SessionAccess,
     current_access,
@@ -195,7 +195,10 @@ class SessionConsumer(LivechatConsumer):
         what makes a socket whole again after the layer lost some (a Redis restart, a full
         buffer), without waiting for the next message to show the gap.
         """
-        last_seq = await retried(messaging.standing_seq)(self.sender)
+        if loop_db.available():
+            last_seq = await messaging.astanding_seq(self.sender)
+        else:
+            last_seq = await retried(messaging.standing_seq)(self.sender)
         if last_seq is None:
             await self.refresh()
             last_seq = self.access.session.last_seq
@@ -258,7 +261,10 @@ class SessionConsumer(LivechatConsumer):
         }
         if not self.sender.login_in_statement:
             await self.check_login()
-        message = await store(messaging.post)(self.sender, **fields)
+        if loop_db.available():
+            message = await messaging.apost(self.sender, **fields)
+        else:
+            message = await store(messaging.post)(self.sender, **fields)
         if message is not None:
             await self.announce(message)
             return

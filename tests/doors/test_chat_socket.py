@@ -3,6 +3,7 @@ frame type, lossless replay, whisper privacy, monitors, invitations, transfers, 
 
 import asyncio
 
+import psycopg
 import pytest
 from channels.db import database_sync_to_async as db
 from django.conf import settings
@@ -16,7 +17,7 @@ from kitsune_livechat import realtime
 from kitsune_livechat.models import ChatSession, Message, Participant, Trainee
 from kitsune_livechat.services.conversation import messaging, participants
 from kitsune_livechat.services.line import assignment, lifecycle, transfer
-from kitsune_livechat.services.shared import notify
+from kitsune_livechat.services.shared import loop_db, notify
 from kitsune_livechat.services.shared.access import Caller, make_visitor_token, new_anonymous_key
 from tests.factories import (
     ActiveChatFactory,
@@ -858,7 +859,7 @@ async def test_server_errors_become_error_frames(chat, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(messaging, "post", broken)
+    monkeypatch.setattr(messaging, "_socket_message", broken)
     visitor, _ = await join_chat(chat.pk, user=chat.visitor)
 
     await visitor.send("message.send", body="hello")
@@ -913,24 +914,37 @@ async def test_an_idle_socket_catches_up_by_itself_after_a_layer_outage(chat, mo
     await visitor.close()
 
 
-def flaky(monkeypatch, name, failures):
-    """The service ``name`` fails with a dropped database connection ``failures`` times."""
-    real = getattr(messaging, name)
+def flaky(monkeypatch, failures):
+    """A socket's message statement fails with a dropped database connection ``failures``
+    times: on the event loop's connection where it runs there, else in the database thread."""
     calls = []
+    if loop_db.available():
+        real_execute = psycopg.AsyncConnection.execute
 
-    def service(*args, **kwargs):
+        async def execute(self, query, *args, **kwargs):
+            if str(query).lstrip().startswith("WITH bumped"):
+                calls.append(query)
+                if len(calls) <= failures:
+                    raise psycopg.OperationalError("server closed the connection unexpectedly")
+            return await real_execute(self, query, *args, **kwargs)
+
+        monkeypatch.setattr(psycopg.AsyncConnection, "execute", execute)
+        return calls
+    real = messaging.post
+
+    def post(*args, **kwargs):
         calls.append(kwargs)
         if len(calls) <= failures:
             raise OperationalError("server closed the connection unexpectedly")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(messaging, name, service)
+    monkeypatch.setattr(messaging, "post", post)
     return calls
 
 
 async def test_a_transient_database_error_is_retried_by_the_server(chat, monkeypatch):
     visitor, _ = await join_chat(chat.pk, user=chat.visitor)
-    calls = flaky(monkeypatch, "post", failures=2)
+    calls = flaky(monkeypatch, failures=2)
 
     await visitor.send("message.send", body="hello", client_msg_id="v-1")
 
@@ -943,7 +957,7 @@ async def test_a_transient_database_error_is_retried_by_the_server(chat, monkeyp
 
 async def test_a_failed_send_names_its_client_msg_id_and_a_retry_stores_it_once(chat, monkeypatch):
     visitor, _ = await join_chat(chat.pk, user=chat.visitor)
-    flaky(monkeypatch, "post", failures=3)
+    flaky(monkeypatch, failures=3)
 
     await visitor.send("message.send", body="hello", client_msg_id="v-1")
     error = await visitor.receive()

@@ -28,7 +28,7 @@ from ...endpoints import api_url
 from ...exceptions import Conflict, Forbidden, InvalidInput
 from ...host import get_host_adapter
 from ...models import ChatSession, Message, Participant
-from ..shared import notify
+from ..shared import loop_db, notify
 from ..shared.access import (
     Caller,
     ChatRole,
@@ -182,11 +182,21 @@ def _insert(
 def _insert_with_next_seq(
     message: Message, *, first_response: bool, only_if: ChatCondition | None
 ) -> bool:
-    """PostgreSQL: bump the session's seq and insert the message in one statement.
+    """PostgreSQL: bump the session's seq and insert the message in one statement
+    (``_next_seq_insert``), in the database thread."""
+    with connection.cursor() as cursor:
+        cursor.execute(*_next_seq_insert(message, first_response=first_response, only_if=only_if))
+        return _stored(message, cursor.fetchone())
+
+
+def _next_seq_insert(
+    message: Message, *, first_response: bool, only_if: ChatCondition | None
+) -> tuple[str, list]:
+    """The one statement that bumps the session's seq and inserts ``message``, and its
+    parameters: every column of the model written from the instance, cast to its type.
 
     The insert does nothing on a conflict that a concurrent retry wins; then, as when the
-    chat's row does not meet the conditions, no row comes back. Every column of the model is
-    written from the instance, cast to its database type.
+    chat's row does not meet the conditions, no row comes back.
     """
     fields, _casts = _message_columns()
     values = [f.get_db_prep_save(f.pre_save(message, True), connection) for f in fields]
@@ -195,9 +205,11 @@ def _insert_with_next_seq(
     if only_if is not None:
         params += only_if.params
     sql = _next_seq_statement(first_response, None if only_if is None else only_if.sql)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *values])
-        row = cursor.fetchone()
+    return sql, [*params, *values]
+
+
+def _stored(message: Message, row: tuple | None) -> bool:
+    """Take the id and seq the statement returned; False when it stored nothing."""
     if row is None:
         return False
     message.pk, message.seq = row
@@ -535,6 +547,14 @@ def standing_seq(sender: Sender) -> int | None:
     return None if row is None else row[0]
 
 
+async def astanding_seq(sender: Sender) -> int | None:
+    """``standing_seq`` from the event loop, where ``loop_db.available()``."""
+    if sender.standing is None:
+        return None
+    row = await loop_db.fetch_one(*sender.standing, retry=True)
+    return None if row is None else row[0]
+
+
 def post(sender: Sender, *, body, client_msg_id=None, kind=Message.Kind.TEXT) -> Message | None:
     """A socket's message in one statement: the seq, the insert and the access check together.
 
@@ -544,13 +564,38 @@ def post(sender: Sender, *, body, client_msg_id=None, kind=Message.Kind.TEXT) ->
     ``send_message``, which answers each case. Publishing is the caller's, once this returns
     (``message_event``): the row is committed by then.
     """
+    message = _socket_message(sender, body=body, client_msg_id=client_msg_id, kind=kind)
+    if message is None:
+        return None
+    first_response = _first_response(sender, message)
+    if not _insert(message, first_response=first_response, only_if=sender.only_if):
+        return None
+    return message
+
+
+async def apost(
+    sender: Sender, *, body, client_msg_id=None, kind=Message.Kind.TEXT
+) -> Message | None:
+    """``post`` from the event loop, where ``loop_db.available()``: the same statement, on a
+    connection of the loop's own; retried on a fresh one when the message has an id."""
+    message = _socket_message(sender, body=body, client_msg_id=client_msg_id, kind=kind)
+    if message is None:
+        return None
+    first_response = _first_response(sender, message)
+    statement = _next_seq_insert(message, first_response=first_response, only_if=sender.only_if)
+    row = await loop_db.fetch_one(*statement, retry=bool(message.client_msg_id))
+    return message if _stored(message, row) else None
+
+
+def _socket_message(sender: Sender, *, body, client_msg_id, kind) -> Message | None:
+    """The message a socket's send stores, checked; None when it needs ``send_message``."""
     body = clean_body(body)
     kind = _clean_kind(kind)
     client_msg_id = _clean_client_msg_id(client_msg_id)
     _require_kind_in(sender.kinds, kind)
     if not sender.direct or (sender.hidden and kind == Message.Kind.TEXT):
         return None
-    message = Message(
+    return Message(
         session_id=sender.session_id,
         client_msg_id=client_msg_id,
         author_id=sender.author_id,
@@ -560,10 +605,10 @@ def post(sender: Sender, *, body, client_msg_id=None, kind=Message.Kind.TEXT) ->
         body=body,
         created=timezone.now(),
     )
-    first_response = sender.role == ChatRole.HELPER and kind == Message.Kind.TEXT
-    if not _insert(message, first_response=first_response, only_if=sender.only_if):
-        return None
-    return message
+
+
+def _first_response(sender: Sender, message: Message) -> bool:
+    return sender.role == ChatRole.HELPER and message.kind == Message.Kind.TEXT
 
 
 def message_event(message: Message) -> tuple[str, dict]:
