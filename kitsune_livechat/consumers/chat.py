@@ -4,7 +4,8 @@ The access gate admits the caller once and again on every event that can change 
 in the chat, so someone removed from a chat stops receiving at once. What it answered is kept
 as the socket's ``Sender``: messages, typing and read marks go out from it, a message in one
 statement that re-checks access itself (the chat open, the caller still in it, the login
-standing), and are published from the event loop once stored. Anything the statement refuses
+standing; run on the event loop itself on PostgreSQL, ``loop_db``), and are published from the
+event loop once stored. Anything the statement refuses
 goes through the gate again.
 """
 

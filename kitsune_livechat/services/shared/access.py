@@ -286,7 +286,7 @@ def standing(caller: Caller, access: SessionAccess, session_key: str | None) -> 
         held &= login & account
     elif session.ended_at is not None:
         return None  # its token runs out at a time, not at a change
-    if access.is_staff and access.participant is None and session.helper_id != caller.user_id:
+    if access.role == ChatRole.OBSERVER and access.participant is None:
         # An observer by permission alone: a participant row, were one added, would answer.
         rows = Participant.objects.filter(
             session_id=OuterRef("pk"), user_id=caller.user_id, state=Participant.State.ACTIVE
