@@ -70,7 +70,9 @@ class _Pool:
                 conn = await self.connect()
                 self.every.add(conn)
             yield conn
-        except (psycopg.OperationalError, psycopg.InterfaceError):
+        except BaseException:
+            # A statement cut off midway (a dropped connection, a cancelled socket) may leave
+            # its connection in any state: it is closed rather than reused.
             broken = True
             raise
         finally:
@@ -127,6 +129,8 @@ async def fetch_one(sql: str, params: Sequence, *, retry: bool = False) -> tuple
 
 
 def close_all() -> None:
-    """Close every connection of every loop (at shutdown, and between tests)."""
+    """Close every connection of every loop (at shutdown, and between tests); a loop that goes
+    on opens new ones."""
     for pool in list(_pools.values()):
         pool.close()
+    _pools.clear()
