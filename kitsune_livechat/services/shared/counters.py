@@ -1,8 +1,8 @@
 """Fixed-window counters in the site's cache, shared by every process when the cache is.
 
 ``count`` works with any Django cache. ``acount`` is what a socket uses for each frame: when the
-site's cache is Django's Redis backend it counts from the event loop on a client of its own,
-and the counts a loop makes in one turn travel together, as one command. A Redis command from
+site's cache is Django's Redis backend it counts from the event loop on a connection of its
+own, and the counts made while one command is on its way travel together in the next. A Redis command from
 Python costs a socket more than storing its message, so under load this is what keeps the
 budgets cheap; each count is still exact and atomic. Both write the same keys, so sockets and
 HTTP requests spend one budget.
