@@ -132,6 +132,7 @@ def test_the_limits_count_in_the_configured_cache():
             limits.spend_message(caller)
 
 
+@pytest.mark.django_db(transaction=True)  # with the socket tests, before the browser holds the loop
 async def test_counts_made_together_each_get_their_own_number():
     """A socket's counts from one turn of the event loop travel to the cache together; each is
     still counted once, and the HTTP doors' ``count`` goes on from the same number."""
