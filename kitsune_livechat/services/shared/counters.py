@@ -2,10 +2,10 @@
 
 ``count`` works with any Django cache. ``acount`` is what a socket uses for each frame: when the
 site's cache is Django's Redis backend it counts from the event loop on a connection of its
-own, and the counts made while one command is on its way travel together in the next. A Redis command from
-Python costs a socket more than storing its message, so under load this is what keeps the
-budgets cheap; each count is still exact and atomic. Both write the same keys, so sockets and
-HTTP requests spend one budget.
+own, and the counts made while one command is on its way travel together in the next. A Redis
+command from Python costs a socket more than storing its message, so under load this is what
+keeps the budgets cheap; each count is still exact and atomic. Both write the same keys, so
+sockets and HTTP requests spend one budget.
 
 A cache that cannot be reached counts nothing: the limits lapse while it is down, and chat goes on.
 """
