@@ -257,12 +257,12 @@ def statements(monkeypatch):
         counter.statements.append(sql)
         return real(self, sql, params, many, executor)
 
-    real_on_loop = loop_db.fetch_one
+    real_on_loop = loop_db._run
 
     async def counted_on_loop(sql, params, **kwargs):
         counter.statements.append(sql)
         return await real_on_loop(sql, params, **kwargs)
 
     monkeypatch.setattr(utils.CursorWrapper, "_execute_with_wrappers", counted)
-    monkeypatch.setattr(loop_db, "fetch_one", counted_on_loop)
+    monkeypatch.setattr(loop_db, "_run", counted_on_loop)
     return counter

@@ -901,6 +901,38 @@ async def test_ping_sends_what_a_layer_outage_lost(chat, monkeypatch):
     await helper.close()
 
 
+async def test_a_ping_catches_up_in_one_read_a_page_with_each_callers_view(
+    chat, monkeypatch, statements
+):
+    """What a socket missed comes back with its re-check, as a replay would give it: the
+    visitor without whispers and drafts, staff with which draft a message came from. Where
+    statements run on the event loop, that is one read a page while the standing holds."""
+    visitor, _ = await join_chat(chat.pk, user=chat.visitor)
+    helper, _ = await join_chat(chat.pk, user=chat.helper)
+    monkeypatch.setattr(messaging, "PAGE_SIZE", 2)
+    draft = await db(MessageFactory)(session=chat, role="helper", kind="draft", body="draft")
+    await db(MessageFactory)(session=chat, role="helper", kind="whisper", body="whisper")
+    await db(MessageFactory)(session=chat, role="helper", body="sent", draft=draft)
+    await db(MessageFactory)(session=chat, body="thanks")
+
+    for socket, user, pages in ((visitor, chat.visitor, 2), (helper, chat.helper, 3)):
+        statements.clear()
+        await socket.send("ping")
+        frames = await socket.receive_until("pong")
+        reads = len(statements)
+
+        _access, replay = await db(messaging.history)(
+            caller=Caller(user=user), session_id=chat.pk, limit=None
+        )
+        expected = [realtime.message_frame(messaging.message_json(m)) for m in replay]
+        assert frames == [*expected, {"type": "pong", "last_seq": 4}]
+        if loop_db.available():
+            assert reads == pages
+    assert [f["draft_seq"] for f in expected] == [None, None, 1, None]
+    await visitor.close()
+    await helper.close()
+
+
 @override_settings(LIVECHAT_RESYNC_SECONDS=0.2)
 async def test_an_idle_socket_catches_up_by_itself_after_a_layer_outage(chat, monkeypatch):
     visitor, _ = await join_chat(chat.pk, user=chat.visitor)

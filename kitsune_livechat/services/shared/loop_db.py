@@ -111,12 +111,21 @@ async def fetch_one(sql: str, params: Sequence, *, retry: bool = False) -> tuple
 
     A broken connection raises Django's ``OperationalError``, as the database thread would.
     """
+    return await _run(sql, params, retry=retry, rows=False)
+
+
+async def fetch_all(sql: str, params: Sequence, *, retry: bool = False) -> list[tuple]:
+    """Every row ``sql`` returns; otherwise as ``fetch_one``."""
+    return await _run(sql, params, retry=retry, rows=True)
+
+
+async def _run(sql: str, params: Sequence, *, retry: bool, rows: bool):
     attempt = 0
     while True:
         try:
             async with _pool().connection() as conn:
                 cursor = await conn.execute(sql, params)
-                return await cursor.fetchone()
+                return await (cursor.fetchall() if rows else cursor.fetchone())
         except (psycopg.OperationalError, psycopg.InterfaceError) as error:
             if not retry or attempt >= RETRIES:
                 django_error = (
