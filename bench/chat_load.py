@@ -27,6 +27,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -149,16 +150,24 @@ async def open_chat(port: int, session: str, cookie: str):
     return ws
 
 
-def profile(pid: int, args) -> subprocess.Popen:
-    """py-spy sampling server ``pid`` while messages flow, into ``--profile``'s folder as
-    collapsed stacks (one line a stack and its count), for finding where the time goes."""
-    out = Path(args.profile) / f"server-{pid}.txt"
-    seconds = str(int(args.warmup + args.seconds))
+def profile(pid: int, folder: str, seconds: float | None = None) -> subprocess.Popen:
+    """py-spy sampling server ``pid`` into ``folder`` as collapsed stacks (one line a stack
+    and its count), for finding where the time goes: for ``seconds``, or until interrupted
+    (``stop_profile``)."""
+    out = Path(folder) / f"server-{pid}.txt"
     # --gil: only the thread holding the GIL, so the samples show where CPU goes.
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     command = [py_spy, "record", "--pid", str(pid), "--gil", "--rate", "200"]
-    command += ["--duration", seconds, "--format", "raw", "--nonblocking", "-o", str(out)]
+    if seconds is not None:
+        command += ["--duration", str(int(seconds))]
+    command += ["--format", "raw", "--nonblocking", "-o", str(out)]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL)
+
+
+def stop_profile(profiler: subprocess.Popen) -> None:
+    """Stop an open-ended ``profile``; py-spy writes its samples as it exits."""
+    profiler.send_signal(signal.SIGINT)
+    profiler.wait(60)
 
 
 async def run_layer(layer: str, chats: list[dict], args, bench_url: str) -> Result:
@@ -217,7 +226,8 @@ async def run_layer(layer: str, chats: list[dict], args, bench_url: str) -> Resu
             for index, ws in enumerate(sockets)
             if ws is not None
         ]
-        profilers = [profile(server.pid, args) for server in servers if args.profile]
+        seconds = args.warmup + args.seconds
+        profilers = [profile(s.pid, args.profile, seconds) for s in servers if args.profile]
         cpu_before = sum(process_cpu(server.pid) for server in servers)
         started = await send_at_rate(sockets, result, args, message, warm_until=warm_until)
         await asyncio.sleep(min(3.0, args.seconds))

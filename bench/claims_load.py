@@ -32,7 +32,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from availability_load import UVICORN_TUNED, drop_cache, fixtures  # noqa: E402
-from chat_load import add_service_options, scratch_database, start_site  # noqa: E402
+from chat_load import (  # noqa: E402
+    add_service_options,
+    profile,
+    scratch_database,
+    start_site,
+    stop_profile,
+)
 from http_load import Connection  # noqa: E402
 from ws_load import free_port, process_cpu, shut_down, wait_listening  # noqa: E402
 
@@ -131,11 +137,14 @@ async def http_claims(args, bench_url: str, data: dict) -> dict:
             finally:
                 conn.close()
 
+        profilers = [profile(server.pid, args.profile) for server in servers if args.profile]
         cpu_before = sum(process_cpu(server.pid) for server in servers)
         started = time.perf_counter()
         await asyncio.gather(*(helper(i, row) for i, row in enumerate(data["helpers"])))
         seconds = time.perf_counter() - started
         cpu = sum(process_cpu(server.pid) for server in servers) - cpu_before
+        for profiler in profilers:
+            stop_profile(profiler)
     finally:
         for server in servers:
             await shut_down([], server)
@@ -203,6 +212,9 @@ def parse_args(argv=None):
         type=int,
         default=1,
         help="uvicorn processes serving the claims (helpers split across them)",
+    )
+    parser.add_argument(
+        "--profile", default="", help="a folder for py-spy's sampled stacks of each server"
     )
     add_service_options(parser)
     args = parser.parse_args(argv)
