@@ -226,8 +226,11 @@ async def run_layer(layer: str, chats: list[dict], args, bench_url: str) -> Resu
             for index, ws in enumerate(sockets)
             if ws is not None
         ]
-        seconds = args.warmup + args.seconds
-        profilers = [profile(s.pid, args.profile, seconds) for s in servers if args.profile]
+        profilers = [
+            profile(server.pid, args.profile, args.warmup + args.seconds)
+            for server in servers
+            if args.profile
+        ]
         cpu_before = sum(process_cpu(server.pid) for server in servers)
         started = await send_at_rate(sockets, result, args, message, warm_until=warm_until)
         await asyncio.sleep(min(3.0, args.seconds))
