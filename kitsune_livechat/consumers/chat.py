@@ -23,7 +23,7 @@ from ..callers import caller_from_scope, visitor_caller
 from ..conf import livechat_settings
 from ..exceptions import InvalidInput, NotFound
 from ..models import ChatSession, Message
-from ..services.conversation import messaging, participants
+from ..services.conversation import messaging, participants, standing_reads
 from ..services.shared import limits, loop_db, notify
 from ..services.shared.access import (
     SessionAccess,
@@ -200,7 +200,7 @@ class SessionConsumer(LivechatConsumer):
         if not await self.catch_up():
             last_seq = None
             if not loop_db.available():
-                last_seq = await retried(messaging.standing_seq)(self.sender)
+                last_seq = await retried(standing_reads.last_seq)(self.sender.standing)
             if last_seq is None:
                 await self.refresh()
                 last_seq = self.access.session.last_seq
@@ -220,7 +220,9 @@ class SessionConsumer(LivechatConsumer):
             return False
         covered = None
         while True:
-            backlog = await messaging.abacklog(self.sender, self.last_seq)
+            backlog = await standing_reads.backlog(
+                self.sender.backlog, self.last_seq, limit=messaging.PAGE_SIZE
+            )
             if backlog is None:
                 return False
             last_seq, batch = backlog

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import FullResultSet
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
@@ -40,7 +39,7 @@ from ..shared.access import (
     still_admitted,
 )
 from ..shared.roles import chat_perms, message_kind_for
-from . import roster
+from . import roster, standing_reads
 from .visitor_view import visible_messages
 
 MAX_CLIENT_MSG_ID = 64
@@ -473,7 +472,8 @@ class Sender:
     # Everything the gate decided from, as one read of the chat's last seq that finds the row
     # only while it all still holds (``access.standing``); None when that cannot be a read.
     standing: tuple[str, tuple] | None
-    # The same read with the caller's messages after a seq (``abacklog``); None as above.
+    # The same read with the caller's messages after a seq (``standing_reads.backlog``); None
+    # as above.
     backlog: tuple[str, tuple] | None
     # What the sender was built from, to tell whether a fresh access still matches it.
     basis: tuple
@@ -526,92 +526,10 @@ def sender_for(
         only_if=chat_condition(only_if),
         login_in_statement=login is not None,
         admitted=admitted,
-        standing=None if held is None else _last_seq_read(held),
-        backlog=None if held is None else _backlog_read(held, access),
+        standing=None if held is None else standing_reads.standing_read(held),
+        backlog=None if held is None else standing_reads.backlog_read(held, access),
         basis=basis,
     )
-
-
-def _last_seq_read(condition: Q) -> tuple[str, tuple]:
-    """The SQL and parameters that read the chat's last seq where ``condition`` holds."""
-    rows = ChatSession.objects.filter(condition).order_by().values_list("last_seq")
-    sql, params = rows.query.sql_with_params()
-    return sql, tuple(params)
-
-
-def standing_seq(sender: Sender) -> int | None:
-    """The chat's last seq while everything the gate decided for ``sender`` still holds (one
-    read), or None when the gate must answer again: something changed, or the sender's
-    standing cannot be read in one statement."""
-    if sender.standing is None:
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute(*sender.standing)
-        row = cursor.fetchone()
-    return None if row is None else row[0]
-
-
-def _backlog_read(held: Q, access: SessionAccess) -> tuple[str, tuple]:
-    """The standing read joined to the caller's page of messages after a seq (PostgreSQL).
-
-    Its parameters end with that seq and the page's size, given at each read. The chat's row
-    comes back once with no message when nothing is new, and not at all when the standing no
-    longer holds.
-    """
-    standing_sql, standing_params = _last_seq_read(held)
-    visible = visible_messages(Message.objects.all(), staff=access.is_staff)
-    try:
-        visible_sql, visible_params = visible.query.get_compiler(visible.db).compile(
-            visible.query.where
-        )
-    except FullResultSet:  # staff: every message
-        visible_sql, visible_params = "", ()
-    quote = connection.ops.quote_name
-    table = quote(Message._meta.db_table)
-    columns = [quote(f.column) for f in Message._meta.concrete_fields]
-    also = f" AND ({visible_sql})" if visible_sql else ""
-    sql = f"""
-        SELECT chat.{quote("last_seq")}, {", ".join(f"m.{c}" for c in columns)}, d.{quote("seq")}
-        FROM ({standing_sql}) AS chat
-        LEFT JOIN LATERAL (
-            SELECT * FROM {table}
-            WHERE {table}.{quote("session_id")} = %s{also} AND {table}.{quote("seq")} > %s
-            ORDER BY {table}.{quote("seq")}
-            LIMIT %s
-        ) AS m ON TRUE
-        LEFT JOIN {table} AS d ON d.{quote("id")} = m.{quote("draft_id")}
-        ORDER BY m.{quote("seq")}
-    """
-    return sql, (*standing_params, access.session.pk, *visible_params)
-
-
-async def abacklog(sender: Sender, after_seq: int) -> tuple[int, list[Message]] | None:
-    """The chat's last seq and a page of the caller's messages after ``after_seq``, in one read
-    on the event loop, while everything the gate decided for ``sender`` still holds; None when
-    the gate must answer again (or its standing cannot be read so, as for ``standing_seq``).
-    Where ``loop_db.available()``."""
-    if sender.backlog is None:
-        return None
-    sql, params = sender.backlog
-    rows = await loop_db.fetch_all(sql, (*params, after_seq, PAGE_SIZE), retry=True)
-    if not rows:
-        return None
-    return rows[0][0], [_message_row(row[1:]) for row in rows if row[1] is not None]
-
-
-def _message_row(row: tuple) -> Message:
-    """A message from the backlog's columns, its draft's seq loaded as ``messages_for`` does."""
-    *values, draft_seq = row
-    message = Message.from_db(DEFAULT_DB_ALIAS, _field_names(), values)
-    if message.draft_id is not None:
-        draft = Message(pk=message.draft_id, session_id=message.session_id, seq=draft_seq)
-        Message.draft.field.set_cached_value(message, draft)
-    return message
-
-
-@functools.cache
-def _field_names() -> list[str]:
-    return [f.attname for f in Message._meta.concrete_fields]
 
 
 def post(sender: Sender, *, body, client_msg_id=None, kind=Message.Kind.TEXT) -> Message | None:
