@@ -3,10 +3,13 @@ on ``client_msg_id``, with the portable three-step fallback elsewhere; a socket'
 carries the access check in that statement, and its typing and read marks cost no query.
 Query budgets fail here on a regression; speed itself is measured in bench/."""
 
+import threading
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 
 from kitsune_livechat import realtime
@@ -15,7 +18,7 @@ from kitsune_livechat.models import ChatSession, Message, Participant, Trainee
 from kitsune_livechat.services.conversation import messaging
 from kitsune_livechat.services.conversation.messaging import store_message
 from kitsune_livechat.services.shared.access import Caller, get_session_for
-from tests.factories import HelperFactory, SupervisorFactory, UserFactory
+from tests.factories import ActiveChatFactory, HelperFactory, SupervisorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -257,3 +260,42 @@ def test_a_trainee_who_lost_their_mentor_cannot_post(chat):
     Trainee.objects.filter(pk=trainee.pk).update(mentor=None)
 
     assert messaging.post(sender, body="psst again", kind="whisper") is None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_tries_of_a_message_racing_for_the_chat_store_it_once_and_spend_one_seq():
+    """A client that reconnects and sends again while its first try still waits for the
+    chat's row: both statements wait, one stores the message, the other stores nothing and
+    leaves no gap in the seqs."""
+    chat = ActiveChatFactory()
+    sender = sender_of(chat.visitor, chat)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_chat():
+        try:
+            with transaction.atomic():
+                ChatSession.objects.select_for_update().get(pk=chat.pk)
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def send():
+        try:
+            return messaging.post(sender, body="once", client_msg_id="same")
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(3) as pool:
+        holder = pool.submit(hold_the_chat)
+        assert locked.wait(10)
+        tries = [pool.submit(send) for _ in range(2)]
+        time.sleep(0.5)  # both statements are waiting for the chat's row now
+        release.set()
+        holder.result(10)
+        stored = [message for message in (t.result(10) for t in tries) if message is not None]
+
+    assert [message.seq for message in stored] == [1]
+    assert list(Message.objects.filter(session=chat).values_list("seq", flat=True)) == [1]
+    assert ChatSession.objects.get(pk=chat.pk).last_seq == 1

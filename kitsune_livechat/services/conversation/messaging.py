@@ -184,9 +184,27 @@ def _insert_with_next_seq(
 ) -> bool:
     """PostgreSQL: bump the session's seq and insert the message in one statement
     (``_next_seq_insert``), in the database thread."""
-    with connection.cursor() as cursor:
-        cursor.execute(*_next_seq_insert(message, first_response=first_response, only_if=only_if))
-        return _stored(message, cursor.fetchone())
+    try:
+        with connection.cursor() as cursor:
+            statement = _next_seq_insert(message, first_response=first_response, only_if=only_if)
+            cursor.execute(*statement)
+            return _stored(message, cursor.fetchone())
+    except IntegrityError:
+        if not _lost_race(message):
+            raise
+        return False
+
+
+def _lost_race(message: Message) -> bool:
+    """Whether a unique violation of the one statement means a concurrent try of the same
+    ``client_msg_id`` was stored first.
+
+    A statement that waited for the chat's row checked for the id in the table as it was
+    when the statement began, so it can miss a try stored meanwhile; its insert then fails,
+    and the statement, its seq bump included, leaves no trace. Inside a transaction the
+    caller holds the chat's row from an earlier statement, so that cannot happen there.
+    """
+    return bool(message.client_msg_id) and not connection.in_atomic_block
 
 
 def _next_seq_insert(
@@ -195,8 +213,9 @@ def _next_seq_insert(
     """The one statement that bumps the session's seq and inserts ``message``, and its
     parameters: every column of the model written from the instance, cast to its type.
 
-    The insert does nothing on a conflict that a concurrent retry wins; then, as when the
-    chat's row does not meet the conditions, no row comes back.
+    No row comes back when the chat's row does not meet the conditions or the
+    ``client_msg_id`` is stored already; a concurrent try of it stored first makes the
+    statement fail instead (``_lost_race``), so that no seq is spent on a message not stored.
     """
     fields, _casts = _message_columns()
     values = [f.get_db_prep_save(f.pre_save(message, True), connection) for f in fields]
@@ -249,7 +268,6 @@ def _next_seq_statement(first_response: bool, condition: str | None) -> str:
             ({", ".join(quote(f.column) for f in fields)}, {quote("seq")})
         SELECT {", ".join(f"CAST(%s AS {cast})" for cast in casts)}, {quote("last_seq")}
         FROM bumped
-        ON CONFLICT DO NOTHING
         RETURNING {quote("id")}, {quote("seq")}
     """
 
@@ -560,7 +578,12 @@ async def apost(
         return None
     first_response = _first_response(sender, message)
     statement = _next_seq_insert(message, first_response=first_response, only_if=sender.only_if)
-    row = await loop_db.fetch_one(*statement, retry=bool(message.client_msg_id))
+    try:
+        row = await loop_db.fetch_one(*statement, retry=bool(message.client_msg_id))
+    except IntegrityError:
+        if not message.client_msg_id:
+            raise
+        return None  # a concurrent try stored it first (``_lost_race``)
     return message if _stored(message, row) else None
 
 

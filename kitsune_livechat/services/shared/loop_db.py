@@ -19,7 +19,13 @@ import contextlib
 import weakref
 from collections.abc import Sequence
 
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connections,
+)
 
 try:
     import psycopg
@@ -109,7 +115,8 @@ async def fetch_one(sql: str, params: Sequence, *, retry: bool = False) -> tuple
     """The first row ``sql`` returns, or None. ``retry``: the statement is safe to repeat,
     and is tried again on a fresh connection when its connection breaks.
 
-    A broken connection raises Django's ``OperationalError``, as the database thread would.
+    A broken connection raises Django's ``OperationalError``, and a broken constraint its
+    ``IntegrityError``, as the database thread would.
     """
     return await _run(sql, params, retry=retry, rows=False)
 
@@ -126,6 +133,8 @@ async def _run(sql: str, params: Sequence, *, retry: bool, rows: bool):
             async with _pool().connection() as conn:
                 cursor = await conn.execute(sql, params)
                 return await (cursor.fetchall() if rows else cursor.fetchone())
+        except psycopg.IntegrityError as error:
+            raise IntegrityError(*error.args) from error
         except (psycopg.OperationalError, psycopg.InterfaceError) as error:
             if not retry or attempt >= RETRIES:
                 django_error = (
