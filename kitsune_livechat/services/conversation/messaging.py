@@ -490,8 +490,8 @@ class Sender:
     # Everything the gate decided from, as one read of the chat's last seq that finds the row
     # only while it all still holds (``access.standing``); None when that cannot be a read.
     standing: tuple[str, tuple] | None
-    # The same read with the caller's messages after a seq (``standing_reads.backlog``); None
-    # as above.
+    # The same read with the caller's messages after a seq (``standing_reads.backlog``), where
+    # statements run on the event loop; None elsewhere and as above.
     backlog: tuple[str, tuple] | None
     # What the sender was built from, to tell whether a fresh access still matches it.
     basis: tuple
@@ -533,6 +533,11 @@ def sender_for(
         admitted &= login
     only_if = Q(status__in=ChatSession.OPEN_STATUSES, supervised=False) & admitted
     held = standing(caller, access, session_key)
+    standing_read = backlog = None
+    if held is not None:
+        standing_read = standing_reads.standing_read(held)
+        if loop_db.available():  # the catch-up read is PostgreSQL's, on the event loop
+            backlog = standing_reads.backlog_read(standing_read, access)
     return Sender(
         session_id=access.session.pk,
         role=access.role,
@@ -544,8 +549,8 @@ def sender_for(
         only_if=chat_condition(only_if),
         login_in_statement=login is not None,
         admitted=admitted,
-        standing=None if held is None else standing_reads.standing_read(held),
-        backlog=None if held is None else standing_reads.backlog_read(held, access),
+        standing=standing_read,
+        backlog=backlog,
         basis=basis,
     )
 
@@ -581,9 +586,9 @@ async def apost(
     try:
         row = await loop_db.fetch_one(*statement, retry=bool(message.client_msg_id))
     except IntegrityError:
-        if not message.client_msg_id:
+        if not _lost_race(message):
             raise
-        return None  # a concurrent try stored it first (``_lost_race``)
+        return None
     return message if _stored(message, row) else None
 
 

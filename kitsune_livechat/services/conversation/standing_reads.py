@@ -41,14 +41,14 @@ def last_seq(read: Read | None) -> int | None:
     return None if row is None else row[0]
 
 
-def backlog_read(held: Q, access: SessionAccess) -> Read:
-    """The standing read joined to the caller's page of messages after a seq (PostgreSQL).
+def backlog_read(standing: Read, access: SessionAccess) -> Read:
+    """``standing`` joined to the caller's page of messages after a seq (PostgreSQL).
 
     Its parameters end with that seq and the page's size, given at each read. The chat's row
     comes back once, with no message, when nothing is new, and not at all when the standing no
     longer holds.
     """
-    standing_sql, standing_params = standing_read(held)
+    standing_sql, standing_params = standing
     visible = visible_messages(Message.objects.all(), staff=access.is_staff)
     try:
         visible_sql, visible_params = visible.query.get_compiler(visible.db).compile(
