@@ -24,11 +24,12 @@ import asyncio
 import concurrent.futures
 import logging
 import os
+import threading
 import time
 from collections import deque
 from typing import Any
 
-from asgiref.sync import SyncToAsync, async_to_sync
+from asgiref.sync import SyncToAsync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -145,7 +146,7 @@ def _enqueue(loop: asyncio.AbstractEventLoop, item: tuple) -> None:
 
 def _server_loop() -> asyncio.AbstractEventLoop | None:
     """The event loop a sync view or ``database_sync_to_async`` thread was started from, as
-    asgiref records it for ``async_to_sync``; None in a thread of no server (commands, tests)."""
+    asgiref records it for ``async_to_sync``; None in a thread of no server (WSGI, commands)."""
     local = SyncToAsync.threadlocal
     loop = getattr(local, "main_event_loop", None)
     if loop is None or getattr(local, "main_event_loop_pid", None) != os.getpid():
@@ -153,16 +154,37 @@ def _server_loop() -> asyncio.AbstractEventLoop | None:
     return loop if loop.is_running() and not loop.is_closed() else None
 
 
+# A process with no server loop (a WSGI worker, a command) publishes from one loop of its own,
+# in a daemon thread: its channel layer keeps its connections, where a new loop per event (what
+# ``async_to_sync`` does in such a thread) would open a new Redis connection for every event.
+_publisher: tuple[int, asyncio.AbstractEventLoop] | None = None
+_publisher_lock = threading.Lock()
+
+
+def _publisher_loop() -> asyncio.AbstractEventLoop:
+    """This process's own publishing loop, started on first use (again after a fork)."""
+    global _publisher
+    with _publisher_lock:
+        if _publisher is None or _publisher[0] != os.getpid():
+            loop = asyncio.new_event_loop()
+            threading.Thread(
+                target=loop.run_forever, name="livechat-publisher", daemon=True
+            ).start()
+            _publisher = (os.getpid(), loop)
+        return _publisher[1]
+
+
 def _send_on_commit(group: str, message: dict[str, Any]) -> None:
     def send() -> None:
         loop = _server_loop()
-        if loop is None:  # a thread of no server (a command, a sync test): wait for the send
-            async_to_sync(_send)(group, message)
-            return
         # Under ASGI the request's thread hands the event to the server's loop and goes on:
         # the response does not wait for the channel layer, unless the layer lags far behind.
-        backlog = len(_outbox.get(loop, ()))
-        done = concurrent.futures.Future() if backlog >= OUTBOX_LIMIT else None
+        # Elsewhere the publisher loop sends it and the caller waits, so a command that exits
+        # right after has published what it committed.
+        backlog = len(_outbox.get(loop, ())) if loop else 0
+        wait = loop is None or backlog >= OUTBOX_LIMIT
+        loop = loop or _publisher_loop()
+        done = concurrent.futures.Future() if wait else None
         try:
             loop.call_soon_threadsafe(_enqueue, loop, (group, message, done))
         except RuntimeError:  # the loop closed meanwhile: the event is dropped (at most once)
@@ -172,7 +194,7 @@ def _send_on_commit(group: str, message: dict[str, Any]) -> None:
             try:
                 done.result(timeout=OUTBOX_WAIT)
             except concurrent.futures.TimeoutError:
-                logger.warning("Publishing lags: %d events waiting", backlog)
+                logger.warning("Publishing lags: %d events waiting", len(_outbox.get(loop, ())))
 
     transaction.on_commit(send)
 

@@ -1,6 +1,7 @@
 """The contributor console socket: live queue, own chats, invitations, knocks, presence."""
 
 import asyncio
+import concurrent.futures
 from datetime import timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from kitsune_livechat.models import AgentStatus, Trainee
 from kitsune_livechat.services.conversation import participants
 from kitsune_livechat.services.line import assignment, lifecycle, sweep
 from kitsune_livechat.services.shared.access import Caller
+from tests.conftest import ApiClient
 from tests.factories import (
     ActiveChatFactory,
     AgentStatusFactory,
@@ -24,6 +26,7 @@ from tests.factories import (
     HelperFactory,
     SupervisorFactory,
     UserFactory,
+    chat_form,
 )
 from tests.sockets import CONSOLE_PATH, open_socket
 
@@ -283,6 +286,41 @@ async def test_a_claim_returns_before_its_events_are_published_and_they_follow_i
     assert in_chat == ["message", "status"]  # the system line, then the status, as committed
     assert realtime.QUEUE_GROUP in groups and realtime.agent_group(helper.pk) in groups
     assert groups.index(realtime.QUEUE_GROUP) < groups.index(realtime.agent_group(helper.pk))
+
+
+async def test_requests_served_without_an_event_loop_publish_from_one_loop_in_order(monkeypatch):
+    """A WSGI worker (or a command) has no server loop: its events go out from one loop of the
+    process's own, so the channel layer keeps its connections rather than opening one per
+    event, and every console still hears each new chat, in the order the requests made them."""
+    await db(DefaultQueueFactory)(auto_assign=False)
+    socket, _greeting = await console(await online_helper())
+    layer = get_channel_layer()
+    real_send = layer.group_send
+    loops: set = set()
+
+    async def recorded_send(group, message):
+        if group == realtime.QUEUE_GROUP:
+            loops.add(asyncio.get_running_loop())
+        await real_send(group, message)
+
+    monkeypatch.setattr(layer, "group_send", recorded_send)
+    visitors = [await db(UserFactory)() for _ in range(3)]
+
+    def requests_in_a_plain_thread():
+        return [ApiClient(visitor).post("sessions", chat_form()) for visitor in visitors]
+
+    with concurrent.futures.ThreadPoolExecutor(1) as plain_thread:  # no sync_to_async in it
+        responses = await asyncio.wrap_future(plain_thread.submit(requests_in_a_plain_thread))
+
+    assert [response.status_code for response in responses] == [201, 201, 201]
+    new = []
+    while len(new) < 3:
+        frame = await socket.receive()
+        if frame["type"] == "queue" and frame["change"] == "new":
+            new.append(frame["session"]["id"])
+    assert new == [response.json()["id"] for response in responses]
+    assert len(loops) == 1 and asyncio.get_running_loop() not in loops
+    await socket.close()
 
 
 async def test_a_lagging_layer_holds_the_writer_back_instead_of_piling_up_events(monkeypatch):
