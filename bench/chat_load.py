@@ -117,8 +117,12 @@ def prepare(args, bench_url: str) -> list[dict]:
     return json.loads(out)
 
 
-def start_site(layer: str, port: int, args, bench_url: str, **extra_env: str) -> subprocess.Popen:
-    """One uvicorn process of the example site on loopback; ``extra_env`` adds to its settings."""
+def start_site(
+    layer: str, port: int, args, bench_url: str, wsgi_workers: int = 0, **extra_env: str
+) -> subprocess.Popen:
+    """One uvicorn process of the example site on loopback (or, with ``wsgi_workers``, a
+    gunicorn of that many sync workers serving its WSGI entry, as Kitsune serves its pages);
+    ``extra_env`` adds to its settings."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -133,6 +137,12 @@ def start_site(layer: str, port: int, args, bench_url: str, **extra_env: str) ->
         **extra_env,
     }
     command = uvicorn_command("config.asgi:application", port)
+    if wsgi_workers:
+        command = [
+            *(sys.executable, "-m", "gunicorn", "config.wsgi:application", "--preload"),
+            *("--bind", f"127.0.0.1:{port}", "--workers", str(wsgi_workers)),
+            *("--log-level", "warning"),
+        ]
     return subprocess.Popen(command, env=env, cwd=ROOT)
 
 
@@ -157,7 +167,7 @@ def profile(pid: int, folder: str, seconds: float | None = None) -> subprocess.P
     out = Path(folder) / f"server-{pid}.txt"
     # --gil: only the thread holding the GIL, so the samples show where CPU goes.
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-    command = [py_spy, "record", "--pid", str(pid), "--gil", "--rate", "200"]
+    command = [py_spy, "record", "--pid", str(pid), "--subprocesses", "--gil", "--rate", "200"]
     if seconds is not None:
         command += ["--duration", str(int(seconds))]
     command += ["--format", "raw", "--nonblocking", "-o", str(out)]

@@ -9,11 +9,13 @@ back to waiting and one uvicorn process of the example site serves ``POST agent/
 keep-alive connections, one per helper, each logged in with its own session and CSRF token,
 until the line is empty. Afterwards every chat is checked: taken once, by the helper whose
 claim returned it, and no helper over capacity. ``--processes 2`` serves the claims from two
-uvicorn processes (helpers split across them; server CPU is their sum). Bounded: the line's
-length, loopback only.
+uvicorn processes (helpers split across them; server CPU is their sum); ``--wsgi-workers N``
+from gunicorn's sync workers instead, as a Kitsune site serves its own pages and API.
+Bounded: the line's length, loopback only.
 
     python bench/claims_load.py --helpers 20 --chats 2000
     python bench/claims_load.py --helpers 20 --chats 2000 --processes 2
+    python bench/claims_load.py --helpers 20 --chats 2000 --wsgi-workers 4
 """
 
 from __future__ import annotations
@@ -94,8 +96,11 @@ async def http_claims(args, bench_url: str, data: dict) -> dict:
             port,
             SimpleNamespace(redis_url=args.redis_url),
             bench_url,
-            DJANGO_CONN_MAX_AGE="0",
-            **({"DJANGO_DB_POOL": str(args.pool)} if args.pool else {}),
+            args.wsgi_workers,
+            # A WSGI worker serves one request at a time and keeps its connection; under ASGI
+            # every request has a thread of its own, so connections come from the pool.
+            DJANGO_CONN_MAX_AGE="600" if args.wsgi_workers else "0",
+            **({"DJANGO_DB_POOL": str(args.pool)} if args.pool and not args.wsgi_workers else {}),
             CACHE_URL=args.redis_url,
             LIVECHAT_CACHE_PREFIX=prefix,
             LIVECHAT_CHANNEL_PREFIX=channels,
@@ -214,14 +219,21 @@ def parse_args(argv=None):
         help="uvicorn processes serving the claims (helpers split across them)",
     )
     parser.add_argument(
+        "--wsgi-workers",
+        type=int,
+        default=0,
+        help="serve the claims from gunicorn with this many sync workers per process (the "
+        "example site's WSGI entry, as Kitsune serves its pages) instead of uvicorn",
+    )
+    parser.add_argument(
         "--profile", default="", help="a folder for py-spy's sampled stacks of each server"
     )
     add_service_options(parser)
     args = parser.parse_args(argv)
     if not 1 <= args.helpers <= 100 or not 1 <= args.chats <= 20000 or not 0 <= args.pool <= 20:
         parser.error("keep it bounded: 1-100 helpers, 1-20000 chats, a pool of up to 20")
-    if not 1 <= args.processes <= 4:
-        parser.error("keep it bounded: 1-4 processes")
+    if not 1 <= args.processes <= 4 or not 0 <= args.wsgi_workers <= 16:
+        parser.error("keep it bounded: 1-4 processes, up to 16 WSGI workers")
     return args
 
 
@@ -244,9 +256,15 @@ def main(argv=None) -> int:
     processes = (
         "one uvicorn process" if args.processes == 1 else f"{args.processes} uvicorn processes"
     )
+    connections = f"database pool {args.pool or 'off'}{' each' if args.processes > 1 else ''}"
+    if args.wsgi_workers:
+        processes = f"gunicorn with {args.wsgi_workers} sync workers" + (
+            f" (x{args.processes})" if args.processes > 1 else ""
+        )
+        connections = "a persistent connection per worker"
     print(
         f"{args.helpers} helpers, {args.chats} waiting chats, PostgreSQL, {processes}, "
-        f"loopback, database pool {args.pool or 'off'}{' each' if args.processes > 1 else ''}"
+        f"loopback, {connections}"
     )
     print()
     print(f"{'':<34}{'claims':>8}{'claims/s':>10}{'x raw':>8}{'p50 ms':>9}{'p99 ms':>9}")

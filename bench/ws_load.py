@@ -82,12 +82,18 @@ def redis_answers(url: str) -> bool:
 
 
 def process_cpu(pid: int) -> float:
-    """User + system CPU seconds of a process (Linux /proc), 0 where unavailable."""
+    """User + system CPU seconds of a process and its live children (a WSGI server's workers),
+    from Linux /proc; 0 where unavailable."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+    children = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            children += (task / "children").read_text().split()
+    own = (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return own + sum(process_cpu(int(child)) for child in children)
 
 
 def uvicorn_command(app: str, port: int, *options: str) -> list[str]:

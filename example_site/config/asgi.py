@@ -8,6 +8,7 @@ import os
 
 from django.conf import settings
 from django.core.asgi import get_asgi_application
+from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -36,6 +37,9 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# The URL patterns (and the API's schemas with them) load now, not on the first request.
+get_resolver().url_patterns  # noqa: B018
 
 if os.environ.get("ASGI_GC_TUNING", "1") == "1":
     # A chat process holds every open socket's objects for as long as it is open, and each
