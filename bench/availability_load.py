@@ -7,10 +7,13 @@ with the availability cache on (Redis, a key prefix of its own, removed afterwar
 it off (``LIVECHAT_AVAILABILITY_CACHE_SECONDS=0``), and holds ``--connections`` requests in
 flight against each URL for ``--seconds`` with ``wrk`` (or a Python generator without it). The
 baseline, measured in the same process, is the same route refused before any query
-(``?article=``, a 400): Django, django-ninja and the ASGI server with no work at all. Bounded:
-fixed duration, fixed connections, loopback only.
+(``?article=``, a 400): Django, django-ninja and the ASGI server with no work at all.
+``--wsgi-workers N`` serves the site from gunicorn's sync workers instead, as Kitsune serves
+its pages (the replay door is then the WSGI one). Bounded: fixed duration, fixed connections,
+loopback only.
 
     python bench/availability_load.py --connections 20 --seconds 10
+    python bench/availability_load.py --connections 20 --seconds 10 --wsgi-workers 4
 """
 
 from __future__ import annotations
@@ -73,8 +76,10 @@ async def measure_site(args, bench_url: str, data: dict, *, cache_seconds: float
         port,
         layer_args,
         bench_url,
-        DJANGO_CONN_MAX_AGE="0",
-        **({"DJANGO_DB_POOL": str(args.pool)} if args.pool else {}),
+        args.wsgi_workers,
+        # A WSGI worker serves one request at a time and keeps its connection.
+        DJANGO_CONN_MAX_AGE="600" if args.wsgi_workers else "0",
+        **({"DJANGO_DB_POOL": str(args.pool)} if args.pool and not args.wsgi_workers else {}),
         CACHE_URL=args.redis_url,
         LIVECHAT_CACHE_PREFIX=prefix,
         LIVECHAT_AVAILABILITY_CACHE_SECONDS=str(cache_seconds),
@@ -123,8 +128,17 @@ def parse_args(argv=None):
         help="the site's database pool (DJANGO_DB_POOL; 0, the example site's default: a "
         "connection per request)",
     )
+    parser.add_argument(
+        "--wsgi-workers",
+        type=int,
+        default=0,
+        help="serve from gunicorn with this many sync workers (the example site's WSGI entry, "
+        "as Kitsune serves its pages) instead of one uvicorn process",
+    )
     add_service_options(parser)
     args = parser.parse_args(argv)
+    if not 0 <= args.wsgi_workers <= 16:
+        parser.error("keep it bounded: up to 16 WSGI workers")
     if not 1 <= args.connections <= 200 or not 0 < args.seconds <= 120 or not 0 <= args.pool <= 20:
         parser.error("keep it bounded: 1-200 connections, up to 120 s, a pool of up to 20")
     if args.cache_seconds <= 0:
@@ -144,10 +158,12 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     loads = asyncio.run(run(args))
     tool = loads[0].tool
-    print(
-        f"{args.connections} connections, {args.seconds:g} s per URL, one uvicorn process, "
-        f"loopback, {tool}, database pool {args.pool or 'off'}"
+    server = (
+        f"gunicorn with {args.wsgi_workers} sync workers, a persistent connection each"
+        if args.wsgi_workers
+        else f"one uvicorn process, database pool {args.pool or 'off'}"
     )
+    print(f"{args.connections} connections, {args.seconds:g} s per URL, {server}, loopback, {tool}")
     print()
     print(table(loads, loads[0]))
     by_label = {load.label: load for load in loads}

@@ -3,12 +3,15 @@ line does not change, retired after commit by every change to a line or to prese
 chat button that costs its article page nothing."""
 
 import asyncio
+import io
 import json
+import sys
 import time
 
 import pytest
 from channels.db import database_sync_to_async
 from config.asgi import application
+from config.wsgi import application as wsgi_application
 from django.core.cache import cache
 from django.core.signals import request_started
 from django.db import connection
@@ -111,7 +114,7 @@ def test_a_change_outside_the_events_waits_for_the_cache_time(api_client, line, 
     assert ask(api_client, line["article"])["state"] == "closed"
 
 
-def test_a_logged_in_reader_gets_their_article_checked_and_the_line_shared(
+def test_a_logged_in_reader_gets_their_article_checked_and_the_open_line(
     api_client, line, django_capture_on_commit_callbacks
 ):
     reader = UserFactory()
@@ -151,7 +154,7 @@ def test_the_button_renders_without_a_query(line, rf, django_assert_num_queries)
     assert "data-livechat-button" in html
 
 
-# --- The whole response replayed from the event loop (api/replay.py) --------------------------
+# --- The whole response replayed before the host's stack (api/replay.py) ----------------------
 
 
 async def asgi_get(path: str, query: str, *headers: tuple[bytes, bytes]) -> tuple[int, list, bytes]:
@@ -188,6 +191,49 @@ async def asgi_get(path: str, query: str, *headers: tuple[bytes, bytes]) -> tupl
     return start["status"], [tuple(h) for h in start["headers"]], body
 
 
+def wsgi_get(path: str, query: str, *headers: tuple[bytes, bytes]) -> tuple[int, list, bytes]:
+    """One GET through the example site's WSGI application, as a WSGI server passes it on."""
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_HOST": "testserver",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    for name, value in headers:
+        environ["HTTP_" + name.decode().upper().replace("-", "_")] = value.decode("latin-1")
+    started: list = []
+
+    def start_response(status, response_headers, exc_info=None):
+        started[:] = [status, response_headers]
+
+    result = wsgi_application(environ, start_response)
+    body = b"".join(result)
+    getattr(result, "close", lambda: None)()  # as a WSGI server does
+    status, response_headers = started
+    names = [(name.lower().encode(), value.encode("latin-1")) for name, value in response_headers]
+    return int(status.split(" ", 1)[0]), names, body
+
+
+@pytest.fixture(params=["asgi", "wsgi"])
+def get(request):
+    """A GET through the example site's ASGI or WSGI application, each with its replay door."""
+    if request.param == "asgi":
+        return asgi_get
+    return database_sync_to_async(wsgi_get)
+
+
 @pytest.fixture
 def stack_runs():
     """How many requests reached Django's handler (and so the host's middleware)."""
@@ -202,7 +248,7 @@ def stack_runs():
 
 
 @pytest.fixture
-def asgi_line(transactional_db):
+def open_line(transactional_db):
     queue = DefaultQueueFactory(auto_assign=False, seconds_per_chat=60, full_multiplier=1)
     return {"queue": queue, "helper": online_helper(capacity=2), "article": DocumentFactory()}
 
@@ -212,54 +258,56 @@ PATH = "/livechat/api/availability"
 
 @pytest.mark.django_db(transaction=True)
 async def test_a_repeated_anonymous_question_gets_the_stacks_own_response_again(
-    asgi_line, stack_runs
+    open_line, stack_runs, get
 ):
-    query = f"article={asgi_line['article'].pk}"
-    first = await asgi_get(PATH, query, (b"accept-language", b"de"))
+    query = f"article={open_line['article'].pk}"
+    first = await get(PATH, query, (b"accept-language", b"de"))
     assert first[0] == 200 and json.loads(first[2])["state"] == "open"
     header_names = {name.lower() for name, _value in first[1]}
     assert {b"content-security-policy", b"x-frame-options", b"vary"} <= header_names
     assert len(stack_runs) == 1
 
-    assert await asgi_get(PATH, query, (b"accept-language", b"de")) == first
+    assert await get(PATH, query, (b"accept-language", b"de")) == first
     assert len(stack_runs) == 1  # answered before the host's middleware
 
     # Another language, a session or a visitor token is another request: the stack answers.
-    await asgi_get(PATH, query, (b"accept-language", b"fr"))
-    await asgi_get(PATH, query, (b"accept-language", b"de"), (b"cookie", b"sessionid=abc"))
-    await asgi_get(PATH, query, (b"accept-language", b"de"), (b"x-livechat-token", b"t"))
+    await get(PATH, query, (b"accept-language", b"fr"))
+    await get(PATH, query, (b"accept-language", b"de"), (b"cookie", b"sessionid=abc"))
+    await get(PATH, query, (b"accept-language", b"de"), (b"x-livechat-token", b"t"))
     assert len(stack_runs) == 4
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_a_replayed_response_follows_the_line(asgi_line, stack_runs):
-    query = f"article={asgi_line['article'].pk}"
-    assert json.loads((await asgi_get(PATH, query))[2])["state"] == "open"
+async def test_a_replayed_response_follows_the_line(open_line, stack_runs, get):
+    query = f"article={open_line['article'].pk}"
+    assert json.loads((await get(PATH, query))[2])["state"] == "open"
     await database_sync_to_async(
-        lambda: assignment.set_agent_status(user=asgi_line["helper"], status="offline")
+        lambda: assignment.set_agent_status(user=open_line["helper"], status="offline")
     )()
-    closed = json.loads((await asgi_get(PATH, query))[2])
+    closed = json.loads((await get(PATH, query))[2])
     assert (closed["state"], closed["reason"]) == ("closed", "nobody_online")
     assert len(stack_runs) == 2
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_refusals_and_unshared_answers_are_never_replayed(asgi_line, settings, stack_runs):
+async def test_refusals_and_unshared_answers_are_never_replayed(
+    open_line, settings, stack_runs, get
+):
     for _ in range(2):
-        assert (await asgi_get(PATH, "article=nope"))[0] == 400
+        assert (await get(PATH, "article=nope"))[0] == 400
     settings.LIVECHAT_AVAILABILITY_CACHE_SECONDS = 0
     for _ in range(2):
-        assert (await asgi_get(PATH, f"article={asgi_line['article'].pk}"))[0] == 200
+        assert (await get(PATH, f"article={open_line['article'].pk}"))[0] == 200
     assert len(stack_runs) == 4
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_a_replay_expires_with_the_shared_answer(asgi_line, stack_runs, monkeypatch):
-    query = f"article={asgi_line['article'].pk}"
-    await asgi_get(PATH, query)
-    await asgi_get(PATH, query)
+async def test_a_replay_expires_with_the_shared_answer(open_line, stack_runs, monkeypatch, get):
+    query = f"article={open_line['article'].pk}"
+    await get(PATH, query)
+    await get(PATH, query)
     assert len(stack_runs) == 1
     later = time.time() + 6  # past LIVECHAT_AVAILABILITY_CACHE_SECONDS
     monkeypatch.setattr(time, "time", lambda: later)
-    await asgi_get(PATH, query)
+    await get(PATH, query)
     assert len(stack_runs) == 2
