@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.conf import settings
@@ -59,14 +60,16 @@ class _Memory:
         return self._path
 
     def key(
-        self, *, method: str, path: str, scheme: str, query: bytes, headers: list[tuple]
+        self, *, method: str, path: str, scheme: str, query: bytes, headers: Iterable[tuple]
     ) -> bytes | None:
         """The request's key when it may be answered from memory, else None. ``path`` is
-        the path inside the application; ``headers`` are lower-case ``(name, value)`` bytes."""
+        the path inside the application; ``headers`` are lower-case ``(name, value)`` bytes,
+        read only for the availability route."""
         if method != "GET" or not availability_cache.enabled():
             return None
         if not path or path != self._availability_path():
             return None
+        headers = list(headers)
         session_cookie = settings.SESSION_COOKIE_NAME.encode() + b"="
         for name, value in headers:
             if name in _PERSONAL_HEADERS or (name == b"cookie" and session_cookie in value):
@@ -201,13 +204,11 @@ class WSGIAvailabilityReplay:
         return [body]
 
 
-def _wsgi_headers(environ: dict) -> list[tuple[bytes, bytes]]:
+def _wsgi_headers(environ: dict) -> Iterator[tuple[bytes, bytes]]:
     """The request's headers as ASGI names them (``HTTP_ACCEPT_LANGUAGE``: ``accept-language``)."""
-    headers = []
     for name, value in environ.items():
         if name.startswith("HTTP_"):
             name = name[5:]
         elif name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
             continue
-        headers.append((name.replace("_", "-").lower().encode(), str(value).encode("latin-1")))
-    return headers
+        yield name.replace("_", "-").lower().encode(), str(value).encode("latin-1")
