@@ -185,9 +185,16 @@ def database_url(**options: str) -> str:
 
 
 def start_server(
-    port: int, db_url: str, *, redis_url: str = "", env: dict[str, str] | None = None
+    port: int,
+    db_url: str,
+    *,
+    redis_url: str = "",
+    env: dict[str, str] | None = None,
+    wsgi_workers: int = 0,
 ) -> subprocess.Popen:
-    """A uvicorn process of the example site on ``port``, on the test database and Redis."""
+    """A uvicorn process of the example site on ``port``, on the test database and Redis; with
+    ``wsgi_workers``, a gunicorn of that many sync workers serving its WSGI entry instead (as
+    Kitsune serves its pages beside the ASGI process)."""
     environment = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -212,6 +219,12 @@ def start_server(
         "--log-level",
         "warning",
     ]
+    if wsgi_workers:
+        command = [
+            *(sys.executable, "-m", "gunicorn", "config.wsgi:application", "--preload"),
+            *("--bind", f"127.0.0.1:{port}", "--workers", str(wsgi_workers)),
+            *("--log-level", "warning"),
+        ]
     return subprocess.Popen(command, env=environment, cwd=ROOT)
 
 
