@@ -9,6 +9,7 @@ from channels.db import database_sync_to_async as db
 from channels.layers import get_channel_layer
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
+from django.db import connections
 from django.utils import timezone
 
 from kitsune_livechat import realtime
@@ -307,7 +308,10 @@ async def test_requests_served_without_an_event_loop_publish_from_one_loop_in_or
     visitors = [await db(UserFactory)() for _ in range(3)]
 
     def requests_in_a_plain_thread():
-        return [ApiClient(visitor).post("sessions", chat_form()) for visitor in visitors]
+        try:
+            return [ApiClient(visitor).post("sessions", chat_form()) for visitor in visitors]
+        finally:
+            connections.close_all()  # the thread's own, as a server closes it after a request
 
     with concurrent.futures.ThreadPoolExecutor(1) as plain_thread:  # no sync_to_async in it
         responses = await asyncio.wrap_future(plain_thread.submit(requests_in_a_plain_thread))
