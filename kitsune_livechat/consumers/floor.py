@@ -33,6 +33,7 @@ class FloorConsumer(LivechatConsumer):
         self.caller = caller_from_scope(self.scope)
         self.push_task: asyncio.Task | None = None
         self.timer: asyncio.Task | None = None
+        self.changed = False
         try:
             if self.caller is None:
                 raise LivechatError()
@@ -78,8 +79,17 @@ class FloorConsumer(LivechatConsumer):
     async def livechat_signal(self, event: dict) -> None:
         if self.closed or event.get("signal") != "floor_changed":
             return
+        self.changed = True
         if self.push_task is None or self.push_task.done():
-            self.push_task = asyncio.ensure_future(self.push())
+            self.push_task = asyncio.ensure_future(self.push_changes())
+
+    async def push_changes(self) -> None:
+        """One snapshot per burst of changes. A change signalled once the snapshot's read has
+        begun may be missing from it, so it brings another snapshot after this one."""
+        while self.changed and not self.closed:
+            await asyncio.sleep(COALESCE_SECONDS)
+            self.changed = False
+            await self.push(0)
 
     async def disconnect(self, code):
         await super().disconnect(code)

@@ -1,10 +1,14 @@
 """The live floor: its figures checked against chats the test made, who may see it, and its
 socket pushing a new snapshot when the line changes."""
 
+import asyncio
+import threading
 from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async as db
+from channels.layers import get_channel_layer
+from django.db import connections
 from django.test import Client
 from django.test.utils import override_settings
 from django.urls import reverse
@@ -139,6 +143,47 @@ async def test_floor_socket_pushes_a_new_snapshot_when_the_line_changes():
     assert [c["id"] for c in pushed["waiting"]["chats"]] == [str(chat.pk)]
     await socket.send("refresh")
     assert (await socket.receive())["type"] == "floor"
+    await socket.close()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_change_signalled_while_a_snapshot_is_read_brings_another(monkeypatch):
+    supervisor = await db(SupervisorFactory)()
+    socket, accepted = await open_socket(FLOOR_PATH, user=supervisor)
+    assert accepted
+    await socket.receive()
+    first = await db(ChatSessionFactory)()
+    reading, go_on = threading.Event(), threading.Event()
+    real_snapshot = floor.snapshot
+
+    def held_snapshot(**kwargs):
+        """The first change's snapshot, held once read, while a second chat joins the line."""
+        answer = real_snapshot(**kwargs)
+        if not reading.is_set():
+            reading.set()
+            go_on.wait(5)
+        return answer
+
+    def second_chat():  # in a thread of its own: the database thread is held
+        try:
+            return ChatSessionFactory()
+        finally:
+            connections.close_all()
+
+    monkeypatch.setattr(floor, "snapshot", held_snapshot)
+    await db(notify.queue_changed)(first, change="new")
+    assert await asyncio.to_thread(reading.wait, 5)
+    second = await asyncio.to_thread(second_chat)
+    # The signal notify sends for it, sent here: the database thread is busy with the read.
+    await get_channel_layer().group_send(
+        realtime.FLOOR_GROUP, {"type": realtime.SIGNAL_HANDLER, "signal": "floor_changed"}
+    )
+    go_on.set()
+
+    stale = await socket.receive()
+    assert [c["id"] for c in stale["waiting"]["chats"]] == [str(first.pk)]
+    fresh = await socket.receive()  # at once, not at the periodic refresh
+    assert {c["id"] for c in fresh["waiting"]["chats"]} == {str(first.pk), str(second.pk)}
     await socket.close()
 
 
