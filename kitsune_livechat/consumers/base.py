@@ -7,8 +7,10 @@ channel layer are forwarded. Refused sockets are accepted and closed at once wit
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -74,6 +76,34 @@ def parse_frame(text_data: str | None) -> dict:
     if not isinstance(content, dict) or not isinstance(content.get("type"), str):
         raise InvalidInput(_("A frame is a JSON object with a type."), code="invalid_frame")
     return content
+
+
+class Coalesced:
+    """Runs ``job`` once per burst of ``poke()``s, ``delay()`` seconds after the first. A poke
+    that comes once the job has begun to read may be missing from what it read, so it runs the
+    job again afterwards: the last change of a burst is never left out."""
+
+    def __init__(self, job: Callable[[], Awaitable[None]], delay: Callable[[], float]):
+        self.job = job
+        self.delay = delay
+        self.pending = False
+        self.task: asyncio.Task | None = None
+
+    def poke(self) -> None:
+        self.pending = True
+        if self.task is None or self.task.done():
+            self.task = asyncio.ensure_future(self._run())
+
+    async def _run(self) -> None:
+        while self.pending:
+            await asyncio.sleep(self.delay())
+            self.pending = False
+            await self.job()
+
+    def cancel(self) -> None:
+        self.pending = False
+        if self.task is not None:
+            self.task.cancel()
 
 
 class AccessLost(Exception):

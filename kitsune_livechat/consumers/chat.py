@@ -37,6 +37,7 @@ from .base import (
     CLOSE_NOT_ALLOWED,
     FRAME_BUDGET_FACTOR,
     AccessLost,
+    Coalesced,
     LivechatConsumer,
     LoggedOut,
     db,
@@ -71,7 +72,7 @@ class SessionConsumer(LivechatConsumer):
         self.access: SessionAccess | None = None
         self.sender: messaging.Sender | None = None
         self.status = ""
-        self.position_task: asyncio.Task | None = None
+        self.position = Coalesced(self.push_position, lambda: livechat_settings.POSITION_PUSH_DELAY)
         # Every message with a seq up to here was sent on this socket, or is not for it.
         self.last_seq = 0
         # The highest seq the caller marked read on this socket, and the highest it stored:
@@ -263,8 +264,9 @@ class SessionConsumer(LivechatConsumer):
                     self.synced_at = time.monotonic()
 
     async def disconnect(self, code):
-        tasks = ("position_task", "resync_task", "auth_timer")
-        for task in (getattr(self, name, None) for name in tasks):
+        if getattr(self, "position", None) is not None:
+            self.position.cancel()
+        for task in (getattr(self, name, None) for name in ("resync_task", "auth_timer")):
             if task is not None:
                 task.cancel()
         try:
@@ -457,11 +459,9 @@ class SessionConsumer(LivechatConsumer):
             return
         if self.status != ChatSession.Status.WAITING:
             return
-        if self.position_task is None or self.position_task.done():
-            self.position_task = asyncio.ensure_future(self.push_position())
+        self.position.poke()
 
     async def push_position(self) -> None:
-        await asyncio.sleep(livechat_settings.POSITION_PUSH_DELAY)
         try:
             frame = await db(messaging.status_for)(
                 caller=self.caller, session_id=self.session_id, change="position"

@@ -18,7 +18,7 @@ from ..callers import caller_from_scope
 from ..conf import livechat_settings
 from ..exceptions import LivechatError
 from ..services.insights import floor
-from .base import CLOSE_NOT_ALLOWED, LivechatConsumer, db
+from .base import CLOSE_NOT_ALLOWED, Coalesced, LivechatConsumer, db
 
 logger = logging.getLogger(__name__)
 
@@ -31,9 +31,8 @@ class FloorConsumer(LivechatConsumer):
 
     async def connect(self):
         self.caller = caller_from_scope(self.scope)
-        self.push_task: asyncio.Task | None = None
+        self.changes = Coalesced(self.push, lambda: COALESCE_SECONDS)
         self.timer: asyncio.Task | None = None
-        self.changed = False
         try:
             if self.caller is None:
                 raise LivechatError()
@@ -50,8 +49,7 @@ class FloorConsumer(LivechatConsumer):
         snapshot = await db(floor.snapshot)(caller=self.caller)
         return realtime.floor_frame(snapshot)
 
-    async def push(self, delay: float = COALESCE_SECONDS) -> None:
-        await asyncio.sleep(delay)
+    async def push(self) -> None:
         if self.closed:
             return
         try:
@@ -68,10 +66,10 @@ class FloorConsumer(LivechatConsumer):
     async def tick(self) -> None:
         while not self.closed:
             await asyncio.sleep(livechat_settings.FLOOR_REFRESH_SECONDS)
-            await self.push(0)
+            await self.push()
 
     async def on_refresh(self, content: dict) -> None:
-        await self.push(0)
+        await self.push()
 
     async def livechat_event(self, event: dict) -> None:
         """The floor forwards no frames of others; it only listens for signals."""
@@ -79,21 +77,12 @@ class FloorConsumer(LivechatConsumer):
     async def livechat_signal(self, event: dict) -> None:
         if self.closed or event.get("signal") != "floor_changed":
             return
-        self.changed = True
-        if self.push_task is None or self.push_task.done():
-            self.push_task = asyncio.ensure_future(self.push_changes())
-
-    async def push_changes(self) -> None:
-        """One snapshot per burst of changes. A change signalled once the snapshot's read has
-        begun may be missing from it, so it brings another snapshot after this one."""
-        while self.changed and not self.closed:
-            await asyncio.sleep(COALESCE_SECONDS)
-            self.changed = False
-            await self.push(0)
+        self.changes.poke()
 
     async def disconnect(self, code):
         await super().disconnect(code)
-        for task in (self.push_task, self.timer):
+        self.changes.cancel()
+        for task in (self.changes.task, self.timer):
             if task is not None and not task.done():
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
