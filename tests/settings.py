@@ -22,6 +22,9 @@ DATABASE_URL = os.environ.get("LIVECHAT_TEST_DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
     DATABASES["default"]["TEST"] = {"NAME": f"test_livechat_{RUN_ID}"}
+    # As docs/deployment.md recommends where no old transaction pooler is in between: the chat
+    # socket's statements on the event loop run prepared.
+    DATABASES["default"]["OPTIONS"] = {"prepare_threshold": 0}
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 

@@ -107,6 +107,14 @@ if os.environ.get("DJANGO_DB_POOL") and "postgresql" in DATABASES["default"]["EN
         "min_size": 1,
         "max_size": int(os.environ["DJANGO_DB_POOL"]),
     }
+# Prepared statements stay off, as Django leaves them, unless DJANGO_DB_PREPARE_THRESHOLD=N (a
+# statement is prepared on its Nth run; 0 at once). Turn them on where no transaction pooler
+# older than PgBouncer 1.21 sits between the site and PostgreSQL: the chat socket's hot
+# statements then run prepared (kitsune_livechat.services.shared.loop_db).
+if os.environ.get("DJANGO_DB_PREPARE_THRESHOLD") and "postgresql" in DATABASES["default"]["ENGINE"]:
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = int(
+        os.environ["DJANGO_DB_PREPARE_THRESHOLD"]
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL")

@@ -9,6 +9,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.db import connection, transaction
 from django.test import Client
 
@@ -17,6 +18,7 @@ from kitsune_livechat.exceptions import Conflict, Forbidden
 from kitsune_livechat.models import ChatSession, Message, Participant, Trainee
 from kitsune_livechat.services.conversation import messaging
 from kitsune_livechat.services.conversation.messaging import store_message
+from kitsune_livechat.services.shared import loop_db
 from kitsune_livechat.services.shared.access import Caller, get_session_for
 from tests.factories import ActiveChatFactory, HelperFactory, SupervisorFactory, UserFactory
 
@@ -104,6 +106,35 @@ def test_a_socket_message_is_one_statement_on_postgresql(chat, django_assert_num
         message = messaging.post(sender, body="hello", client_msg_id="c1")
     assert (message.seq, message.author_name, message.role) == (1, sender.author, "visitor")
     assert Message.objects.get(pk=message.pk).seq == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("threshold", [None, 0])
+def test_the_sockets_statements_run_prepared_where_the_site_turns_preparing_on(
+    chat, monkeypatch, threshold
+):
+    """Django leaves preparing off for transaction poolers; the loop's connections follow its
+    ``prepare_threshold``, binding on the server when it is set."""
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "prepare_threshold", threshold)
+    loop_db.close_all()
+    sender = sender_of(chat.visitor, chat)
+
+    async def send_and_look():
+        for n in (1, 2):
+            message = await messaging.apost(sender, body=f"hello {n}", client_msg_id=f"c{n}")
+            assert message.seq == n
+        return await loop_db.fetch_all(
+            "SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ["%bumped%"]
+        )
+
+    prepared = async_to_sync(send_and_look)()
+    loop_db.close_all()
+    assert len(prepared) == (0 if threshold is None else 1)
+    assert list(Message.objects.order_by("seq").values_list("body", flat=True)) == [
+        "hello 1",
+        "hello 2",
+    ]
 
 
 def test_typing_and_read_marks_from_what_the_socket_knows_cost_no_query(

@@ -10,6 +10,12 @@ take the database thread as before.
 
 Statements here run in autocommit, one at a time per connection, so each is its own
 transaction: only single statements that stand alone belong here.
+
+These connections run the same few statements over and over, which is what prepared
+statements are for: the server parses and plans each once per connection, and the values
+travel apart from the text, with nothing to quote. Django leaves preparing off so that
+transaction poolers keep working; a site that turns it on (``OPTIONS["prepare_threshold"]``)
+gets it here too, with server-side binding, whatever Django's own connection binds with.
 """
 
 from __future__ import annotations
@@ -57,7 +63,12 @@ class _Pool:
     async def connect(self):
         connection = connections[DEFAULT_DB_ALIAS]
         params = connection.get_connection_params()
-        binding = connection.settings_dict["OPTIONS"].get("server_side_binding") is True
+        options = connection.settings_dict["OPTIONS"]
+        # A client-side cursor never prepares, so preparing asks for server-side binding.
+        binding = (
+            options.get("server_side_binding") is True
+            or params.get("prepare_threshold") is not None
+        )
         params["cursor_factory"] = psycopg.AsyncCursor if binding else psycopg.AsyncClientCursor
         return await psycopg.AsyncConnection.connect(**params, autocommit=True)
 
