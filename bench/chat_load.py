@@ -47,7 +47,6 @@ from ws_load import (  # noqa: E402
     Result,
     free_port,
     open_sockets,
-    process_cpu,
     redis_answers,
     report,
     run_target,
@@ -241,11 +240,11 @@ async def run_layer(layer: str, chats: list[dict], args, bench_url: str) -> Resu
             for server in servers
             if args.profile
         ]
-        cpu_before = sum(process_cpu(server.pid) for server in servers)
+        result.start_usage([server.pid for server in servers])
         started = await send_at_rate(sockets, result, args, message, warm_until=warm_until)
         await asyncio.sleep(min(3.0, args.seconds))
         result.seconds = time.perf_counter() - started
-        result.cpu_seconds = sum(process_cpu(server.pid) for server in servers) - cpu_before
+        result.stop_usage()
         for profiler in profilers:
             profiler.wait()
         notes = [result.note] if result.note else []
@@ -285,9 +284,15 @@ def count_stored(bench_url: str, sent_ids: list[str]) -> dict[str, int]:
 
 
 def cpu_report(results: list[Result]) -> str:
-    """Server CPU per delivered message, and its ratio to the no-layer relay's."""
+    """Server CPU per delivered message, and its ratio to the no-layer relay's; beside it the
+    load generator's CPU seconds and how busy the whole machine was, which tell a server short
+    of CPU from a machine with none left."""
     base = next((r for r in results if r.target == "none" and r.received), None)
-    lines = ["", f"{'':<26}{'delivered':>10}{'cpu ms/msg':>12}{'cpu x':>8}{'p99 x':>8}"]
+    lines = [
+        "",
+        f"{'':<26}{'delivered':>10}{'cpu ms/msg':>12}{'cpu x':>8}{'p99 x':>8}"
+        f"{'generator s':>13}{'machine busy':>14}",
+    ]
     for r in results:
         if not r.sent:
             continue
@@ -296,7 +301,8 @@ def cpu_report(results: list[Result]) -> str:
         x99 = r.percentile(0.99) / base.percentile(0.99) if base else float("nan")
         lines.append(
             f"{LABELS[r.target]:<26}{100 * r.received / r.sent:>9.1f}%{per:>12.3f}"
-            f"{per / base_per:>8.2f}{x99:>8.2f}"
+            f"{per / base_per:>8.2f}{x99:>8.2f}{r.generator_seconds:>13.1f}"
+            f"{100 * r.machine_busy:>13.0f}%"
         )
     lines.append("cpu x / p99 x: ratio to the relay without a layer, measured in this run.")
     return "\n".join(lines)

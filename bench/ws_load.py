@@ -54,6 +54,26 @@ class Result:
     cpu_seconds: float = 0.0
     seconds: float = 0.0
     note: str = ""
+    # What else ran meanwhile: this load generator's CPU seconds, and the share of the whole
+    # machine's CPU in use (servers, generator, PostgreSQL, Redis and the rest together).
+    generator_seconds: float = 0.0
+    machine_busy: float = 0.0
+
+    def start_usage(self, pids: list[int]) -> None:
+        """Begin the measured window for the servers ``pids``."""
+        self._pids = pids
+        self._usage = (self.server_cpu(), time.process_time(), machine_cpu())
+
+    def stop_usage(self) -> None:
+        """End the window: the servers' CPU, the generator's and the machine's busy share."""
+        server, generator, (busy, total) = self._usage
+        now_busy, now_total = machine_cpu()
+        self.cpu_seconds = self.server_cpu() - server
+        self.generator_seconds = time.process_time() - generator
+        self.machine_busy = (now_busy - busy) / max(now_total - total, 1e-9)
+
+    def server_cpu(self) -> float:
+        return sum(process_cpu(pid) for pid in self._pids)
 
     @property
     def received(self) -> int:
@@ -64,6 +84,17 @@ class Result:
             return float("nan")
         ordered = sorted(self.latencies)
         return ordered[min(int(len(ordered) * p), len(ordered) - 1)]
+
+
+def machine_cpu() -> tuple[float, float]:
+    """Busy and total CPU seconds of the whole machine so far, all cores, from Linux
+    /proc/stat; (0, 0) where unavailable."""
+    try:
+        ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    idle = ticks[3] + ticks[4]  # idle and iowait
+    return (sum(ticks) - idle) / CLK_TCK, sum(ticks) / CLK_TCK
 
 
 def free_port() -> int:
@@ -245,12 +276,12 @@ async def run_target(target: str, args) -> Result:
             for index, ws in enumerate(sockets)
             if ws is not None
         ]
-        cpu_before = process_cpu(server.pid)
+        result.start_usage([server.pid])
         started = await send_at_rate(sockets, result, args, message, warm_until=warm_until)
         # Let the last messages arrive.
         await asyncio.sleep(min(2.0, args.seconds))
         result.seconds = time.perf_counter() - started
-        result.cpu_seconds = process_cpu(server.pid) - cpu_before
+        result.stop_usage()
         for task in readers:
             task.cancel()
     finally:
