@@ -6,7 +6,8 @@ in one process, repeatably: the socket's message path (``messaging.apost``: the 
 statement with its seq and access condition, on the event loop's own connections) against the
 same connections running ``SELECT 1`` as often, with as many in flight. The ratio is what the
 message path adds to a round trip the event loop pays anyway. Scratch database, loopback,
-bounded by ``--messages``.
+bounded by ``--messages`` and ``--rounds``. The site's settings apply: with
+``DJANGO_DB_PREPARE_THRESHOLD=0`` both run prepared.
 
     python bench/message_path.py --chats 200 --messages 2000 --rounds 5 --concurrency 8
 """

@@ -67,7 +67,7 @@ class _Pool:
         # A client-side cursor never prepares, so preparing asks for server-side binding.
         binding = (
             options.get("server_side_binding") is True
-            or params.get("prepare_threshold") is not None
+            or options.get("prepare_threshold") is not None
         )
         params["cursor_factory"] = psycopg.AsyncCursor if binding else psycopg.AsyncClientCursor
         return await psycopg.AsyncConnection.connect(**params, autocommit=True)
