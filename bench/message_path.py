@@ -111,6 +111,10 @@ async def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="rounds of each, taking turns")
     add_service_options(parser)
     args = parser.parse_args(argv)
+    if not 1 <= args.chats <= 2000 or not 1 <= args.messages * args.rounds <= 100_000:
+        parser.error("keep it bounded: 1-2000 chats, up to 100,000 messages in all")
+    if not 1 <= args.concurrency <= 64:
+        parser.error("keep it bounded: 1-64 in flight")
     args.rooms = args.chats
     async with scratch_database(args) as bench_url:
         chats = prepare(args, bench_url)
