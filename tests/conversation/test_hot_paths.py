@@ -3,9 +3,11 @@ on ``client_msg_id``, with the portable three-step fallback elsewhere; a socket'
 carries the access check in that statement, and its typing and read marks cost no query.
 Query budgets fail here on a regression; speed itself is measured in bench/."""
 
+import gc
 import threading
 import time
 import uuid
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -135,6 +137,24 @@ def test_the_sockets_statements_run_prepared_where_the_site_turns_preparing_on(
         "hello 1",
         "hello 2",
     ]
+
+
+@pytest.mark.postgres
+def test_a_text_message_stored_and_sent_is_freed_without_the_cycle_collector(chat):
+    """A chat process makes thousands of messages a second: one left in a reference cycle
+    waits for the collector, whose passes stall every socket of the process."""
+    sender = sender_of(chat.visitor, chat)
+    gc.collect()
+    gc.disable()
+    try:
+        message = messaging.post(sender, body="hello", client_msg_id="c1")
+        frame = messaging.message_json(message)
+        freed = weakref.ref(message)
+        del message
+        assert freed() is None
+    finally:
+        gc.enable()
+    assert (frame["seq"], frame["attachment"]) == (1, None)
 
 
 def test_typing_and_read_marks_from_what_the_socket_knows_cost_no_query(

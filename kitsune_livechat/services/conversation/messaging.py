@@ -88,7 +88,7 @@ def message_json(message: Message) -> dict:
 
 def attachment_json(message: Message) -> dict | None:
     """The file sent as ``message``, or None; ``url`` goes through the access gate."""
-    if not message.file:
+    if not message.has_file:
         return None
     return {
         "name": message.file_name,
@@ -217,14 +217,28 @@ def _next_seq_insert(
     ``client_msg_id`` is stored already; a concurrent try of it stored first makes the
     statement fail instead (``_lost_race``), so that no seq is spent on a message not stored.
     """
-    fields, _casts = _message_columns()
-    values = [f.get_db_prep_save(f.pre_save(message, True), connection) for f in fields]
     params: list[Any] = [message.created] if first_response else []
     params += [message.session_id, message.session_id, message.client_msg_id]
     if only_if is not None:
         params += only_if.params
     sql = _next_seq_statement(first_response, None if only_if is None else only_if.sql)
-    return sql, [*params, *values]
+    return sql, [*params, *_column_values(message)]
+
+
+def _column_values(message: Message) -> list:
+    """``message``'s values for the columns the statement writes (``_message_columns``).
+
+    A message without a file writes its empty file column as it is, not through the field,
+    which would tie a ``FieldFile`` to the message in a cycle (``Message.has_file``).
+    """
+    fields, _casts = _message_columns()
+    return [
+        f.get_db_prep_save(
+            f.pre_save(message, True) if f.attname != "file" or message.has_file else "",
+            connection,
+        )
+        for f in fields
+    ]
 
 
 def _stored(message: Message, row: tuple | None) -> bool:
