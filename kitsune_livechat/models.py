@@ -342,7 +342,8 @@ class Message(models.Model):
         cycle collector frees. A chat process stores and sends thousands of messages a second,
         nearly all of them text, and the collector's passes over their cycles stalled every
         socket of the process for up to a tenth of a second."""
-        value = self.__dict__["file"] if "file" in self.__dict__ else self.file  # deferred: read
+        # The column as loaded (a name, or a FieldFile once read); a deferred one loads.
+        value = self.__dict__["file"] if "file" in self.__dict__ else self.file
         return bool(value)
 
 
